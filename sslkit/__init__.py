@@ -1,0 +1,15 @@
+"""sslkit: self-supervised learning for images, small enough to read, fast enough to run.
+
+The package behind the sslkit notebooks. Modules:
+
+- :mod:`sslkit.profiles`  smoke | cpu | gpu run settings, chosen once (``SSLKIT_PROFILE``)
+- :mod:`sslkit.data`      CIFAR-10 (download | local folder | decoded cache), digits, subsets, device loader
+- :mod:`sslkit.augment`   batched augmentations with per-sample random parameters
+- :mod:`sslkit.backbones` CIFAR-stem ResNets with width/depth multipliers, BN or GN+WS
+- :mod:`sslkit.evaluate`  kNN, linear probe, fine-tuning, low-label subsets
+- :mod:`sslkit.train`     the one Lightning training path every method uses
+- :mod:`sslkit.methods`   one LightningModule per method
+- :mod:`sslkit.plots`, :mod:`sslkit.widgets`  figures and ipywidgets explorers
+"""
+
+__version__ = "0.1.0"

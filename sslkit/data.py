@@ -1,0 +1,310 @@
+"""Image data for sslkit: CIFAR-10 (download, local folder, decoded cache), digits, subsets,
+and a loader that keeps uint8 images on the training device.
+
+Where CIFAR-10 comes from is chosen by one setting, ``SSLKIT_DATA``:
+
+- unset: torchvision downloads the original release into ``data/`` (needs internet);
+- a folder in torchvision's layout (``cifar-10-batches-py/`` or its parent);
+- a folder in ImageFolder layout: ``train/<class>/*.jpg|png`` and ``test/<class>/...``.
+
+The first load decodes every image once into ``data/cache/*.pt`` (one uint8 tensor
+``(N, 3, 32, 32)`` plus labels); later loads read that file in about a second.
+
+Everything here returns :class:`ImageSet`: uint8 images, int64 labels, class names.
+Augmentation happens later, batched on the device (:mod:`sslkit.augment`), so training
+needs no worker processes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import os
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from torch import Tensor
+
+from . import paths
+
+CIFAR10_CLASSES = (
+    "airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck",
+)
+CIFAR10_SIZES = {"train": 50_000, "test": 10_000}
+IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png")
+
+
+class DataError(RuntimeError):
+    """Data is missing, partial, corrupt or of the wrong shape; the message names the fix."""
+
+
+@dataclass
+class ImageSet:
+    """A labelled image set held in memory.
+
+    images: (N, 3, H, W) uint8, labels: (N,) int64, classes: class names by label.
+    """
+
+    images: Tensor
+    labels: Tensor
+    classes: tuple[str, ...]
+
+    def __post_init__(self):
+        if self.images.dtype != torch.uint8 or self.images.ndim != 4 or self.images.shape[1] != 3:
+            raise DataError(
+                f"ImageSet needs uint8 images shaped (N, 3, H, W); got {self.images.dtype} "
+                f"{tuple(self.images.shape)}. Convert with (x * 255).round().to(torch.uint8)."
+            )
+        if len(self.images) != len(self.labels):
+            raise DataError(f"{len(self.images)} images but {len(self.labels)} labels.")
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    @property
+    def num_classes(self) -> int:
+        return len(self.classes)
+
+    def subset(self, indices: Tensor) -> "ImageSet":
+        return ImageSet(self.images[indices], self.labels[indices], self.classes)
+
+    def balanced(self, per_class: int | None = None, fraction: float | None = None, seed: int = 0) -> "ImageSet":
+        """A class-balanced subset, see :func:`class_balanced_subset`; ``per_class=None`` and
+        ``fraction=None`` return the whole set."""
+        if per_class is None and fraction is None:
+            return self
+        return self.subset(class_balanced_subset(self.labels, per_class, fraction, seed))
+
+
+# ----------------------------------------------------------------------------- subsets
+
+def class_balanced_subset(
+    labels: Tensor, per_class: int | None = None, fraction: float | None = None, seed: int = 0
+) -> Tensor:
+    """Sorted indices of a deterministic subset with the same number of images per class.
+
+    Give ``per_class`` (images of each class) or ``fraction`` (of each class, rounded, at
+    least 1; e.g. 0.01 for the 1% low-label setting). The same ``seed`` gives the same subset.
+    """
+    if (per_class is None) == (fraction is None):
+        raise ValueError("Give exactly one of per_class or fraction.")
+    if fraction is not None and not 0 < fraction <= 1:
+        raise ValueError(f"fraction must be in (0, 1], got {fraction}.")
+    g = torch.Generator().manual_seed(seed)
+    chosen = []
+    for c in torch.unique(labels):
+        idx = torch.nonzero(labels == c).flatten()
+        n = per_class if per_class is not None else max(1, round(fraction * len(idx)))
+        if n > len(idx):
+            raise ValueError(
+                f"Asked for {n} images of class {int(c)} but it has only {len(idx)}; lower per_class."
+            )
+        chosen.append(idx[torch.randperm(len(idx), generator=g)[:n]])
+    return torch.cat(chosen).sort().values
+
+
+def split_train_val(labels: Tensor, val_fraction: float = 0.1, seed: int = 0) -> tuple[Tensor, Tensor]:
+    """Class-balanced split of ``range(len(labels))`` into (train indices, validation indices)."""
+    val = class_balanced_subset(labels, fraction=val_fraction, seed=seed)
+    mask = torch.ones(len(labels), dtype=torch.bool)
+    mask[val] = False
+    return torch.nonzero(mask).flatten(), val
+
+
+# ----------------------------------------------------------------------------- CIFAR-10
+
+def load_cifar10(split: str = "train", source: str | os.PathLike | None = None) -> ImageSet:
+    """CIFAR-10 ``split`` ("train" | "test") as an :class:`ImageSet` (uint8, 32×32).
+
+    ``source`` overrides ``$SSLKIT_DATA`` (see the module docstring). Raises
+    :class:`DataError` with the fix when the data cannot be found or read.
+    """
+    if split not in CIFAR10_SIZES:
+        raise ValueError(f"split must be 'train' or 'test', got {split!r}.")
+    source = source if source is not None else os.environ.get("SSLKIT_DATA", "").strip() or None
+    if source is None:
+        key, builder = "download", lambda: _from_torchvision(paths.data_dir(), split, download=True)
+    else:
+        root = Path(source).expanduser().resolve()
+        if not root.is_dir():
+            raise DataError(f"SSLKIT_DATA={source} is not a folder. {_HOW_TO_GET_DATA}")
+        key = hashlib.sha1(str(root).encode()).hexdigest()[:10]
+        if (root / "cifar-10-batches-py").is_dir() or root.name == "cifar-10-batches-py":
+            parent = root.parent if root.name == "cifar-10-batches-py" else root
+            builder = lambda: _from_torchvision(parent, split, download=False)  # noqa: E731
+        elif (root / "train").is_dir() or (root / "test").is_dir():
+            builder = lambda: _from_image_folder(root, split)  # noqa: E731
+        else:
+            raise DataError(f"SSLKIT_DATA={source} holds neither layout. {_HOW_TO_GET_DATA}")
+    return _cached(f"cifar10-{key}-{split}", builder, fingerprint=_fingerprint(source, split))
+
+
+_HOW_TO_GET_DATA = (
+    "Either connect to the internet and unset SSLKIT_DATA (torchvision then downloads CIFAR-10 "
+    "into data/), or set SSLKIT_DATA to a local copy: a folder holding torchvision's "
+    "cifar-10-batches-py/, or an ImageFolder tree train/<class>/*.jpg + test/<class>/*.jpg."
+)
+
+
+def _fingerprint(source, split: str) -> str:
+    """Cheap identity of the source, stored with the cache to notice a changed folder."""
+    if source is None:
+        return "download"
+    root = Path(source).expanduser().resolve() / split
+    if not root.is_dir():
+        return str(Path(source).resolve())
+    n = sum(1 for _ in root.glob("*/*"))
+    return f"{root}:{n}"
+
+
+def _cached(name: str, builder, fingerprint: str) -> ImageSet:
+    path = paths.data_dir() / "cache" / f"{name}.pt"
+    if path.is_file():
+        try:
+            blob = torch.load(path, weights_only=True)
+            if blob.get("fingerprint") == fingerprint:
+                return ImageSet(blob["images"], blob["labels"], tuple(blob["classes"]))
+            print(f"{path.name}: the source changed since it was cached; decoding again.")
+        except Exception as e:  # a cache cut short by an interrupted run: rebuild it
+            print(f"{path}: unreadable cache ({type(e).__name__}); decoding again.")
+    data = builder()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    torch.save(
+        {"images": data.images, "labels": data.labels, "classes": list(data.classes), "fingerprint": fingerprint},
+        tmp,
+    )
+    tmp.replace(path)  # atomic: an interrupted save never leaves a half-written cache
+    return data
+
+
+def _from_torchvision(root: Path, split: str, download: bool) -> ImageSet:
+    from torchvision.datasets import CIFAR10
+
+    try:
+        ds = CIFAR10(str(root), train=split == "train", download=download)
+    except Exception as e:
+        what = "could not be downloaded" if download else f"was not found or is corrupt in {root}"
+        raise DataError(f"CIFAR-10 {what} ({type(e).__name__}: {e}). {_HOW_TO_GET_DATA}") from e
+    images = torch.from_numpy(ds.data).permute(0, 3, 1, 2).contiguous()  # (N, 3, 32, 32)
+    return ImageSet(images, torch.tensor(ds.targets, dtype=torch.int64), tuple(ds.classes))
+
+
+def _from_image_folder(root: Path, split: str) -> ImageSet:
+    from torchvision.io import ImageReadMode, decode_image, read_file
+    from tqdm.auto import tqdm
+
+    split_dir = root / split
+    if not split_dir.is_dir():
+        raise DataError(f"{split_dir} is missing: the folder needs train/ and test/, each with one folder per class.")
+    classes = tuple(sorted(d.name for d in split_dir.iterdir() if d.is_dir()))
+    other = root / ("test" if split == "train" else "train")
+    if other.is_dir():
+        other_classes = tuple(sorted(d.name for d in other.iterdir() if d.is_dir()))
+        if other_classes != classes:
+            missing = sorted(set(classes) ^ set(other_classes))
+            raise DataError(
+                f"{root}: train/ and test/ have different class folders (differ in {missing}). "
+                "A partial copy? Copy the whole dataset again."
+            )
+    if not classes:
+        raise DataError(f"{split_dir} has no class folders; expected {split}/<class>/*.jpg.")
+    files, labels = [], []
+    for label, name in enumerate(classes):
+        found = sorted(f for f in (split_dir / name).iterdir() if f.suffix.lower() in IMAGE_EXTENSIONS)
+        if not found:
+            raise DataError(f"{split_dir / name} holds no .jpg/.png images. A partial copy? Copy it again.")
+        files += found
+        labels += [label] * len(found)
+    if len(files) != CIFAR10_SIZES[split]:
+        warnings.warn(
+            f"{split_dir} holds {len(files)} images; CIFAR-10 has {CIFAR10_SIZES[split]:,}. "
+            "Using what is there.", stacklevel=3,
+        )
+    images = torch.empty(len(files), 3, 32, 32, dtype=torch.uint8)
+    for i, f in enumerate(tqdm(files, desc=f"decoding {split} images (once)", mininterval=2)):
+        try:
+            img = decode_image(read_file(str(f)), mode=ImageReadMode.UNCHANGED)
+        except Exception as e:
+            raise DataError(f"{f} cannot be decoded ({e}): a corrupt file. Replace or delete it.") from e
+        if tuple(img.shape) != (3, 32, 32):
+            raise DataError(
+                f"{f} is {img.shape[0]} channel(s) of {img.shape[1]}x{img.shape[2]}; CIFAR-10 images are "
+                "RGB 32x32. Re-export the folder as 32x32 RGB, or unset SSLKIT_DATA to download the original."
+            )
+        images[i] = img
+    return ImageSet(images, torch.tensor(labels, dtype=torch.int64), classes)
+
+
+def cifar10(profile=None) -> tuple[ImageSet, ImageSet]:
+    """(train, test) CIFAR-10, cut to the profile's class-balanced subset sizes."""
+    from .profiles import PROFILE
+
+    p = profile or PROFILE
+    return (
+        load_cifar10("train").balanced(p.train_per_class, seed=0),
+        load_cifar10("test").balanced(p.test_per_class, seed=0),
+    )
+
+
+# ----------------------------------------------------------------------------- digits
+
+def load_digits(split: str = "train", size: int = 32, test_fraction: float = 0.2) -> ImageSet:
+    """scikit-learn's bundled 8×8 handwritten digits (1,797 images, always available offline),
+    upsampled to ``size``×``size`` RGB uint8 so they flow through every sslkit model like CIFAR."""
+    import torch.nn.functional as F
+    from sklearn.datasets import load_digits as sk_digits
+
+    if split not in ("train", "test"):
+        raise ValueError(f"split must be 'train' or 'test', got {split!r}.")
+    d = sk_digits()
+    x = torch.tensor(d.images, dtype=torch.float32)[:, None] / 16  # (N, 1, 8, 8) in [0, 1]
+    x = F.interpolate(x, size=(size, size), mode="bilinear", align_corners=False)
+    images = (x.clamp(0, 1) * 255).round().to(torch.uint8).expand(-1, 3, -1, -1).contiguous()
+    labels = torch.tensor(d.target, dtype=torch.int64)
+    train_idx, test_idx = split_train_val(labels, test_fraction, seed=0)
+    idx = train_idx if split == "train" else test_idx
+    return ImageSet(images[idx], labels[idx], tuple(str(i) for i in range(10)))
+
+
+# ----------------------------------------------------------------------------- loader
+
+class DeviceLoader:
+    """Shuffled batches of ``(x, y)`` from an :class:`ImageSet` kept on ``device``.
+
+    x: (B, 3, H, W) uint8, y: (B,) int64, both already on ``device``. The images are moved
+    once (CIFAR-10 train is 150 MB as uint8), so a GPU never waits for worker processes;
+    augmentation then runs batched on the device. Works anywhere an iterable of batches
+    does, including as a Lightning ``train_dataloader``.
+    """
+
+    def __init__(
+        self, data: ImageSet, batch_size: int, shuffle: bool = True, drop_last: bool | None = None,
+        device: str | torch.device = "cpu", seed: int = 0,
+    ):
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be ≥ 1, got {batch_size}.")
+        self.drop_last = shuffle if drop_last is None else drop_last
+        if self.drop_last and batch_size > len(data):
+            raise ValueError(
+                f"batch_size {batch_size} > {len(data)} images with drop_last=True yields no batch: "
+                "lower batch_size, use more data, or pass drop_last=False."
+            )
+        self.images = data.images.to(device)
+        self.labels = data.labels.to(device)
+        self.batch_size, self.shuffle = batch_size, shuffle
+        self.generator = torch.Generator().manual_seed(seed)
+
+    def __len__(self) -> int:
+        n = len(self.labels)
+        return n // self.batch_size if self.drop_last else math.ceil(n / self.batch_size)
+
+    def __iter__(self):
+        n = len(self.labels)
+        order = torch.randperm(n, generator=self.generator) if self.shuffle else torch.arange(n)
+        order = order.to(self.images.device)
+        for i in range(len(self)):
+            idx = order[i * self.batch_size : (i + 1) * self.batch_size]
+            yield self.images[idx], self.labels[idx]

@@ -1,0 +1,111 @@
+"""Run profiles: one switch that sizes every notebook, test and demo.
+
+``SSLKIT_PROFILE`` = ``smoke`` | ``cpu`` | ``gpu``, read once when this module is first
+imported. Without it: ``gpu`` when CUDA is available, else ``cpu``.
+
+- **smoke**: CI. Seconds per notebook: a tiny class-balanced subset and a very narrow
+  network. It proves the code path runs and the loss is finite and falls, nothing more;
+  its accuracies mean nothing.
+- **cpu**: a laptop. Minutes per notebook: a small subset and a narrow ResNet-18.
+  Honest, low numbers.
+- **gpu**: Colab or one GPU. Full CIFAR-10 and a full-width ResNet-18, bf16 autocast and
+  channels_last; numbers comparable with published ones.
+
+Example::
+
+    from sslkit.profiles import PROFILE, describe
+    print(describe())          # profile and hardware, the first output of every notebook
+    PROFILE.batch_size
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+from dataclasses import dataclass, replace
+
+import torch
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    train_per_class: int | None  # images per class from CIFAR-10 train; None = all 5,000
+    test_per_class: int | None  # images per class from CIFAR-10 test; None = all 1,000
+    arch: str = "resnet18"
+    width: float = 1.0  # channel multiplier of the backbone (1.0 = 64 channels in the stem)
+    batch_size: int = 512
+    supervised_epochs: int = 30  # supervised baseline / fine-tuning
+    pretrain_epochs: int = 100  # self-supervised pretraining
+    lr: float = 0.1  # SGD learning rate at batch 256, scaled linearly with batch size
+    embed_points: int = 2000  # points in t-SNE / PCA plots
+    device: str = "cpu"
+    precision: str = "32-true"  # Lightning precision; "bf16-mixed" on GPU
+    channels_last: bool = False
+
+    def scaled_lr(self, base: float | None = None) -> float:
+        """Linear scaling rule: ``base * batch_size / 256``."""
+        return (self.lr if base is None else base) * self.batch_size / 256
+
+
+def _cuda() -> bool:
+    return torch.cuda.is_available()
+
+
+PROFILES = {
+    "smoke": Profile(
+        "smoke", train_per_class=20, test_per_class=10, width=0.125, batch_size=64,
+        supervised_epochs=2, pretrain_epochs=2, embed_points=100,
+    ),
+    "cpu": Profile(
+        "cpu", train_per_class=500, test_per_class=200, width=0.25, batch_size=128,
+        supervised_epochs=15, pretrain_epochs=30, embed_points=1000,
+    ),
+    "gpu": Profile(
+        "gpu", train_per_class=None, test_per_class=None, width=1.0, batch_size=512,
+        supervised_epochs=30, pretrain_epochs=200, embed_points=2000,
+        device="cuda", precision="bf16-mixed", channels_last=True,
+    ),
+}
+
+
+def get_profile(name: str | None = None) -> Profile:
+    """The profile called ``name``, else ``$SSLKIT_PROFILE``, else gpu/cpu by hardware.
+
+    On a machine without CUDA the gpu profile keeps its sizes but runs on the CPU in float32
+    (slow, but it runs), so a gpu-profile script can be smoke-tested anywhere.
+    """
+    name = (name or os.environ.get("SSLKIT_PROFILE") or ("gpu" if _cuda() else "cpu")).strip().lower()
+    if name not in PROFILES:
+        raise ValueError(
+            f"Unknown profile {name!r}. Set SSLKIT_PROFILE to one of {', '.join(PROFILES)} "
+            "(or unset it to pick gpu/cpu from the hardware)."
+        )
+    profile = PROFILES[name]
+    if profile.device == "cuda" and not _cuda():
+        profile = replace(profile, device="cpu", precision="32-true", channels_last=False)
+    return profile
+
+
+def hardware() -> str:
+    """One line naming the device that will do the work."""
+    if _cuda():
+        props = torch.cuda.get_device_properties(0)
+        return f"GPU {props.name} ({props.total_memory / 2**30:.0f} GiB), torch {torch.__version__}"
+    return (
+        f"CPU {platform.processor() or platform.machine()} with {torch.get_num_threads()} threads, "
+        f"no CUDA, torch {torch.__version__}"
+    )
+
+
+def describe(profile: Profile | None = None) -> str:
+    """The line every notebook prints first: which profile, which hardware."""
+    p = profile or PROFILE
+    subset = "all" if p.train_per_class is None else f"{p.train_per_class}/class"
+    return (
+        f"sslkit profile: {p.name} | {p.arch} width {p.width} | train {subset} | batch {p.batch_size} "
+        f"| {p.device} {p.precision}\nhardware: {hardware()}"
+    )
+
+
+PROFILE = get_profile()
