@@ -1,0 +1,57 @@
+import pytest
+import torch
+import torch.nn as nn
+
+from sslkit.backbones import WSConv2d, build_backbone, resnet18, resnet50
+
+
+@pytest.mark.parametrize("arch,width,dim", [("resnet18", 0.25, 128), ("resnet34", 0.125, 64), ("resnet50", 0.125, 256)])
+def test_feature_shape_and_dim(arch, width, dim):
+    net = build_backbone(arch, width=width)
+    h = net(torch.rand(4, 3, 32, 32))
+    assert h.shape == (4, dim) == (4, net.feature_dim)
+
+
+def test_stages_have_cifar_resolutions():
+    net = resnet18(width=0.125)
+    shapes = [tuple(s.shape[1:]) for s in net.stages_out(torch.rand(2, 3, 32, 32))]
+    assert shapes == [(8, 32, 32), (16, 16, 16), (32, 8, 8), (64, 4, 4)]  # no stem downsampling
+    assert net.stage_dims == (8, 16, 32, 64)
+
+
+def test_width_and_depth_multipliers_scale_the_network():
+    small, wide, deep = resnet18(0.25), resnet18(0.5), resnet18(0.25, depth=2)
+    n = lambda m: sum(p.numel() for p in m.parameters())  # noqa: E731
+    assert 3.5 < n(wide) / n(small) < 4.5  # conv parameters grow with width²
+    assert deep.blocks_per_stage == (4, 4, 4, 4) and n(deep) > 1.8 * n(small)
+    assert resnet50(0.125).blocks_per_stage == (3, 4, 6, 3)
+
+
+def test_groupnorm_variant_shares_nothing_across_the_batch():
+    x = torch.rand(8, 3, 32, 32)
+    for norm, independent in (("gn", True), ("bn", False)):
+        net = resnet18(0.125, norm=norm).train()
+        alone, in_batch = net(x[:1]), net(x)[:1]
+        assert torch.allclose(alone, in_batch, atol=1e-5) == independent, norm
+    gn = resnet18(0.125, norm="gn")
+    assert not any(isinstance(m, nn.BatchNorm2d) for m in gn.modules())
+    assert any(isinstance(m, WSConv2d) for m in gn.modules())
+
+
+def test_weight_standardization_normalizes_each_filter():
+    conv = WSConv2d(4, 6, 3, padding=1, bias=False)
+    nn.init.uniform_(conv.weight, 2, 5)  # far from zero mean / unit variance
+    x = torch.randn(1, 4, 1, 1).expand(1, 4, 3, 3)
+    # with a constant input the centre output is input · sum(w_std): zero mean weights give ~0
+    constant = torch.ones(1, 4, 3, 3)
+    assert conv(constant)[0, :, 1, 1].abs().max() < 1e-4
+    assert conv(x).shape == (1, 6, 3, 3)
+
+
+def test_bad_arguments_raise():
+    with pytest.raises(ValueError, match="resnet18"):
+        build_backbone("vgg")
+    with pytest.raises(ValueError, match="norm"):
+        resnet18(norm="ln")
+    with pytest.raises(ValueError, match="positive"):
+        resnet18(width=0)
