@@ -1,0 +1,201 @@
+"""The one evaluation protocol every sslkit notebook uses.
+
+- **kNN** (Wu et al. 2018, as in most SSL papers' CIFAR tables): backbone features (before
+  any head) of un-augmented images, L2-normalized; each test image takes the k=200 most
+  cosine-similar train images, each voting for its class with weight exp(sim / 0.1); top-1.
+- **Linear probe**: frozen backbone, precomputed features, multinomial logistic regression
+  (full-batch L-BFGS on the device). Its L2 strength is chosen on a class-balanced
+  validation split cut from the train set, never on test; then refit on all train features.
+- **Fine-tune**: backbone and a linear head trained end to end with labels.
+- **Low-label**: the same on a class-balanced 1% or 10% of the train labels.
+
+Report the final model, not the best epoch on the test set.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from torch import Tensor
+
+from .augment import to_float
+from .data import ImageSet, class_balanced_subset, split_train_val
+
+
+@torch.no_grad()
+def extract_features(
+    model: nn.Module, images: ImageSet | Tensor, batch_size: int = 512, device: str | torch.device | None = None
+) -> Tensor:
+    """Features ``model(x)`` of every image, un-augmented, in eval mode: (N, D) float32.
+
+    images: an ImageSet or a (N, 3, H, W) uint8/float tensor. The model's train/eval mode
+    is restored afterwards. Features stay on ``device`` (default: the model's device).
+    """
+    x_all = images.images if isinstance(images, ImageSet) else images
+    device = torch.device(device) if device is not None else next(model.parameters()).device
+    was_training = model.training
+    model.eval()
+    out = []
+    try:
+        for x in x_all.split(batch_size):
+            x = to_float(x.to(device, non_blocking=True))
+            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda"):
+                out.append(model(x).float())
+    finally:
+        model.train(was_training)
+    return torch.cat(out)
+
+
+@torch.no_grad()
+def knn_predict(
+    train_h: Tensor, train_y: Tensor, test_h: Tensor, num_classes: int, k: int = 200,
+    temperature: float = 0.1, chunk: int = 1024,
+) -> Tensor:
+    """Weighted kNN class predictions.
+
+    train_h: (N, D), train_y: (N,), test_h: (M, D) → (M,) predicted labels. Cosine similarity,
+    the top-``k`` neighbours (k is capped at N) vote with weight exp(sim / temperature).
+    """
+    if len(train_h) != len(train_y):
+        raise ValueError(f"{len(train_h)} train features but {len(train_y)} labels.")
+    train_h = F.normalize(train_h.float(), dim=1)
+    test_h = F.normalize(test_h.float().to(train_h.device), dim=1)
+    train_y = train_y.to(train_h.device)
+    k = min(k, len(train_h))
+    preds = []
+    for q in test_h.split(chunk):
+        sim, idx = (q @ train_h.T).topk(k, dim=1)  # (b, k)
+        votes = torch.zeros(len(q), num_classes, device=q.device)
+        votes.scatter_add_(1, train_y[idx], (sim / temperature).exp())
+        preds.append(votes.argmax(dim=1))
+    return torch.cat(preds)
+
+
+def knn_accuracy(train_h, train_y, test_h, test_y, num_classes: int, k: int = 200, temperature: float = 0.1) -> float:
+    """Top-1 accuracy (0–1) of :func:`knn_predict`."""
+    pred = knn_predict(train_h, train_y, test_h, num_classes, k, temperature)
+    return (pred.cpu() == test_y.cpu()).float().mean().item()
+
+
+# ----------------------------------------------------------------------------- linear probe
+
+def fit_logistic_regression(
+    x: Tensor, y: Tensor, num_classes: int, weight_decay: float, max_iter: int = 300
+) -> nn.Linear:
+    """Multinomial logistic regression by full-batch L-BFGS.
+
+    Minimizes mean cross-entropy + weight_decay / 2 · ||W||² (bias not penalized), which is
+    scikit-learn's ``LogisticRegression(C=1 / (weight_decay · N))``. x: (N, D), y: (N,).
+    """
+    x = x.float()
+    layer = nn.Linear(x.shape[1], num_classes).to(x.device)
+    nn.init.zeros_(layer.weight)
+    nn.init.zeros_(layer.bias)
+    opt = torch.optim.LBFGS(
+        layer.parameters(), lr=1, max_iter=max_iter, history_size=20, line_search_fn="strong_wolfe",
+        tolerance_grad=1e-7, tolerance_change=1e-10,
+    )
+
+    def closure():
+        opt.zero_grad()
+        loss = F.cross_entropy(layer(x), y) + 0.5 * weight_decay * layer.weight.pow(2).sum()
+        loss.backward()
+        return loss
+
+    with torch.enable_grad():
+        opt.step(closure)
+    return layer
+
+
+@dataclass
+class ProbeResult:
+    accuracy: float  # test top-1 (0–1) of the model refit on all train features
+    weight_decay: float  # the L2 strength chosen on the validation split
+    val_accuracy: dict[float, float] = field(default_factory=dict)  # weight decay → val accuracy
+
+
+WEIGHT_DECAYS = (1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1)
+
+
+@torch.no_grad()
+def linear_probe(
+    train_h: Tensor, train_y: Tensor, test_h: Tensor, test_y: Tensor, num_classes: int,
+    weight_decays=WEIGHT_DECAYS, val_fraction: float = 0.1, seed: int = 0,
+) -> ProbeResult:
+    """Linear-probe accuracy of frozen features, L2 strength chosen on a validation split.
+
+    train_h: (N, D), test_h: (M, D). Features are standardized with train statistics.
+    """
+    device = train_h.device
+    train_y, test_y = train_y.to(device), test_y.to(device)
+    mean, std = train_h.mean(0), train_h.std(0) + 1e-6
+    xs, xt = (train_h - mean) / std, (test_h.to(device) - mean) / std
+    fit_idx, val_idx = split_train_val(train_y.cpu(), val_fraction, seed)
+    fit_idx, val_idx = fit_idx.to(device), val_idx.to(device)
+    val_acc = {}
+    for wd in weight_decays:
+        clf = fit_logistic_regression(xs[fit_idx], train_y[fit_idx], num_classes, wd)
+        val_acc[wd] = (clf(xs[val_idx]).argmax(1) == train_y[val_idx]).float().mean().item()
+    best = max(val_acc, key=lambda wd: (val_acc[wd], wd))  # ties → stronger regularization
+    clf = fit_logistic_regression(xs, train_y, num_classes, best)
+    acc = (clf(xt).argmax(1) == test_y).float().mean().item()
+    return ProbeResult(acc, best, val_acc)
+
+
+# ----------------------------------------------------------------------------- all together
+
+def evaluate(
+    backbone: nn.Module, train: ImageSet, test: ImageSet, k: int = 200, device=None, probe: bool = True
+) -> dict[str, float]:
+    """kNN and linear-probe top-1 (0–1) of a frozen backbone: {"knn": …, "linear": …}."""
+    train_h = extract_features(backbone, train, device=device)
+    test_h = extract_features(backbone, test, device=device)
+    out = {"knn": knn_accuracy(train_h, train.labels, test_h, test.labels, train.num_classes, k)}
+    if probe:
+        out["linear"] = linear_probe(train_h, train.labels, test_h, test.labels, train.num_classes).accuracy
+    return out
+
+
+def low_label_probe(
+    backbone: nn.Module, train: ImageSet, test: ImageSet, fractions=(0.01, 0.1), seed: int = 0, device=None
+) -> dict[float, float]:
+    """Linear-probe accuracy with only ``fraction`` of the train labels (class-balanced)."""
+    train_h = extract_features(backbone, train, device=device)
+    test_h = extract_features(backbone, test, device=device)
+    out = {}
+    for f in fractions:
+        sub = class_balanced_subset(train.labels, fraction=f, seed=seed)
+        if len(sub) < 2 * train.num_classes:
+            raise ValueError(f"{f:.0%} of {len(train)} images leaves {len(sub)} labels: too few to probe.")
+        sub_d = sub.to(train_h.device)
+        out[f] = linear_probe(
+            train_h[sub_d], train.labels[sub], test_h, test.labels, train.num_classes, val_fraction=0.2, seed=seed
+        ).accuracy
+    return out
+
+
+def fine_tune(backbone: nn.Module, train: ImageSet, test: ImageSet, run_dir, epochs: int, profile=None, **kwargs) -> float:
+    """Train ``backbone`` and a new linear head end to end on ``train`` labels; test top-1.
+
+    Uses the shared training path (:func:`sslkit.train.fit`) and the supervised
+    augmentation; ``kwargs`` go to :class:`sslkit.methods.Supervised` (e.g. ``lr``).
+    """
+    from .methods.supervised import Supervised
+    from .profiles import PROFILE
+    from .train import fit, loaders
+
+    p = profile or PROFILE
+    module = Supervised.from_backbone(backbone, train.num_classes, **kwargs)
+    train_loader, test_loader = loaders(train, test, p)
+    fit(module, train_loader, run_dir, epochs, p, val_loader=test_loader)
+    return evaluate_classifier(module, test)
+
+
+@torch.no_grad()
+def evaluate_classifier(module: nn.Module, test: ImageSet) -> float:
+    """Top-1 (0–1) of a module whose ``classify(backbone(x))`` gives logits."""
+    h = extract_features(module.backbone, test)
+    return (module.classify(h).argmax(1).cpu() == test.labels).float().mean().item()
