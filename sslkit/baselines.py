@@ -1,0 +1,54 @@
+"""The two reference points of every table: the floor and the supervised baseline.
+
+- **floor**: a randomly initialized backbone, frozen, through the evaluation protocol. Any
+  method that does not beat it has learned nothing useful.
+- **supervised**: the same backbone trained with all the labels, then evaluated the same
+  way (kNN and linear probe of its frozen features), plus its own classifier's accuracy.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+
+from . import paths
+from .backbones import build_backbone
+from .data import ImageSet
+from .evaluate import evaluate, evaluate_classifier
+from .methods.supervised import Supervised
+from .profiles import PROFILE, Profile
+from .train import fit, loaders, wall_time
+
+
+def random_floor(train: ImageSet, test: ImageSet, profile: Profile | None = None, seed: int = 0):
+    """(backbone, {"knn", "linear"}) of a random-init backbone of the profile's size."""
+    p = profile or PROFILE
+    torch.manual_seed(seed)
+    net = build_backbone(p.arch, p.width).to(p.device)
+    return net, evaluate(net, train, test)
+
+
+def supervised_baseline(
+    train: ImageSet, test: ImageSet, profile: Profile | None = None, run_dir: str | Path | None = None,
+    epochs: int | None = None, progress: bool = True,
+):
+    """(trained Supervised module, metrics) — trains (or reloads) ``runs/<profile>/supervised``.
+
+    metrics: kNN and linear probe of the frozen trained backbone, the accuracy of its own
+    classifier, and the training wall time in seconds.
+    """
+    p = profile or PROFILE
+    run_dir = Path(run_dir or paths.runs_dir() / p.name / "supervised")
+    torch.manual_seed(0)
+    module = Supervised(
+        arch=p.arch, width=p.width, num_classes=train.num_classes, lr=p.scaled_lr(), weight_decay=5e-4,
+        warmup_epochs=1 if (epochs or p.supervised_epochs) > 5 else 0,
+    )
+    train_loader, test_loader = loaders(train, test, p)
+    fit(module, train_loader, run_dir, epochs or p.supervised_epochs, p, val_loader=test_loader, progress=progress)
+    module = module.to(p.device)
+    metrics = evaluate(module.backbone, train, test)
+    metrics["classifier"] = evaluate_classifier(module, test)
+    metrics["wall_s"] = wall_time(run_dir)["seconds"]
+    return module, metrics

@@ -1,0 +1,104 @@
+import pytest
+import torch
+
+from sslkit.data import load_digits
+from sslkit.evaluate import evaluate_classifier, fine_tune
+from sslkit.methods import Supervised
+from sslkit.methods.base import warmup_cosine
+from sslkit.plots import read_metrics
+from sslkit.profiles import get_profile
+from sslkit.train import fit, loaders, wall_time
+
+SMOKE = get_profile("smoke")
+
+
+@pytest.fixture(scope="module")
+def digits():
+    return load_digits("train"), load_digits("test")
+
+
+def small_module(**kw):
+    torch.manual_seed(0)
+    return Supervised(width=0.125, lr=0.1, **kw)
+
+
+def test_supervised_loss_falls_and_logs_per_epoch(digits, tmp_path):
+    train, test = digits
+    module = small_module()
+    a, b = loaders(train, test, SMOKE)
+    fit(module, a, tmp_path / "run", 4, SMOKE, val_loader=b, progress=False)
+    df = read_metrics(tmp_path / "run")
+    assert list(df.index) == [0, 1, 2, 3]
+    assert df["train/loss_epoch"].iloc[-1] < 0.8 * df["train/loss_epoch"].iloc[0]
+    assert df["val/acc"].notna().all()
+    assert (tmp_path / "run" / "checkpoints" / "last.ckpt").is_file()
+    assert wall_time(tmp_path / "run")["epochs"] == 4
+
+
+def test_resume_continues_and_finished_run_reloads(digits, tmp_path):
+    train, test = digits
+    a, b = loaders(train, test, SMOKE)
+    run = tmp_path / "run"
+    first = small_module()
+    fit(first, a, run, 2, SMOKE, progress=False)
+    reloaded = small_module()
+    fit(reloaded, a, run, 2, SMOKE, progress=False)  # already finished: weights come from last.ckpt
+    for p, q in zip(first.parameters(), reloaded.parameters()):
+        assert torch.equal(p, q)
+    longer = small_module()
+    trainer = fit(longer, a, run, 3, SMOKE, progress=False)
+    assert trainer.current_epoch == 3 and wall_time(run)["epochs"] == 3  # one more epoch, not three
+    assert list(read_metrics(run).index) == [0, 1, 2]  # curves of both attempts joined
+
+
+def test_nan_loss_stops_with_a_clear_error(digits, tmp_path):
+    train, _ = digits
+    module = small_module()
+    module.step = lambda x, y: (torch.tensor(float("nan"), requires_grad=True), torch.zeros(len(x), 64))
+    with pytest.raises(FloatingPointError, match="learning rate"):
+        fit(module, loaders(train, None, SMOKE)[0], tmp_path / "nan", 1, SMOKE, progress=False)
+
+
+def test_online_probe_learns_without_touching_the_backbone(digits):
+    from sslkit.methods.base import Method
+
+    class Frozen(Method):  # a "method" whose own loss is zero: only the probe can learn
+        def step(self, x, y):
+            h = self.backbone(self.prepare(x))
+            return h.sum() * 0, h
+
+    train, _ = digits
+    torch.manual_seed(0)
+    m = Frozen(width=0.125, lr=0.1, probe_lr=0.5)
+    before = [p.clone() for p in m.backbone.parameters()]
+    optim = torch.optim.SGD(m.parameters(), lr=0.5)
+    x, y = next(iter(loaders(train, None, SMOKE)[0]))
+    m.log = lambda *a, **k: None
+    losses = []
+    for _ in range(40):
+        loss = m.training_step((x, y), 0)
+        optim.zero_grad()
+        loss.backward()
+        optim.step()
+        losses.append(loss.item())
+    assert losses[-1] < 0.8 * losses[0]
+    for p, q in zip(before, m.backbone.parameters()):
+        assert torch.equal(p, q)  # detached: no gradient reached the backbone
+
+
+def test_fine_tune_starts_from_the_given_backbone(digits, tmp_path):
+    train, test = digits
+    pretrained = small_module()
+    module = Supervised.from_backbone(pretrained.backbone, 10, lr=0.1)
+    for p, q in zip(pretrained.backbone.parameters(), module.backbone.parameters()):
+        assert torch.equal(p, q)
+    acc = fine_tune(pretrained.backbone, train, test, tmp_path / "ft", 3, SMOKE, lr=0.1)
+    assert 0.3 < acc <= 1  # three epochs on 1,437 digits: far above chance (0.1)
+
+
+def test_warmup_cosine_schedule():
+    assert warmup_cosine(0, 100, 10) == pytest.approx(0.1)
+    assert warmup_cosine(9, 100, 10) == pytest.approx(1.0)
+    assert warmup_cosine(10, 100, 10) == pytest.approx(1.0)
+    assert warmup_cosine(55, 100, 10) == pytest.approx(0.5)
+    assert warmup_cosine(100, 100, 10) == pytest.approx(0.0)
