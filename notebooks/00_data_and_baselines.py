@@ -1,0 +1,192 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 00 · Data, augmentations and the two baselines
+#
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/sslkit/sslkit/blob/main/notebooks/00_data_and_baselines.ipynb)
+#
+# **Self-supervised learning (SSL)** trains a network on images *without labels*. Labels are
+# expensive and narrow: a label says "cat" and nothing about pose, texture or background.
+# Unlabelled images are nearly free. SSL invents a training signal from the images
+# themselves — predict how an image was rotated, tell two crops of the same photo apart from
+# crops of other photos, group images into clusters — and hopes that solving it forces the
+# network to learn features that are useful for tasks it never saw: classification,
+# retrieval, detection. The next notebooks do exactly that, method by method.
+#
+# Before any method we need three things, built here once for the whole series:
+#
+# 1. **the data** — CIFAR-10, 60,000 colour images of 32×32 pixels in 10 classes;
+# 2. **augmentations** — random crops and colour changes, the raw material of most SSL methods;
+# 3. **a yardstick** — one evaluation protocol, and two reference points on it: the *floor*
+#    (a network with random weights) and the *supervised baseline* (the same network trained
+#    with all the labels). A self-supervised method is good when it lands close to the
+#    second while never seeing a label.
+
+# %% [markdown]
+# ## Setup
+# On Colab the next cell installs `sslkit` from the repository; locally (`make notebooks`,
+# `make test`) it is already installed and the cell does nothing.
+
+# %%
+import importlib.util
+import subprocess
+import sys
+
+if importlib.util.find_spec("sslkit") is None:
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "git+https://github.com/sslkit/sslkit"], check=True)
+
+# %%
+import matplotlib.pyplot as plt
+import torch
+from IPython.display import Markdown, display
+
+from sslkit import paths, plots, widgets
+from sslkit.augment import simclr_augment
+from sslkit.baselines import random_floor, supervised_baseline
+from sslkit.data import cifar10
+from sslkit.evaluate import extract_features
+from sslkit.profiles import PROFILE, describe
+from sslkit.results import format_table, save_result
+
+print(describe())
+
+# %% [markdown]
+# The line above says which **profile** sized this run. `smoke` (CI) proves the code runs;
+# `cpu` (a laptop) gives honest but low numbers from a 5,000-image subset and a narrow
+# network; `gpu` (Colab) uses all of CIFAR-10 and a full ResNet-18. Set `SSLKIT_PROFILE`
+# before starting the kernel to choose.
+#
+# ## 1 · The data
+# `cifar10()` returns the profile's class-balanced subset as uint8 tensors. The first call
+# downloads (or reads your local copy named by `SSLKIT_DATA`) and decodes everything once
+# into a cache; later calls take about a second.
+
+# %%
+train, test = cifar10()
+print(f"train: {tuple(train.images.shape)} {train.images.dtype}, test: {tuple(test.images.shape)}")
+print("classes:", ", ".join(train.classes))
+examples = torch.stack([(train.labels == c).nonzero()[:2, 0] for c in range(10)], dim=1).flatten()  # 2 per class
+fig = plots.image_grid(train.images[examples], [train.classes[y] for y in train.labels[examples]], ncols=10)
+
+# %% [markdown]
+# ## 2 · Augmentations
+# Most SSL methods show the network two *views* of the same image — two random crops with
+# different colours — and ask for features that agree. Whatever the augmentations change
+# (position, scale, colour) the features learn to ignore; whatever survives them (shape,
+# parts, texture) they must capture. So every image in a batch needs **its own** random
+# parameters. `sslkit.augment` draws them per sample and runs batched on the GPU: below, each
+# row is one image augmented seven times in one call, with SimCLR's CIFAR-10 settings
+# (crop 8–100% of the area, flip, colour jitter with p = 0.8, grayscale with p = 0.2).
+
+# %%
+aug = simclr_augment()
+print(aug)
+fig = plots.augmentation_grid(train.images[examples[:4]], aug, generator=torch.Generator().manual_seed(0))
+
+# %% [markdown]
+# Move the sliders (in a live notebook) to see how far the views stray from the image: a
+# smaller crop scale and stronger jitter make the views harder to match.
+
+# %%
+widgets.augmentation_explorer(train.images[examples[:3]])
+
+# %% [markdown]
+# ## 3 · The evaluation protocol
+# Every notebook measures a pretrained backbone the same way, on the features `h` it outputs
+# for **un-augmented** images (before any projection head), with the backbone frozen:
+#
+# - **kNN**: normalize features to unit length; a test image looks up its 200 most
+#   cosine-similar training images, and each votes for its class with weight
+#   exp(similarity / 0.1). No training at all, so it reads the geometry of the features.
+# - **Linear probe**: multinomial logistic regression on the features. Its L2 strength is
+#   chosen on a validation split cut from the training set, never on the test set.
+#
+# We report the final model, never the best epoch on test.
+#
+# ### The floor: random weights
+# A randomly initialized ResNet is not useless: convolutions and pooling of raw pixels
+# already carry colour and texture statistics. Its score is the bar every method must clear.
+
+# %%
+random_net, floor = random_floor(train, test)
+print(f"random-init backbone: kNN {floor['knn']:.1%}, linear probe {floor['linear']:.1%}")
+
+# %% [markdown]
+# ### The ceiling: supervised training
+# The same backbone trained end to end with every label (cross-entropy, crop and flip
+# augmentation, SGD with cosine decay), then evaluated with the same protocol. The run lives
+# in `runs/<profile>/supervised/`: interrupting and re-running this cell resumes from the last
+# checkpoint, and a finished run is simply reloaded.
+
+# %%
+supervised, sup = supervised_baseline(train, test)
+print(f"supervised: kNN {sup['knn']:.1%}, linear probe {sup['linear']:.1%}, "
+      f"own classifier {sup['classifier']:.1%}, trained in {sup['wall_s']:.0f} s")
+
+# %%
+fig = plots.training_curves(paths.runs_dir() / PROFILE.name / "supervised", "supervised baseline",
+                            reference={"floor (kNN)": floor["knn"]})
+
+# %% [markdown]
+# ## 4 · What the features look like
+# t-SNE squeezes the features of test images into two dimensions, keeping neighbours close.
+# Random features (left) mix the classes; supervised features (right) pull them apart,
+# because the labels told the network exactly which differences matter.
+
+# %%
+h_random = extract_features(random_net, test)
+h_sup = extract_features(supervised.backbone, test)
+fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 5))
+plots.embedding(h_random, test.labels, test.classes, "tsne", PROFILE.embed_points, ax=a1, title="random init")
+plots.embedding(h_sup, test.labels, test.classes, "tsne", PROFILE.embed_points, ax=a2, title="supervised")
+fig.tight_layout()
+
+# %% [markdown]
+# Nearest neighbours tell the same story image by image: the first column is a test image,
+# the rest its closest training images in supervised feature space (red: another class).
+
+# %%
+h_train = extract_features(supervised.backbone, train)
+q = torch.stack([(test.labels == c).nonzero()[0, 0] for c in range(0, 10, 2)])  # one test image of 5 classes
+fig = plots.retrieval_grid(test.images[q], h_sup[q], train.images, h_train, k=8,
+                           query_labels=test.labels[q], gallery_labels=train.labels, classes=train.classes)
+
+# %% [markdown]
+# ## 5 · The reference table
+# Saved to `results/<profile>.json`; every later notebook reads it and draws these two
+# numbers as reference lines.
+
+# %%
+results = {"floor (random init)": floor, "supervised": sup}
+save_result("floor", floor)
+save_result("supervised", sup)
+display(Markdown(f"**CIFAR-10 test top-1, profile `{PROFILE.name}`**\n\n"
+                 + format_table(results, ("knn", "linear", "classifier", "wall_s"))))
+fig = plots.accuracy_bars(results, title=f"profile {PROFILE.name}")
+
+# %% [markdown]
+# ## Conclusion
+# We have the data on the device, per-sample augmentations, one evaluation protocol and the
+# two numbers every method will be read against. The gap between the floor and the
+# supervised baseline is the room self-supervised learning has to work in; the next
+# notebooks try to close it without labels, starting with pretext tasks (RotNet, Jigsaw)
+# and moving to contrastive learning (SimCLR).
+#
+# ## References
+# - Krizhevsky, *Learning Multiple Layers of Features from Tiny Images*, 2009 (CIFAR-10).
+# - Chen et al., *A Simple Framework for Contrastive Learning of Visual Representations*
+#   (SimCLR), ICML 2020 — the augmentation settings used here.
+# - Wu et al., *Unsupervised Feature Learning via Non-Parametric Instance Discrimination*,
+#   CVPR 2018 — the weighted kNN evaluation.
+# - He et al., *Deep Residual Learning for Image Recognition*, CVPR 2016 (ResNet).

@@ -1,0 +1,68 @@
+"""``make demo``: notebook 00's pipeline, headless.
+
+Loads CIFAR-10 under the detected profile, evaluates the random-init floor, trains (or
+reloads) the supervised baseline, prints the table, saves the numbers to
+``results/<profile>.json`` and writes the plots to ``runs/<profile>/demo/``.
+
+    python -m sslkit.demo [--profile smoke|cpu|gpu]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import torch  # noqa: E402
+
+from . import paths  # noqa: E402
+from .augment import simclr_augment  # noqa: E402
+from .baselines import random_floor, supervised_baseline  # noqa: E402
+from .data import cifar10  # noqa: E402
+from .evaluate import extract_features  # noqa: E402
+from .plots import accuracy_bars, augmentation_grid, embedding, training_curves  # noqa: E402
+from .profiles import describe, get_profile  # noqa: E402
+from .results import format_table, save_result  # noqa: E402
+
+
+def main(argv=None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--profile", choices=["smoke", "cpu", "gpu"], help="default: $SSLKIT_PROFILE, else by hardware")
+    args = parser.parse_args(argv)
+    p = get_profile(args.profile)
+    out = paths.runs_dir() / p.name / "demo"
+    out.mkdir(parents=True, exist_ok=True)
+    print(describe(p), flush=True)
+
+    t0 = time.perf_counter()
+    train, test = cifar10(p)
+    print(f"CIFAR-10: {len(train):,} train / {len(test):,} test images ({time.perf_counter() - t0:.1f} s to load)")
+    augmentation_grid(train.images[:4], simclr_augment(), generator=torch.Generator().manual_seed(0),
+                      title="SimCLR views").savefig(out / "augmentations.png", dpi=100)
+
+    print("Evaluating the random-init floor …", flush=True)
+    _, floor = random_floor(train, test, p)
+    print("Training the supervised baseline …", flush=True)
+    module, sup = supervised_baseline(train, test, p)
+    results = {"floor (random init)": floor, "supervised": sup}
+    save_result("floor", floor, p)
+    save_result("supervised", sup, p)
+
+    h = extract_features(module.backbone, test)
+    embedding(h, test.labels, test.classes, "tsne", p.embed_points, title="supervised features (t-SNE)").savefig(
+        out / "embedding_supervised.png", dpi=100)
+    training_curves(paths.runs_dir() / p.name / "supervised", "supervised baseline").savefig(
+        out / "training_curves.png", dpi=100)
+    accuracy_bars(results, title=f"CIFAR-10 test, profile {p.name}").savefig(out / "accuracy.png", dpi=100)
+
+    print(f"\nCIFAR-10, profile {p.name} (test top-1)\n")
+    print(format_table(results, ("knn", "linear", "classifier", "wall_s")))
+    print(f"\nPlots in {out}; numbers in results/{p.name}.json")
+    return results
+
+
+if __name__ == "__main__":
+    main()

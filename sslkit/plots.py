@@ -1,0 +1,164 @@
+"""Figures the notebooks close their sections with. Each returns a matplotlib Figure.
+
+- :func:`image_grid` / :func:`augmentation_grid`: images, and one image beside its views
+- :func:`embedding`: t-SNE or PCA of features coloured by class
+- :func:`training_curves`: loss and accuracy per epoch from a run's CSV logs
+- :func:`retrieval_grid`: query images and their nearest neighbours in feature space
+- :func:`accuracy_bars`: kNN / linear-probe bars per model, e.g. floor vs supervised
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+from .augment import Augment, to_float
+
+
+def _hwc(img: Tensor) -> np.ndarray:
+    return to_float(img.detach().cpu()).clamp(0, 1).permute(1, 2, 0).numpy()
+
+
+def image_grid(images: Tensor, titles: list[str] | None = None, ncols: int = 8, scale: float = 1.2, suptitle=None):
+    """images: (N, 3, H, W) uint8 or float in [0, 1]."""
+    n = len(images)
+    nrows = max(1, -(-n // ncols))
+    fig, axes = plt.subplots(nrows, ncols, figsize=(ncols * scale, nrows * scale), squeeze=False)
+    for i, ax in enumerate(axes.flat):
+        ax.axis("off")
+        if i < n:
+            ax.imshow(_hwc(images[i]), interpolation="nearest")
+            if titles:
+                ax.set_title(titles[i], fontsize=8)
+    if suptitle:
+        fig.suptitle(suptitle)
+    fig.tight_layout()
+    return fig
+
+
+def augmentation_grid(images: Tensor, augment: Augment, n_views: int = 7, generator=None, title=None):
+    """One row per image: the original, then ``n_views`` independent augmented views."""
+    rows = []
+    for img in images:
+        batch = img.unsqueeze(0).expand(n_views, -1, -1, -1)  # the same image n times: every view differs
+        v = augment(batch, generator)
+        orig = F.interpolate(to_float(img)[None], size=v.shape[-2:], mode="nearest")
+        rows.append(torch.cat([orig, v]))
+    grid = torch.cat(rows)
+    titles = (["original"] + [f"view {i + 1}" for i in range(n_views)]) + [""] * (len(grid) - n_views - 1)
+    return image_grid(grid, titles, ncols=n_views + 1, suptitle=title)
+
+
+def embedding(features: Tensor, labels: Tensor, classes, method: str = "tsne", max_points: int = 2000,
+              seed: int = 0, ax=None, title: str | None = None):
+    """2-D map of features (N, D) coloured by class, by t-SNE or PCA (a random subset of
+    ``max_points`` for t-SNE's sake)."""
+    from sklearn.decomposition import PCA
+    from sklearn.manifold import TSNE
+
+    g = torch.Generator().manual_seed(seed)
+    idx = torch.randperm(len(features), generator=g)[:max_points]
+    x = F.normalize(features[idx].float(), dim=1).cpu().numpy()
+    y = labels[idx].cpu().numpy()
+    if method == "tsne":
+        xy = TSNE(2, perplexity=min(30, (len(x) - 1) / 3), init="pca", random_state=seed).fit_transform(x)
+    elif method == "pca":
+        xy = PCA(2, random_state=seed).fit_transform(x)
+    else:
+        raise ValueError(f"method must be 'tsne' or 'pca', got {method!r}.")
+    fig = None
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(5.5, 5))
+    cmap = plt.get_cmap("tab10")
+    for c, name in enumerate(classes):
+        m = y == c
+        ax.scatter(xy[m, 0], xy[m, 1], s=5, color=cmap(c % 10), label=name)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.set_title(title or f"{method.upper()} of features")
+    ax.legend(markerscale=3, fontsize=7, loc="best", frameon=False)
+    return fig or ax.figure
+
+
+def read_metrics(run_dir: str | Path):
+    """All CSV logs of a run (every resumed version), one row per epoch, as a DataFrame
+    indexed by epoch: the mean of each logged column over that epoch's rows."""
+    import pandas as pd
+
+    files = sorted(Path(run_dir).glob("logs/version_*/metrics.csv"), key=lambda f: int(f.parent.name.split("_")[1]))
+    if not files:
+        raise FileNotFoundError(f"No logs/version_*/metrics.csv under {run_dir}: has this run trained yet?")
+    frames = [pd.read_csv(f).assign(version=i) for i, f in enumerate(files) if f.stat().st_size > 0]
+    df = pd.concat(frames, ignore_index=True)
+    latest = df.groupby("epoch")["version"].transform("max")  # an epoch re-run after a resume:
+    df = df[df["version"] == latest].drop(columns="version")  # keep only its last attempt
+    return df.groupby("epoch").mean(numeric_only=True)
+
+
+def training_curves(run_dir: str | Path, title: str | None = None, reference: dict[str, float] | None = None):
+    """Loss (left) and accuracy (right) per epoch; ``reference`` draws dashed lines,
+    e.g. {"supervised": 0.8}."""
+    df = read_metrics(run_dir)
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(10, 3.5))
+    if "train/loss_epoch" in df:
+        a1.plot(df.index + 1, df["train/loss_epoch"], marker="o")
+    a1.set(xlabel="epoch", ylabel="training loss", title="loss")
+    for col, label in (("train/acc", "train (online)"), ("val/acc", "test (online)")):
+        if col in df and df[col].notna().any():
+            s = df[col].dropna()
+            a2.plot(s.index + 1, 100 * s, marker="o", label=label)
+    for i, (name, v) in enumerate((reference or {}).items()):
+        a2.axhline(100 * v, ls="--", color=f"C{i + 2}", label=name)
+    a2.set(xlabel="epoch", ylabel="accuracy (%)", title="accuracy")
+    a2.legend(fontsize=8)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+@torch.no_grad()
+def retrieval_grid(query_images: Tensor, query_h: Tensor, gallery_images: Tensor, gallery_h: Tensor, k: int = 8,
+                   query_labels=None, gallery_labels=None, classes=None):
+    """Each row: a query image, then its ``k`` most cosine-similar gallery images.
+    With labels, a neighbour of the wrong class gets a red title."""
+    sim = F.normalize(query_h.float(), dim=1) @ F.normalize(gallery_h.float(), dim=1).T
+    top = sim.topk(k, dim=1).indices.cpu()
+    n = len(query_images)
+    fig, axes = plt.subplots(n, k + 1, figsize=((k + 1) * 1.1, n * 1.2), squeeze=False)
+    for i in range(n):
+        axes[i, 0].imshow(_hwc(query_images[i]), interpolation="nearest")
+        axes[i, 0].set_title("query" if classes is None else f"query: {classes[int(query_labels[i])]}", fontsize=7)
+        for j, g in enumerate(top[i].tolist()):
+            axes[i, j + 1].imshow(_hwc(gallery_images[g]), interpolation="nearest")
+            if classes is not None:
+                ok = int(gallery_labels[g]) == int(query_labels[i])
+                axes[i, j + 1].set_title(classes[int(gallery_labels[g])], fontsize=7, color="black" if ok else "red")
+    for ax in axes.flat:
+        ax.axis("off")
+    fig.tight_layout()
+    return fig
+
+
+def accuracy_bars(results: dict[str, dict], columns=("knn", "linear"), title: str | None = None):
+    """Grouped bars: one group per model, one bar per metric, values printed on the bars."""
+    names = list(results)
+    fig, ax = plt.subplots(figsize=(1.6 * len(names) + 2, 3.5))
+    w = 0.8 / len(columns)
+    for j, c in enumerate(columns):
+        vals = [100 * results[n].get(c, np.nan) for n in names]
+        bars = ax.bar(np.arange(len(names)) + j * w - 0.4 + w / 2, vals, w, label=c)
+        ax.bar_label(bars, fmt="%.1f", fontsize=8)
+    ax.set_xticks(np.arange(len(names)), names)
+    ax.set_ylabel("test top-1 (%)")
+    ax.set_ylim(0, 105)
+    ax.legend(fontsize=8)
+    if title:
+        ax.set_title(title)
+    fig.tight_layout()
+    return fig

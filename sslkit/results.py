@@ -1,0 +1,56 @@
+"""Reference numbers per profile, saved by one notebook and read by the next.
+
+``results/<profile>.json`` maps a name ("floor", "supervised", "simclr", …) to its metrics
+(accuracies in 0–1) plus where and when they were measured. Notebook 00 writes the floor and
+the supervised baseline; every method notebook reads them to draw reference lines and to
+fill its table. The cpu and gpu files are committed; smoke results are not.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+from . import paths
+from .profiles import PROFILE, Profile, hardware
+
+
+def results_path(profile: Profile | None = None) -> Path:
+    return paths.results_dir() / f"{(profile or PROFILE).name}.json"
+
+
+def load_results(profile: Profile | None = None) -> dict[str, dict]:
+    """All saved results of a profile ({} when none yet)."""
+    path = results_path(profile)
+    return json.loads(path.read_text()) if path.is_file() else {}
+
+
+def save_result(name: str, metrics: dict, profile: Profile | None = None) -> dict:
+    """Store ``metrics`` under ``name`` for the profile, stamped with hardware and date."""
+    p = profile or PROFILE
+    path = results_path(p)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = load_results(p)
+    entry = {**metrics, "profile": p.name, "hardware": hardware(), "date": time.strftime("%Y-%m-%d")}
+    data[name] = entry
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
+    tmp.replace(path)
+    return entry
+
+
+COLUMN_NAMES = {"knn": "kNN top-1", "linear": "linear probe", "classifier": "own classifier", "wall_s": "train time"}
+
+
+def format_table(results: dict[str, dict], columns=("knn", "linear")) -> str:
+    """A markdown table: one row per result, accuracies as percentages."""
+    head = "| model | " + " | ".join(COLUMN_NAMES.get(c, c) for c in columns) + " |"
+    rows = [head, "|" + "---|" * (len(columns) + 1)]
+    for name, r in results.items():
+        cells = []
+        for c in columns:
+            v = r.get(c)
+            cells.append("–" if v is None else (f"{v:.0f} s" if c == "wall_s" else f"{100 * v:.1f}%"))
+        rows.append(f"| {name} | " + " | ".join(cells) + " |")
+    return "\n".join(rows)

@@ -1,0 +1,29 @@
+"""Each notebooks/NN_topic.py (the source) and its generated .ipynb hold the same cells."""
+
+from pathlib import Path
+
+import jupytext
+import nbformat
+import pytest
+
+NOTEBOOKS = sorted((Path(__file__).parents[1] / "notebooks").glob("[0-9]*.py"))
+
+
+def cells(nb):
+    return [(c.cell_type, c.source.strip()) for c in nb.cells]
+
+
+def test_there_are_notebooks():
+    assert NOTEBOOKS
+
+
+@pytest.mark.parametrize("py", NOTEBOOKS, ids=lambda p: p.stem)
+def test_ipynb_matches_its_source(py):
+    ipynb = py.with_suffix(".ipynb")
+    assert ipynb.is_file(), f"{ipynb.name} is missing: run `make notebooks`"
+    generated = nbformat.read(ipynb, as_version=4)
+    assert cells(jupytext.read(py)) == cells(generated), (
+        f"{ipynb.name} no longer matches {py.name}: run `make notebooks` to regenerate and execute it"
+    )
+    executed = [c for c in generated.cells if c.cell_type == "code"]
+    assert all(c.get("execution_count") for c in executed), f"{ipynb.name} is not fully executed"

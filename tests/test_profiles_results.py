@@ -1,0 +1,37 @@
+import pytest
+
+from sslkit import profiles
+from sslkit.results import format_table, load_results, save_result
+
+
+def test_profile_by_name_and_environment(monkeypatch):
+    assert profiles.get_profile("smoke").train_per_class == 20
+    monkeypatch.setenv("SSLKIT_PROFILE", "CPU ")
+    assert profiles.get_profile().name == "cpu"
+    with pytest.raises(ValueError, match="SSLKIT_PROFILE.*smoke, cpu, gpu"):
+        profiles.get_profile("laptop")
+
+
+def test_gpu_profile_without_cuda_runs_on_cpu(monkeypatch):
+    monkeypatch.setattr(profiles, "_cuda", lambda: False)
+    p = profiles.get_profile("gpu")
+    assert p.device == "cpu" and p.precision == "32-true" and p.train_per_class is None
+    monkeypatch.delenv("SSLKIT_PROFILE", raising=False)
+    assert profiles.get_profile().name == "cpu"
+    assert "profile: gpu" in profiles.describe(p) and "hardware:" in profiles.describe(p)
+
+
+def test_scaled_lr_follows_batch_size():
+    p = profiles.get_profile("smoke")
+    assert p.scaled_lr(0.1) == pytest.approx(0.1 * p.batch_size / 256)
+
+
+def test_results_round_trip_and_table():
+    smoke = profiles.get_profile("smoke")
+    save_result("floor", {"knn": 0.25, "linear": 0.3}, smoke)
+    save_result("supervised", {"knn": 0.5, "linear": 0.6, "wall_s": 12.0}, smoke)
+    res = load_results(smoke)
+    assert res["floor"]["knn"] == 0.25 and res["supervised"]["profile"] == "smoke"
+    assert load_results(profiles.get_profile("cpu")) == {}
+    table = format_table(res, ("knn", "linear", "wall_s"))
+    assert "| floor | 25.0% | 30.0% | – |" in table and "| supervised | 50.0% | 60.0% | 12 s |" in table
