@@ -1,0 +1,55 @@
+# sslkit: every target sets up .venv on first use (and again when pyproject.toml changes).
+#   make demo        pretrain/evaluate under the detected profile, print the table, write plots
+#   make test        unit tests + every notebook under the smoke profile (nbval)
+#   make notebooks   regenerate each .ipynb from its .py and execute it under the cpu profile
+#   make bench       augmentation throughput vs torchvision / lightly / kornia
+#
+# TORCH pins the torch build installed first; `make TORCH=` lets pip choose.
+PYTHON ?= python3
+VENV   ?= .venv
+PY      = $(VENV)/bin/python
+TORCH  ?= torch==2.14.1 torchvision==0.29.1
+STAMP   = $(VENV)/.installed
+NOTEBOOK_SOURCES = $(wildcard notebooks/[0-9]*.py)
+
+# notebooks run from notebooks/, so a relative SSLKIT_DATA is made absolute here
+ifdef SSLKIT_DATA
+export SSLKIT_DATA := $(abspath $(SSLKIT_DATA))
+endif
+
+.PHONY: install data demo test unit nbval notebooks bench clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(if $(strip $(TORCH)),$(PY) -m pip install -q $(TORCH))
+	$(PY) -m pip install -q -r requirements.txt
+	touch $@
+
+demo: install
+	$(PY) -m sslkit.demo
+
+test: unit nbval
+
+unit: install
+	$(PY) -m pytest tests -q
+
+data: install  # decode CIFAR-10 once into data/cache (fails fast, naming the fix, when it is unreachable)
+	$(PY) -c "from sslkit.data import load_cifar10; [print(s, len(load_cifar10(s))) for s in ('train', 'test')]"
+
+nbval: data
+	cd notebooks && SSLKIT_PROFILE=smoke ../$(PY) -m pytest --nbval-lax --nbval-current-env -q -p no:cacheprovider $(notdir $(NOTEBOOK_SOURCES:.py=.ipynb))
+
+notebooks: data
+	for f in $(NOTEBOOK_SOURCES); do \
+	  $(VENV)/bin/jupytext --to ipynb $$f && \
+	  (cd notebooks && SSLKIT_PROFILE=$${SSLKIT_PROFILE:-cpu} ../$(VENV)/bin/jupyter nbconvert --to notebook --execute --inplace \
+	     --ExecutePreprocessor.timeout=3600 $$(basename $${f%.py}.ipynb)) || exit 1; \
+	done
+
+bench: install
+	$(PY) bench/augment.py
+
+clean:
+	rm -rf runs lightning_logs .pytest_cache notebooks/.pytest_cache
