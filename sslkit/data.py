@@ -277,7 +277,8 @@ class DeviceLoader:
     x: (B, 3, H, W) uint8, y: (B,) int64, both already on ``device``. The images are moved
     once (CIFAR-10 train is 150 MB as uint8), so a GPU never waits for worker processes;
     augmentation then runs batched on the device. Works anywhere an iterable of batches
-    does, including as a Lightning ``train_dataloader``.
+    does, including as a Lightning ``train_dataloader``; under DDP every process iterates
+    its own disjoint slice (``batch_size`` is then per process).
     """
 
     def __init__(
@@ -297,14 +298,26 @@ class DeviceLoader:
         self.batch_size, self.shuffle = batch_size, shuffle
         self.generator = torch.Generator().manual_seed(seed)
 
+    @staticmethod
+    def _shard() -> tuple[int, int]:
+        """(rank, world size): under DDP each process takes every world-th image of one
+        shared permutation, so the processes see disjoint slices of the data."""
+        import torch.distributed as dist
+
+        if dist.is_available() and dist.is_initialized():
+            return dist.get_rank(), dist.get_world_size()
+        return 0, 1
+
     def __len__(self) -> int:
-        n = len(self.labels)
+        rank, world = self._shard()
+        n = len(range(rank, len(self.labels), world))
         return n // self.batch_size if self.drop_last else math.ceil(n / self.batch_size)
 
     def __iter__(self):
+        rank, world = self._shard()
         n = len(self.labels)
         order = torch.randperm(n, generator=self.generator) if self.shuffle else torch.arange(n)
-        order = order.to(self.images.device)
+        order = order[rank::world].to(self.images.device)  # the same seed on every rank: disjoint slices
         for i in range(len(self)):
             idx = order[i * self.batch_size : (i + 1) * self.batch_size]
             yield self.images[idx], self.labels[idx]

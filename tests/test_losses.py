@@ -1,0 +1,67 @@
+import math
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from sslkit.losses import info_nce, nt_xent
+
+
+def nt_xent_loop(z1, z2, t):
+    """The SimCLR paper's definition, one anchor at a time, in float64."""
+    z = F.normalize(torch.cat([z1, z2]).double(), dim=1)
+    n = len(z1)
+    total = 0.0
+    for i in range(2 * n):
+        j = (i + n) % (2 * n)
+        denom = sum(math.exp(float(z[i] @ z[k]) / t) for k in range(2 * n) if k != i)
+        total += -math.log(math.exp(float(z[i] @ z[j]) / t) / denom)
+    return total / (2 * n)
+
+
+def test_nt_xent_matches_the_definition():
+    g = torch.Generator().manual_seed(0)
+    z1, z2 = torch.randn(8, 5, generator=g), torch.randn(8, 5, generator=g)
+    for t in (0.1, 0.5, 1.0):
+        assert nt_xent(z1, z2, t).item() == pytest.approx(nt_xent_loop(z1, z2, t), rel=1e-5)
+
+
+def test_nt_xent_matches_lightly():
+    lightly = pytest.importorskip("lightly.loss")
+    g = torch.Generator().manual_seed(1)
+    z1, z2 = torch.randn(32, 16, generator=g), torch.randn(32, 16, generator=g)
+    ref = lightly.NTXentLoss(temperature=0.2)(z1, z2)
+    assert nt_xent(z1, z2, 0.2).item() == pytest.approx(ref.item(), rel=1e-5)
+
+
+def test_nt_xent_is_symmetric_and_lowest_when_views_match():
+    g = torch.Generator().manual_seed(2)
+    z1, z2 = torch.randn(16, 8, generator=g), torch.randn(16, 8, generator=g)
+    assert nt_xent(z1, z2).item() == pytest.approx(nt_xent(z2, z1).item(), rel=1e-6)
+    matched = nt_xent(z1, z1 * 3.0)  # same directions: every positive has similarity 1
+    assert matched < nt_xent(z1, z2)
+    assert matched < nt_xent(z1, z1 + 0.5 * torch.randn(16, 8, generator=g))
+
+
+def test_nt_xent_gradient_finite_at_low_temperature_in_bf16():
+    g = torch.Generator().manual_seed(3)
+    z1 = torch.randn(64, 32, generator=g).bfloat16().requires_grad_()
+    z2 = torch.randn(64, 32, generator=g).bfloat16().requires_grad_()
+    loss = nt_xent(z1, z2, 0.05)
+    loss.backward()
+    assert loss.dtype == torch.float32 and torch.isfinite(loss)
+    assert torch.isfinite(z1.grad.float()).all() and z1.grad.abs().sum() > 0
+
+
+def test_info_nce_is_cross_entropy_over_similarities():
+    g = torch.Generator().manual_seed(4)
+    a, c = torch.randn(6, 4, generator=g), torch.randn(10, 4, generator=g)
+    pos = torch.tensor([0, 3, 3, 9, 1, 2])
+    logits = F.cosine_similarity(a[:, None], c[None], dim=2) / 0.3
+    expected = -(logits.log_softmax(1)[torch.arange(6), pos]).mean()
+    assert info_nce(a, c, pos, 0.3).item() == pytest.approx(expected.item(), rel=1e-5)
+
+
+def test_nt_xent_rejects_mismatched_views():
+    with pytest.raises(ValueError, match="one shape"):
+        nt_xent(torch.randn(4, 8), torch.randn(5, 8))
