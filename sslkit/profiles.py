@@ -39,9 +39,18 @@ class Profile:
     pretrain_epochs: int = 100  # self-supervised pretraining
     lr: float = 0.1  # SGD learning rate at batch 256, scaled linearly with batch size
     embed_points: int = 2000  # points in t-SNE / PCA plots
+    # sweeps: the smaller runs an experiment repeats once per setting (batch size, temperature, …)
+    sweep_per_class: int | None = None
+    sweep_width: float = 1.0
+    sweep_epochs: int = 20
     device: str = "cpu"
     precision: str = "32-true"  # Lightning precision; "bf16-mixed" on GPU
     channels_last: bool = False
+
+    def sweep(self) -> "Profile":
+        """This profile resized for one run of an experiment's sweep."""
+        return replace(self, train_per_class=self.sweep_per_class, width=self.sweep_width,
+                       pretrain_epochs=self.sweep_epochs)
 
     def scaled_lr(self, base: float | None = None) -> float:
         """Linear scaling rule: ``base * batch_size / 256``."""
@@ -56,14 +65,17 @@ PROFILES = {
     "smoke": Profile(
         "smoke", train_per_class=20, test_per_class=10, width=0.125, batch_size=64,
         supervised_epochs=2, pretrain_epochs=2, embed_points=100,
+        sweep_per_class=20, sweep_width=0.125, sweep_epochs=1,
     ),
     "cpu": Profile(
         "cpu", train_per_class=500, test_per_class=200, width=0.25, batch_size=128,
-        supervised_epochs=15, pretrain_epochs=30, embed_points=1000,
+        supervised_epochs=15, pretrain_epochs=8, embed_points=1000,
+        sweep_per_class=200, sweep_width=0.125, sweep_epochs=4,
     ),
     "gpu": Profile(
         "gpu", train_per_class=None, test_per_class=None, width=1.0, batch_size=512,
         supervised_epochs=30, pretrain_epochs=200, embed_points=2000,
+        sweep_per_class=None, sweep_width=0.5, sweep_epochs=30,
         device="cuda", precision="bf16-mixed", channels_last=True,
     ),
 }

@@ -16,6 +16,7 @@ import json
 import logging
 import time
 import warnings
+from dataclasses import replace
 from pathlib import Path
 
 import lightning as L
@@ -56,7 +57,7 @@ def loaders(train: ImageSet, test: ImageSet | None, profile: Profile | None = No
 
 def fit(
     module: L.LightningModule, train_loader, run_dir: str | Path, epochs: int, profile: Profile | None = None,
-    val_loader=None, resume: bool = True, progress: bool = True,
+    val_loader=None, resume: bool = True, progress: bool = True, callbacks=(),
 ) -> L.Trainer:
     """Train ``module`` for ``epochs`` epochs, logging and checkpointing into ``run_dir``.
 
@@ -85,6 +86,7 @@ def fit(
                 dirpath=run_dir / "checkpoints", filename="{epoch:03d}", every_n_epochs=1, save_top_k=1, save_last=True
             ),
             *([_EpochBar(refresh_rate=max(1, len(train_loader) // 20))] if progress else []),
+            *callbacks,
         ],
         log_every_n_steps=max(1, min(50, len(train_loader) // 4)),
         num_sanity_val_steps=0,
@@ -97,6 +99,7 @@ def fit(
         warnings.filterwarnings("ignore", ".*does not have many workers.*")
         warnings.filterwarnings("ignore", ".*exists and is not empty.*")
         warnings.filterwarnings("ignore", ".*treespec.*")
+        warnings.filterwarnings("ignore", ".*no `val_dataloader`.*")
         trainer.fit(module, train_loader, val_loader, ckpt_path=ckpt_path)
     _add_wall_time(run_dir, time.perf_counter() - t0, trainer.current_epoch - start_epoch)
     return trainer
@@ -120,3 +123,28 @@ def wall_time(run_dir: str | Path) -> dict:
     """{"seconds": …, "epochs": …}: training wall time of a run summed over its resumes."""
     f = Path(run_dir) / "wall_time.json"
     return json.loads(f.read_text()) if f.is_file() else {"seconds": 0.0, "epochs": 0}
+
+
+def pretrain(
+    method_cls, train: ImageSet, test: ImageSet | None, run_dir: str | Path, epochs: int | None = None,
+    profile: Profile | None = None, batch_size: int | None = None, progress: bool = True, seed: int = 0,
+    callbacks=(), **kwargs,
+):
+    """Build ``method_cls`` at the profile's backbone size and fit it on ``train``.
+
+    The learning rate is ``method_cls.base_lr × batch / 256`` unless ``lr`` is given, with a
+    warmup over the first 10% of epochs; the online probe is validated on ``test`` every
+    epoch. ``kwargs`` go to the method (e.g. ``temperature``). Returns the trained module
+    (reloaded, not retrained, when ``run_dir`` already holds a finished run).
+    """
+    p = profile or PROFILE
+    if batch_size:
+        p = replace(p, batch_size=batch_size)
+    epochs = epochs or p.pretrain_epochs
+    kwargs.setdefault("lr", method_cls.base_lr * p.batch_size / 256)
+    kwargs.setdefault("warmup_epochs", 0.1 * epochs)
+    torch.manual_seed(seed)
+    module = method_cls(arch=p.arch, width=p.width, num_classes=train.num_classes, **kwargs)
+    train_loader, test_loader = loaders(train, test, p, seed)
+    fit(module, train_loader, run_dir, epochs, p, val_loader=test_loader, progress=progress, callbacks=callbacks)
+    return module.to(p.device)

@@ -2,6 +2,7 @@
 :class:`~sslkit.methods.base.Method` holds the backbone, the online probe and the optimizer."""
 
 from .base import Method
+from .simclr import SimCLR
 from .supervised import Supervised
 
-__all__ = ["Method", "Supervised"]
+__all__ = ["Method", "SimCLR", "Supervised"]

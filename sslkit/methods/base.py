@@ -26,6 +26,8 @@ from ..backbones import build_backbone
 
 
 class Method(L.LightningModule):
+    base_lr = 0.1  # SGD learning rate at batch 256; sslkit.train.pretrain scales it linearly
+
     def __init__(
         self, arch: str = "resnet18", width: float = 1.0, depth: float = 1.0, norm: str = "bn",
         num_classes: int = 10, lr: float = 0.1, weight_decay: float = 5e-4, momentum: float = 0.9,

@@ -1,0 +1,40 @@
+import torch
+
+from sslkit.augment import Augment
+from sslkit.data import load_digits
+from sslkit.heads import ProjectionHead
+from sslkit.methods import SimCLR
+from sslkit.profiles import get_profile
+from sslkit.train import pretrain
+
+
+def test_projection_head_shapes_and_layers():
+    head = ProjectionHead(64, 32, 16, num_layers=3)
+    assert head(torch.randn(5, 64)).shape == (5, 16)
+    assert sum(isinstance(m, torch.nn.BatchNorm1d) for m in head) == 2
+
+
+def test_a_few_simclr_steps_make_the_loss_fall():
+    torch.manual_seed(0)
+    x = load_digits("train").images[:64]
+    y = torch.zeros(64, dtype=torch.long)
+    m = SimCLR(width=0.125, temperature=0.5, online_probe=False,
+               augment=Augment(crop_scale=(0.5, 1.0), jitter=(0.2, 0.2, 0.2, 0.05)))
+    opt = torch.optim.SGD(m.parameters(), lr=0.1, momentum=0.9)
+    losses = []
+    for _ in range(25):
+        loss, h = m.step(x, y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    assert h.shape == (64, m.backbone.feature_dim)
+    assert sum(losses[-5:]) / 5 < 0.9 * sum(losses[:5]) / 5
+
+
+def test_pretrain_runs_and_scales_the_learning_rate(tmp_path):
+    train, test = load_digits("train").balanced(per_class=20), load_digits("test").balanced(per_class=5)
+    smoke = get_profile("smoke")
+    m = pretrain(SimCLR, train, test, tmp_path / "simclr", epochs=1, profile=smoke, batch_size=32, progress=False)
+    assert m.hparams.lr == SimCLR.base_lr * 32 / 256
+    assert (tmp_path / "simclr" / "checkpoints" / "last.ckpt").is_file()
