@@ -162,3 +162,54 @@ def accuracy_bars(results: dict[str, dict], columns=("knn", "linear"), title: st
         ax.set_title(title)
     fig.tight_layout()
     return fig
+
+
+def sweep(values, accuracies: dict[str, list[float]], xlabel: str, title: str | None = None,
+          reference: dict[str, float] | None = None, categorical: bool = False, logx: bool = False):
+    """Accuracy (%) against one setting. ``accuracies`` maps a metric name to one value per
+    setting; ``reference`` draws dashed lines (e.g. the floor)."""
+    fig, ax = plt.subplots(figsize=(5, 3.5))
+    xs = np.arange(len(values)) if categorical else np.asarray(values, dtype=float)
+    for name, accs in accuracies.items():
+        ax.plot(xs, 100 * np.asarray(accs), marker="o", label=name)
+        for x, a in zip(xs, accs):
+            ax.annotate(f"{100 * a:.1f}", (x, 100 * a), textcoords="offset points", xytext=(0, 6), ha="center", fontsize=8)
+    for i, (name, v) in enumerate((reference or {}).items()):
+        ax.axhline(100 * v, ls="--", color=f"C{i + 3}", label=name)
+    if categorical:
+        ax.set_xticks(xs, [str(v) for v in values])
+    elif logx:
+        ax.set_xscale("log", base=2)
+        ax.set_xticks(xs, [str(v) for v in values])
+    ax.set(xlabel=xlabel, ylabel="test top-1 (%)")
+    if title:
+        ax.set_title(title)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def softmax_over_similarities(sims: Tensor, positive: int, temperatures=(0.1, 0.5, 1.0), axes=None):
+    """How temperature shapes NT-Xent's softmax for one anchor.
+
+    sims: (M,) cosine similarities of the anchor to every candidate, ``positive`` the index of
+    its other view. One panel per temperature: candidates sorted by similarity, bar height =
+    softmax(sims / τ), the positive in red."""
+    order = sims.argsort(descending=True)
+    fig = None
+    if axes is None:
+        fig, axes = plt.subplots(1, len(temperatures), figsize=(4 * len(temperatures), 3), squeeze=False)
+        axes = axes[0]
+    for ax, t in zip(axes, temperatures):
+        p = torch.softmax(sims / t, dim=0)[order].cpu().numpy()
+        colors = ["C3" if int(i) == positive else "C0" for i in order]
+        ax.bar(np.arange(len(p)), p, color=colors, width=1.0)
+        rank = int((order == positive).nonzero()[0, 0])
+        ax.plot(rank, p[rank], "v", color="C3", markersize=9, label="positive (other view)")
+        ax.set_title(f"τ = {t:g}: the positive gets {p[rank]:.1%}", fontsize=10)
+        ax.legend(fontsize=8)
+        ax.set_xlabel("candidates, most similar first")
+    axes[0].set_ylabel("softmax probability")
+    if fig:
+        fig.tight_layout()
+    return fig or axes[0].figure

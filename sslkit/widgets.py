@@ -37,3 +37,23 @@ def augmentation_explorer(images: Tensor, n_views: int = 6, seed: int = 0):
         s.observe(redraw, names="value")
     redraw()
     return W.VBox([W.HBox([crop, jitter, gray]), out])
+
+
+def temperature_explorer(sims: Tensor, positive: int):
+    """A temperature slider over :func:`sslkit.plots.softmax_over_similarities`: watch the
+    softmax over one anchor's similarities sharpen (small τ) or flatten (large τ)."""
+    import ipywidgets as W
+
+    from .plots import softmax_over_similarities
+
+    tau = W.FloatLogSlider(value=0.5, base=10, min=-2, max=0.5, step=0.05, description="temperature τ")
+    out = W.Output()
+
+    def redraw(*_):
+        with out:
+            out.clear_output(wait=True)
+            plt.show(softmax_over_similarities(sims, positive, (tau.value,)))
+
+    tau.observe(redraw, names="value")
+    redraw()
+    return W.VBox([tau, out])
