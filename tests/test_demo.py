@@ -1,0 +1,18 @@
+from sslkit import demo
+from sslkit.data import load_digits
+from sslkit.profiles import get_profile
+from sslkit.results import load_results
+
+
+def test_demo_runs_to_the_end_and_prints_the_table(monkeypatch, capsys, tmp_path):
+    # digits stand in for CIFAR-10, which needs SSLKIT_DATA or the internet
+    digits = (load_digits("train").balanced(per_class=20), load_digits("test").balanced(per_class=10))
+    monkeypatch.setattr(demo, "cifar10", lambda p: digits)
+    results = demo.main(["--profile", "smoke"])
+    out = capsys.readouterr().out
+    assert "| floor (random init) |" in out and "| SimCLR |" in out and "| supervised |" in out
+    assert set(results) == {"floor (random init)", "SimCLR", "supervised"}
+    assert set(load_results(get_profile("smoke"))) >= {"floor", "simclr", "supervised"}
+    # a second run reloads both finished runs instead of training again
+    demo.main(["--profile", "smoke"])
+    assert capsys.readouterr().out.count("reloading it") == 2
