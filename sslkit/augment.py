@@ -322,3 +322,65 @@ def multi_crop(size_global=32, size_local=16, n_global=2, n_local=4, strength=0.
     return [base.replace(crop_scale=(0.14, 1.0))] * n_global + [
         base.replace(size=size_local, crop_scale=(0.05, 0.14))
     ] * n_local
+
+
+# ----------------------------------------------------------------------------- pretext tasks
+
+def rotations(x: Tensor) -> tuple[Tensor, Tensor]:
+    """Every image in all four rotations (RotNet, Gidaris et al. 2018).
+
+    x: (B, C, H, W) with H == W → (4B, C, H, W) ordered [0°, 90°, 180°, 270°] blocks of B,
+    and labels (4B,) = rotation index k (counter-clockwise k × 90°)."""
+    if x.shape[-1] != x.shape[-2]:
+        raise ValueError(f"rotations need square images; got {tuple(x.shape[-2:])}.")
+    out = torch.cat([torch.rot90(x, k, dims=(-2, -1)) for k in range(4)])
+    labels = torch.arange(4, device=x.device).repeat_interleave(len(x))
+    return out, labels
+
+
+def jigsaw_tiles(x: Tensor, grid: int = 3, cell: int = 16, tile: int | None = None, jitter: bool = False,
+                 generator=None) -> Tensor:
+    """Cut each image into a ``grid`` × ``grid`` puzzle (Jigsaw, Noroozi & Favaro 2016).
+
+    x: (B, 3, H, W) uint8 or float → tiles (B, grid², 3, tile, tile), in row-major cell order.
+    The image is first resized to ``grid · cell`` pixels a side. With ``tile < cell`` each tile
+    is a random ``tile``-pixel crop inside its cell, so neighbouring tiles leave a random gap
+    and their edges no longer line up; ``jitter`` distorts each tile's colour independently
+    (and turns some gray), so tiles cannot be matched by colour statistics either. Both are
+    the paper's measures against shortcuts.
+    """
+    tile = tile or cell
+    if not 0 < tile <= cell:
+        raise ValueError(f"tile must be in (0, cell={cell}], got {tile}.")
+    x = to_float(x)
+    B, C = x.shape[:2]
+    side = grid * cell
+    x = F.interpolate(x, size=(side, side), mode="bilinear", align_corners=False, antialias=True)
+    cells = x.unfold(2, cell, cell).unfold(3, cell, cell)  # (B, C, g, g, cell, cell)
+    cells = cells.permute(0, 2, 3, 1, 4, 5).reshape(B * grid * grid, C, cell, cell)
+    if tile < cell:
+        n = len(cells)
+        off = (_rand(n, x, generator, 2) * (cell - tile + 1)).long().clamp_(max=cell - tile)  # (N, 2)
+        ar = torch.arange(tile, device=x.device)
+        ys, xs = off[:, :1] + ar, off[:, 1:] + ar  # (N, tile)
+        cells = cells[torch.arange(n, device=x.device)[:, None, None], :, ys[:, :, None], xs[:, None, :]]
+        cells = cells.permute(0, 3, 1, 2)  # (N, C, tile, tile)
+    if jitter:
+        cells = color_jitter(cells, 0.4, 0.4, 0.4, 0.1, p=1.0, generator=generator)
+        cells = random_grayscale(cells, 0.3, generator)
+    return cells.reshape(B, grid * grid, C, tile, tile)
+
+
+def shuffle_tiles(tiles: Tensor, permutations: Tensor, labels: Tensor) -> Tensor:
+    """Put each puzzle's tiles in the order of its permutation: out[b, j] = tiles[b, perm[j]].
+
+    tiles: (B, T, C, t, t), permutations: (P, T) long, labels: (B,) index into permutations."""
+    order = permutations[labels]  # (B, T)
+    return tiles[torch.arange(len(tiles), device=tiles.device)[:, None], order]
+
+
+def assemble_tiles(tiles: Tensor) -> Tensor:
+    """(B, g², C, t, t) tiles in row-major order → (B, C, g·t, g·t) image."""
+    B, T, C, t, _ = tiles.shape
+    g = int(round(T ** 0.5))
+    return tiles.view(B, g, g, C, t, t).permute(0, 3, 1, 4, 2, 5).reshape(B, C, g * t, g * t)

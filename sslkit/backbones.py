@@ -172,3 +172,15 @@ def resnet34(width: float = 1.0, depth: float = 1.0, norm: str = "bn") -> CIFARR
 
 def resnet50(width: float = 1.0, depth: float = 1.0, norm: str = "bn") -> CIFARResNet:
     return build_backbone("resnet50", width, depth, norm)
+
+
+class StageFeatures(nn.Module):
+    """Features of one stage of a CIFAR ResNet, average-pooled to ``pool`` × ``pool`` and
+    flattened: (B, C_stage · pool²). For probing how transferable each depth is."""
+
+    def __init__(self, backbone: CIFARResNet, stage: int, pool: int = 2):
+        super().__init__()
+        self.backbone, self.stage, self.pool = backbone, stage, pool
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.adaptive_avg_pool2d(self.backbone.stages_out(x)[self.stage], self.pool).flatten(1)

@@ -55,3 +55,11 @@ def test_bad_arguments_raise():
         resnet18(norm="ln")
     with pytest.raises(ValueError, match="positive"):
         resnet18(width=0)
+
+
+def test_stage_features_pool_each_depth():
+    from sslkit.backbones import StageFeatures
+
+    net = resnet18(0.125)
+    dims = [StageFeatures(net, s)(torch.rand(2, 3, 32, 32)).shape for s in range(4)]
+    assert dims == [(2, 8 * 4), (2, 16 * 4), (2, 32 * 4), (2, 64 * 4)]

@@ -2,7 +2,9 @@
 :class:`~sslkit.methods.base.Method` holds the backbone, the online probe and the optimizer."""
 
 from .base import Method
+from .jigsaw import Jigsaw
+from .rotnet import RotNet
 from .simclr import SimCLR
 from .supervised import Supervised
 
-__all__ = ["Method", "SimCLR", "Supervised"]
+__all__ = ["Jigsaw", "Method", "RotNet", "SimCLR", "Supervised"]

@@ -1,0 +1,92 @@
+"""Jigsaw puzzles (Noroozi & Favaro 2016, https://arxiv.org/abs/1603.09246).
+
+Pretext task: cut the image into a 3×3 grid of tiles, shuffle them by one of a fixed set of
+permutations, and predict which permutation it was. One shared encoder (the backbone) sees
+each tile alone; the tile features are concatenated in the shuffled order and a small MLP
+classifies the permutation. Solving it needs to know what parts of objects look like and
+where they go.
+
+Why a 3×3 grid on 32×32 images: a 2×2 grid has only 24 permutations, too easy and too
+coarse; 3×3 tiles of a 32-pixel image would be 10 pixels, too small for a ResNet to see
+anything. So the image is first upsampled to 48×48 and cut into 16-pixel cells.
+
+Shortcuts and the measures against them (both can be switched off to show them):
+- ``gap``: each tile is a random 12-pixel crop inside its 16-pixel cell, so edges of
+  neighbouring tiles do not continue each other (low-level edge matching fails);
+- ``tile_jitter``: each tile gets its own colour jitter and sometimes turns gray, so tiles
+  cannot be matched by colour statistics or chromatic aberration.
+
+The permutation set is chosen greedily for large Hamming distance (:func:`permutation_set`),
+as in the paper: permutations that differ in many positions are easier to tell apart and
+force the network to place every tile.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from torch import Tensor
+
+from ..augment import jigsaw_tiles, shuffle_tiles
+from .base import Method
+
+
+def permutation_set(n: int = 64, tiles: int = 9, seed: int = 0) -> Tensor:
+    """``n`` permutations of ``tiles`` items chosen greedily for a large minimum Hamming
+    distance: start from a random one, then repeatedly add the permutation whose smallest
+    distance to those already chosen is largest (ties: the lowest index). (n, tiles) long.
+    """
+    import math
+
+    if not 1 <= n <= math.factorial(tiles):
+        raise ValueError(f"n must be between 1 and {tiles}! = {math.factorial(tiles)}, got {n}.")
+    all_perms = torch.tensor(list(itertools.permutations(range(tiles))), dtype=torch.int8)  # (tiles!, tiles)
+    g = torch.Generator().manual_seed(seed)
+    chosen = [int(torch.randint(len(all_perms), (1,), generator=g))]
+    min_dist = (all_perms != all_perms[chosen[0]]).sum(1)  # distance to the chosen set
+    for _ in range(n - 1):
+        nxt = int(min_dist.argmax())
+        chosen.append(nxt)
+        min_dist = torch.minimum(min_dist, (all_perms != all_perms[nxt]).sum(1))
+    return all_perms[chosen].long()
+
+
+def min_hamming_distance(perms: Tensor) -> int:
+    """Smallest number of positions in which two different permutations of the set differ."""
+    d = (perms[:, None] != perms[None]).sum(-1)
+    d.fill_diagonal_(perms.shape[1] + 1)
+    return int(d.min())
+
+
+class Jigsaw(Method):
+    base_lr = 0.1
+
+    def __init__(self, num_permutations: int = 64, grid: int = 3, cell: int = 16, gap: bool = True,
+                 tile_jitter: bool = True, hidden: int = 512, **kwargs):
+        super().__init__(**kwargs)
+        self.register_buffer("permutations", permutation_set(num_permutations, grid * grid), persistent=True)
+        self.tile = cell * 3 // 4 if gap else cell
+        d = self.backbone.feature_dim
+        self.head = nn.Sequential(nn.Linear(grid * grid * d, hidden), nn.ReLU(inplace=True),
+                                  nn.Linear(hidden, num_permutations))
+
+    def puzzle(self, x: Tensor) -> tuple[Tensor, Tensor]:
+        """x (B, 3, H, W) → shuffled tiles (B, g², 3, t, t) and permutation labels (B,)."""
+        hp = self.hparams
+        tiles = jigsaw_tiles(x, hp.grid, hp.cell, self.tile, hp.tile_jitter)
+        labels = torch.randint(len(self.permutations), (len(x),), device=x.device)
+        return shuffle_tiles(tiles, self.permutations, labels), labels
+
+    def step(self, x: Tensor, y: Tensor) -> tuple[Tensor, Tensor]:
+        tiles, labels = self.puzzle(x)
+        B, T = tiles.shape[:2]
+        f = self.backbone(self.prepare(tiles.flatten(0, 1)))  # (B·T, D) one shared encoder
+        logits = self.head(f.view(B, T * f.shape[1]))  # (B, P)
+        self.log("train/pretext_acc", (logits.argmax(1) == labels).float().mean(), on_step=False, on_epoch=True,
+                 prog_bar=True)
+        with torch.no_grad():
+            h = self.backbone(self.prepare(x))  # (B, D) whole images, for the online probe only
+        return F.cross_entropy(logits, labels), h

@@ -1,0 +1,83 @@
+import pytest
+import torch
+import torch.nn.functional as F
+
+from sslkit.augment import assemble_tiles, jigsaw_tiles, rotations, shuffle_tiles
+from sslkit.data import load_digits
+from sslkit.methods.jigsaw import Jigsaw, min_hamming_distance, permutation_set
+from sslkit.methods.rotnet import RotNet
+
+
+def test_rotations_make_four_labelled_copies(images):
+    x = images[:5]
+    xr, y = rotations(x)
+    assert xr.shape == (20, 3, 32, 32) and y.tolist() == [0] * 5 + [1] * 5 + [2] * 5 + [3] * 5
+    # four more quarter turns of the 90° block bring it back to the 90° block
+    again, _ = rotations(xr[5:10])
+    assert torch.equal(again[:5], xr[5:10]) and torch.equal(rotations(xr[15:20])[0][5:10], x)
+    # a bright corner pixel moves counter-clockwise: top-left → bottom-left → bottom-right → top-right
+    marker = torch.zeros(1, 3, 32, 32)
+    marker[..., 0, 0] = 1
+    corners = [(r, c) for r, c in ((0, 0), (31, 0), (31, 31), (0, 31))]
+    for k, (r, c) in enumerate(corners):
+        assert rotations(marker)[0][k, 0, r, c] == 1
+
+
+def test_rotations_reject_non_square():
+    with pytest.raises(ValueError, match="square"):
+        rotations(torch.rand(2, 3, 32, 16))
+
+
+def test_permutation_set_is_unique_distant_and_seeded():
+    p = permutation_set(64, seed=0)
+    assert p.shape == (64, 9) and len({tuple(r) for r in p.tolist()}) == 64
+    assert all(sorted(r) == list(range(9)) for r in p.tolist())
+    assert min_hamming_distance(p) >= 7  # the distance the Jigsaw docstring claims for 64
+    assert torch.equal(p, permutation_set(64, seed=0)) and not torch.equal(p, permutation_set(64, seed=1))
+    with pytest.raises(ValueError, match="9!"):
+        permutation_set(0)
+
+
+def test_identity_puzzle_reassembles_the_resized_image(images):
+    x = images[:3]
+    tiles = jigsaw_tiles(x, grid=3, cell=16)  # no gap, no jitter
+    assert tiles.shape == (3, 9, 3, 16, 16)
+    resized = F.interpolate(x, size=(48, 48), mode="bilinear", align_corners=False, antialias=True)
+    identity = torch.arange(9)[None]
+    assert torch.equal(assemble_tiles(shuffle_tiles(tiles, identity, torch.zeros(3, dtype=torch.long))), resized)
+
+
+def test_unshuffling_by_the_label_restores_the_order(images):
+    tiles = jigsaw_tiles(images[:4], tile=12, jitter=True)
+    assert tiles.shape == (4, 9, 3, 12, 12) and tiles.min() >= 0 and tiles.max() <= 1
+    perms = permutation_set(10)
+    labels = torch.tensor([3, 0, 9, 5])
+    shuffled = shuffle_tiles(tiles, perms, labels)
+    inverse = perms.argsort(dim=1)
+    restored = shuffle_tiles(shuffled, inverse, labels)
+    assert torch.equal(restored, tiles) and not torch.equal(shuffled, tiles)
+
+
+def test_gap_crops_move_inside_their_cell(images):
+    g = torch.Generator().manual_seed(0)
+    a = jigsaw_tiles(images[:1].expand(8, -1, -1, -1), tile=12, generator=g)
+    assert not torch.equal(a[0], a[1])  # the same image, different random offsets per tile
+
+
+@pytest.mark.parametrize("cls,kw", [(RotNet, {}), (Jigsaw, {"num_permutations": 8})])
+def test_a_few_pretext_steps_make_the_loss_fall(cls, kw):
+    torch.manual_seed(0)
+    x = load_digits("train").images[:32]
+    y = torch.zeros(32, dtype=torch.long)
+    m = cls(width=0.125, online_probe=False, **kw)
+    m.log = lambda *a, **k: None
+    opt = torch.optim.SGD(m.parameters(), lr=0.05, momentum=0.9)
+    losses = []
+    for _ in range(20):
+        loss, h = m.step(x, y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    assert h.shape == (32, m.backbone.feature_dim)
+    assert sum(losses[-4:]) / 4 < 0.85 * sum(losses[:4]) / 4
