@@ -1,0 +1,142 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 01 · RotNet: learning by predicting rotations
+#
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/sslkit/sslkit/blob/main/notebooks/01_rotnet.ipynb)
+#
+# The first family of self-supervised methods are **pretext tasks**: a task whose labels the
+# images provide for free. RotNet (Gidaris et al., 2018) rotates each image by 0°, 90°, 180°
+# or 270° and trains the network to say which. To tell that a picture of a horse is upside
+# down, the network must know what horses look like — where the legs go, which way is up in
+# a landscape — and that knowledge is what we want to transfer.
+#
+# The paper feeds all four rotated copies of every image in the same batch (better than one
+# random rotation each) and finds that the most transferable features sit in the *middle*
+# of the network: the last layers specialize in rotations. We check both below.
+
+# %% [markdown]
+# ## Setup
+
+# %%
+import importlib.util
+import subprocess
+import sys
+
+if importlib.util.find_spec("sslkit") is None:
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "git+https://github.com/sslkit/sslkit"], check=True)
+
+# %%
+import torch
+from IPython.display import Markdown, display
+
+from sslkit import paths, plots
+from sslkit.augment import rotations
+from sslkit.backbones import StageFeatures, build_backbone
+from sslkit.data import cifar10
+from sslkit.evaluate import evaluate, extract_features, knn_accuracy, linear_probe
+from sslkit.methods.rotnet import RotNet
+from sslkit.profiles import PROFILE, describe
+from sslkit.results import format_table, load_results, save_result
+from sslkit.train import pretrain
+
+print(describe())
+runs = paths.runs_dir() / PROFILE.name
+train, test = cifar10()
+reference = load_results()  # floor and supervised baseline from notebook 00
+if not {"floor", "supervised"} <= set(reference):
+    print("Run notebook 00 first under this profile to get the floor and supervised reference lines.")
+
+# %% [markdown]
+# ## 1 · The task
+# One image, its four rotations and their labels. The network sees all four in one batch.
+
+# %%
+xr, yr = rotations(train.images[:3])
+order = torch.arange(12).view(4, 3).T.flatten()  # image by image
+fig = plots.image_grid(xr[order], [f"label {int(yr[i])}: {90 * int(yr[i])}°" for i in order], ncols=4)
+
+# %% [markdown]
+# ## 2 · Pretraining
+# Every batch of B images becomes 4B rotated images, so an epoch costs about four epochs of
+# plain supervised training; we train half the profile's SSL epochs. The online probe (a
+# linear classifier on detached features of the upright images) shows how useful the
+# features are while the network learns to predict rotations.
+
+# %%
+epochs = max(1, PROFILE.pretrain_epochs // 2)
+rotnet = pretrain(RotNet, train, test, runs / "rotnet", epochs=epochs)
+ref_lines = {f"{k} (kNN)": v["knn"] for k, v in reference.items() if k in ("floor", "supervised")}
+fig = plots.training_curves(runs / "rotnet", "RotNet pretraining", reference=ref_lines)
+df = plots.read_metrics(runs / "rotnet")
+print(f"rotation accuracy in the last epoch: {df['train/pretext_acc'].dropna().iloc[-1]:.1%} (chance: 25%)")
+
+# %% [markdown]
+# ## 3 · Evaluation
+# The protocol of notebook 00 on the frozen backbone's final features.
+
+# %%
+result = evaluate(rotnet.backbone, train, test)
+save_result("rotnet", result)
+rows = {"floor (random init)": reference.get("floor", {}), "RotNet": result, "supervised": reference.get("supervised", {})}
+display(Markdown(f"**CIFAR-10 test top-1, profile `{PROFILE.name}`**\n\n" + format_table(rows)))
+if "floor" in reference:
+    gain = {k: result[k] - reference["floor"][k] for k in ("knn", "linear")}
+    print(f"RotNet vs the random-init floor: kNN {100 * gain['knn']:+.1f} points, linear {100 * gain['linear']:+.1f} points")
+
+# %%
+h_test = extract_features(rotnet.backbone, test)
+fig = plots.embedding(h_test, test.labels, test.classes, "tsne", PROFILE.embed_points, title="RotNet features (t-SNE)")
+
+# %% [markdown]
+# ## 4 · Which depth transfers best?
+# We probe the output of each of the four ResNet stages (average-pooled to 2×2 and
+# flattened) with the linear probe, for RotNet and for the random-init network of the same
+# shape. The paper's finding: the middle blocks beat the last one, whose features have
+# specialized in the pretext task.
+
+# %%
+torch.manual_seed(0)
+random_net = build_backbone(PROFILE.arch, PROFILE.width).to(PROFILE.device)
+depth = {"RotNet": [], "random init": []}
+for stage in range(4):
+    for name, net in (("RotNet", rotnet.backbone), ("random init", random_net)):
+        f = StageFeatures(net, stage)
+        h_tr, h_te = extract_features(f, train), extract_features(f, test)
+        depth[name].append(linear_probe(h_tr, train.labels, h_te, test.labels, 10).accuracy)
+fig = plots.accuracy_bars({f"stage {s + 1}": {"RotNet": depth["RotNet"][s], "random init": depth["random init"][s]}
+                           for s in range(4)}, columns=("RotNet", "random init"),
+                          title="linear probe on each stage's features")
+best = max(range(4), key=lambda s: depth["RotNet"][s])
+print(f"best RotNet stage: {best + 1} ({depth['RotNet'][best]:.1%}); last stage: {depth['RotNet'][3]:.1%}")
+
+# %% [markdown]
+# **What our committed run shows** (cpu profile, 2-core CPU, 2026-11-28; other profiles print
+# other numbers above):
+#
+# - *RotNet learns the pretext task and beats the floor*: 4 epochs (each image in four
+#   rotations) reach 54% rotation accuracy (chance 25%) and lift the frozen backbone from the
+#   random-init floor (27.1% kNN, 32.3% linear) to 32.9% kNN and 35.9% linear, +5.8 and +3.6
+#   points. SimCLR gets further on the same budget (notebook 04), and supervised training
+#   (57.6%) remains far ahead.
+# - *Depth*: the second stage gives the best RotNet features (44.2% vs 39.0% at the last stage),
+#   the paper's "middle blocks are best". But the random-init network has the same shape
+#   (42.6% at stage 2, 35.1% at stage 4): on 32×32 images, spatially pooled early features are
+#   simply strong. What RotNet *adds* over random weights grows with depth here (+0.0, +1.6,
+#   +3.1, +3.9 points), so at this short budget we cannot attribute the middle-stage peak to
+#   the last layers specializing in rotations.
+#
+# ## References
+# - Gidaris, Singh, Komodakis, *Unsupervised Representation Learning by Predicting Image
+#   Rotations*, ICLR 2018.
