@@ -101,19 +101,21 @@ def read_metrics(run_dir: str | Path):
 
 
 def training_curves(run_dir: str | Path, title: str | None = None, reference: dict[str, float] | None = None):
-    """Loss (left) and accuracy (right) per epoch; ``reference`` draws dashed lines,
+    """Loss (left) and accuracy (right) per epoch: the pretext task's accuracy where the method
+    logs one, and the online probe's on train and test; ``reference`` draws dashed lines,
     e.g. {"supervised": 0.8}."""
     df = read_metrics(run_dir)
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(10, 3.5))
     if "train/loss_epoch" in df:
         a1.plot(df.index + 1, df["train/loss_epoch"], marker="o")
     a1.set(xlabel="epoch", ylabel="training loss", title="loss")
-    for col, label in (("train/acc", "train (online)"), ("val/acc", "test (online)")):
+    for col, label in (("train/pretext_acc", "pretext task (train)"), ("train/acc", "train (online)"),
+                       ("val/acc", "test (online)")):
         if col in df and df[col].notna().any():
             s = df[col].dropna()
             a2.plot(s.index + 1, 100 * s, marker="o", label=label)
     for i, (name, v) in enumerate((reference or {}).items()):
-        a2.axhline(100 * v, ls="--", color=f"C{i + 2}", label=name)
+        a2.axhline(100 * v, ls="--", color=f"C{i + 3}", label=name)
     a2.set(xlabel="epoch", ylabel="accuracy (%)", title="accuracy")
     a2.legend(fontsize=8)
     if title:
