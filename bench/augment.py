@@ -96,7 +96,6 @@ def main():
     workers = os.cpu_count() or 1
     loader = DataLoader(PILViews(pil, tv), batch_size=args.batch, num_workers=workers, persistent_workers=True)
     results[f"torchvision PIL, DataLoader {workers} workers"] = timed(lambda: [b for b in loader], n, args.repeats)
-    del loader
 
     # 3. lightly's SimCLRTransform (PIL, two views per call)
     try:

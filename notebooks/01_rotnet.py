@@ -45,7 +45,7 @@ from sslkit import paths, plots
 from sslkit.augment import rotations
 from sslkit.backbones import StageFeatures, build_backbone
 from sslkit.data import cifar10
-from sslkit.evaluate import evaluate, extract_features, knn_accuracy, linear_probe
+from sslkit.evaluate import evaluate, extract_features, linear_probe
 from sslkit.methods.rotnet import RotNet
 from sslkit.profiles import PROFILE, describe
 from sslkit.results import format_table, load_results, save_result

@@ -49,7 +49,6 @@ if importlib.util.find_spec("sslkit") is None:
 
 # %%
 import matplotlib.pyplot as plt
-import numpy as np
 import torch
 from IPython.display import Markdown, display
 

@@ -58,7 +58,6 @@ if importlib.util.find_spec("sslkit") is None:
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", "git+https://github.com/sslkit/sslkit"], check=True)
 
 # %%
-import matplotlib.pyplot as plt
 import torch
 import torch.nn as nn
 import torch.nn.functional as F

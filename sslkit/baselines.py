@@ -18,7 +18,7 @@ from .data import ImageSet
 from .evaluate import evaluate, evaluate_classifier
 from .methods.supervised import Supervised
 from .profiles import PROFILE, Profile
-from .train import fit, loaders, wall_time
+from .train import pretrain, wall_time
 
 
 def random_floor(train: ImageSet, test: ImageSet, profile: Profile | None = None, seed: int = 0):
@@ -40,14 +40,9 @@ def supervised_baseline(
     """
     p = profile or PROFILE
     run_dir = Path(run_dir or paths.runs_dir() / p.name / "supervised")
-    torch.manual_seed(0)
-    module = Supervised(
-        arch=p.arch, width=p.width, num_classes=train.num_classes, lr=p.scaled_lr(), weight_decay=5e-4,
-        warmup_epochs=1 if (epochs or p.supervised_epochs) > 5 else 0,
-    )
-    train_loader, test_loader = loaders(train, test, p)
-    fit(module, train_loader, run_dir, epochs or p.supervised_epochs, p, val_loader=test_loader, progress=progress)
-    module = module.to(p.device)
+    epochs = epochs or p.supervised_epochs
+    module = pretrain(Supervised, train, test, run_dir, epochs=epochs, profile=p, progress=progress,
+                      lr=p.scaled_lr(), weight_decay=5e-4, warmup_epochs=1 if epochs > 5 else 0)
     metrics = evaluate(module.backbone, train, test)
     metrics["classifier"] = evaluate_classifier(module, test)
     metrics["wall_s"] = wall_time(run_dir)["seconds"]

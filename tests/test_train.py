@@ -2,7 +2,7 @@ import pytest
 import torch
 
 from sslkit.data import load_digits
-from sslkit.evaluate import evaluate_classifier, fine_tune
+from sslkit.evaluate import fine_tune
 from sslkit.methods import Supervised
 from sslkit.methods.base import warmup_cosine
 from sslkit.plots import read_metrics
