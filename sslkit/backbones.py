@@ -29,13 +29,19 @@ CIFAR10_STD = (0.2470, 0.2435, 0.2616)
 
 
 class WSConv2d(nn.Conv2d):
-    """Conv2d whose weight is standardized per output channel (zero mean, unit variance)."""
+    """Conv2d whose weight is standardized per output channel (zero mean, unit variance) on
+    every forward (Qiao et al. 2019, https://arxiv.org/abs/1903.10520). The GroupNorm that
+    follows supplies the learnable scale."""
 
-    def forward(self, x: Tensor) -> Tensor:
+    def standardized_weight(self) -> Tensor:
+        """(C_out, C_in, k, k): each output filter with zero mean and unit variance."""
         w = self.weight
         mean = w.mean(dim=(1, 2, 3), keepdim=True)
         var = w.var(dim=(1, 2, 3), keepdim=True, unbiased=False)
-        return F.conv2d(x, (w - mean) / torch.sqrt(var + 1e-5), self.bias, self.stride, self.padding)
+        return (w - mean) / torch.sqrt(var + 1e-5)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.conv2d(x, self.standardized_weight(), self.bias, self.stride, self.padding)
 
 
 def _groups(channels: int) -> int:

@@ -68,3 +68,29 @@ def nt_xent(z1: Tensor, z2: Tensor, temperature: float = 0.5, gather: bool | Non
     pos_idx = torch.cat([idx + total, idx])
     exclude = F.one_hot(self_idx, 2 * total).bool()  # (2B, 2WB) an anchor is not its own negative
     return info_nce(anchors, candidates, pos_idx, temperature, exclude)
+
+
+def regression_loss(p: Tensor, z: Tensor) -> Tensor:
+    """BYOL's one-directional loss: mean over the batch of ‖p̂ − ẑ‖² = 2 − 2·cos(p, z), where
+    p̂, ẑ are the L2-normalized prediction and target (Grill et al. 2020, eq. 2).
+
+    p, z: (B, D). ``z`` is a target: it is detached here, so no gradient ever reaches the
+    network that produced it (the stop-gradient is part of the objective, not an option).
+    Ranges from 0 (same direction) to 4 (opposite).
+    """
+    if p.shape != z.shape or p.ndim != 2:
+        raise ValueError(f"regression_loss needs two (B, D) tensors of one shape; got {tuple(p.shape)} and {tuple(z.shape)}.")
+    cos = F.cosine_similarity(p.float(), z.detach().float(), dim=1)  # (B,)
+    return (2 - 2 * cos).mean()
+
+
+def byol_loss(p1: Tensor, p2: Tensor, z1: Tensor, z2: Tensor) -> Tensor:
+    """BYOL's symmetrized loss (Grill et al. 2020, https://arxiv.org/abs/2006.07733).
+
+    p1, p2: (B, D) online predictions of views 1 and 2; z1, z2: (B, D) target projections of
+    the same views. The prediction of each view regresses the target of the *other* view:
+    ½ (regression_loss(p1, z2) + regression_loss(p2, z1)). The paper sums the two terms
+    (range 0–8); we average them (range 0–4) so the value reads like one term; the gradient
+    is halved, which the learning rate absorbs. Targets are detached.
+    """
+    return 0.5 * (regression_loss(p1, z2) + regression_loss(p2, z1))

@@ -41,11 +41,15 @@ def test_groupnorm_variant_shares_nothing_across_the_batch():
 def test_weight_standardization_normalizes_each_filter():
     conv = WSConv2d(4, 6, 3, padding=1, bias=False)
     nn.init.uniform_(conv.weight, 2, 5)  # far from zero mean / unit variance
-    x = torch.randn(1, 4, 1, 1).expand(1, 4, 3, 3)
-    # with a constant input the centre output is input · sum(w_std): zero mean weights give ~0
-    constant = torch.ones(1, 4, 3, 3)
-    assert conv(constant)[0, :, 1, 1].abs().max() < 1e-4
-    assert conv(x).shape == (1, 6, 3, 3)
+    w = conv.standardized_weight().flatten(1).double()  # (6, 36) one row per output filter
+    assert torch.allclose(w.mean(1), torch.zeros(6, dtype=torch.double), atol=1e-6)
+    assert torch.allclose(w.var(1, unbiased=False), torch.ones(6, dtype=torch.double), atol=1e-3)
+    # the forward uses exactly that weight: compare with an independent convolution
+    x = torch.randn(2, 4, 5, 5)
+    ref = torch.nn.functional.conv2d(x, conv.standardized_weight(), padding=1)
+    assert torch.allclose(conv(x), ref, atol=1e-6)
+    # and a constant input gives ~0 at interior pixels (zero-mean filters)
+    assert conv(torch.ones(1, 4, 3, 3))[0, :, 1, 1].abs().max() < 1e-4
 
 
 def test_bad_arguments_raise():
