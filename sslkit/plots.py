@@ -2,7 +2,8 @@
 
 - :func:`image_grid` / :func:`augmentation_grid`: images, and one image beside its views
 - :func:`embedding`: t-SNE or PCA of features coloured by class
-- :func:`training_curves`: loss and accuracy per epoch from a run's CSV logs
+- :func:`training_curves`: loss, accuracy and (where logged) collapse monitor per epoch
+- :func:`collapse_curves`: the collapse monitor of several runs side by side
 - :func:`retrieval_grid`: query images and their nearest neighbours in feature space
 - :func:`accuracy_bars`: kNN / linear-probe bars per model, e.g. floor vs supervised
 """
@@ -100,12 +101,16 @@ def read_metrics(run_dir: str | Path):
     return df.groupby("epoch").mean(numeric_only=True)
 
 
-def training_curves(run_dir: str | Path, title: str | None = None, reference: dict[str, float] | None = None):
-    """Loss (left) and accuracy (right) per epoch: the pretext task's accuracy where the method
+def training_curves(run_dir: str | Path, title: str | None = None, reference: dict[str, float] | None = None,
+                    collapse: bool | None = None):
+    """Loss (left) and accuracy (middle) per epoch: the pretext task's accuracy where the method
     logs one, and the online probe's on train and test; ``reference`` draws dashed lines,
-    e.g. {"supervised": 0.8}."""
+    e.g. {"supervised": 0.8}. With ``collapse`` (default: when the run logged it) a third panel
+    shows the collapse monitor: std of the L2-normalized z (and h) against 1/√d."""
     df = read_metrics(run_dir)
-    fig, (a1, a2) = plt.subplots(1, 2, figsize=(10, 3.5))
+    collapse = any(c.startswith("collapse/") for c in df) if collapse is None else collapse
+    fig, axes = plt.subplots(1, 3 if collapse else 2, figsize=(15 if collapse else 10, 3.5))
+    a1, a2 = axes[0], axes[1]
     if "train/loss_epoch" in df:
         a1.plot(df.index + 1, df["train/loss_epoch"], marker="o")
     a1.set(xlabel="epoch", ylabel="training loss", title="loss")
@@ -118,6 +123,46 @@ def training_curves(run_dir: str | Path, title: str | None = None, reference: di
         a2.axhline(100 * v, ls="--", color=f"C{i + 3}", label=name)
     a2.set(xlabel="epoch", ylabel="accuracy (%)", title="accuracy")
     a2.legend(fontsize=8)
+    if collapse:
+        _collapse_panel(axes[2], {"z (loss output)": df, "h (backbone)": df}, ("z", "h"))
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def _collapse_panel(ax, frames: dict, keys, stat: str = "std"):
+    """One line per (name, frame) for collapse/<key>_<stat>; dashed 1/√d lines for std."""
+    keys = list(keys) if not isinstance(keys, str) else [keys] * len(frames)
+    dims = set()
+    for i, ((name, df), key) in enumerate(zip(frames.items(), keys)):
+        col = f"collapse/{key}_{stat}"
+        if col not in df or df[col].notna().sum() == 0:
+            continue
+        s = df[col].dropna()
+        ax.plot(s.index + 1, s, marker="o", color=f"C{i}", label=name)
+        if f"collapse/{key}_dim" in df:
+            dims.add(int(df[f"collapse/{key}_dim"].dropna().iloc[-1]))
+    if stat == "std":
+        for d in sorted(dims):
+            ax.axhline(d ** -0.5, ls="--", color="gray", lw=1)
+            ax.annotate(f"1/√{d}", (ax.get_xlim()[0], d ** -0.5), fontsize=7, color="gray", va="bottom")
+        ax.set(ylabel="std of L2-normalized output", title="collapse monitor (0 = collapsed)")
+        ax.set_ylim(bottom=0)
+    else:
+        ax.set(ylabel="effective rank", title="effective rank (1 = collapsed)")
+        ax.set_yscale("log")
+    ax.set_xlabel("epoch")
+    ax.legend(fontsize=8)
+
+
+def collapse_curves(runs: dict[str, str | Path], key: str = "z", title: str | None = None):
+    """The collapse monitor of several runs (name → run folder): std of the L2-normalized
+    ``key`` output against 1/√d (left) and its effective rank (right), per epoch."""
+    frames = {name: read_metrics(run) for name, run in runs.items()}
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(10, 3.5))
+    _collapse_panel(a1, frames, key, "std")
+    _collapse_panel(a2, frames, key, "rank")
     if title:
         fig.suptitle(title)
     fig.tight_layout()

@@ -4,6 +4,8 @@
 
 - a progress bar and CSV logs (``<run>/logs/version_N/metrics.csv``; a resumed run writes a
   new version, so no earlier curve is lost; :func:`sslkit.plots.training_curves` joins them);
+- a collapse monitor (:class:`sslkit.monitor.CollapseMonitor`): the spread and effective
+  rank of the representations, logged beside the loss for every method;
 - a checkpoint every epoch plus ``<run>/checkpoints/last.ckpt``;
 - automatic resume: when the run folder already holds ``last.ckpt`` training continues from
   it, and a finished run just reloads its weights (re-running a notebook costs nothing);
@@ -25,6 +27,7 @@ from lightning.pytorch.callbacks import ModelCheckpoint, TQDMProgressBar
 from lightning.pytorch.loggers import CSVLogger
 
 from .data import DeviceLoader, ImageSet
+from .monitor import CollapseMonitor
 from .profiles import PROFILE, Profile
 
 for _name in ("lightning.pytorch.utilities.rank_zero", "lightning.pytorch.accelerators.cuda"):
@@ -57,12 +60,13 @@ def loaders(train: ImageSet, test: ImageSet | None, profile: Profile | None = No
 
 def fit(
     module: L.LightningModule, train_loader, run_dir: str | Path, epochs: int, profile: Profile | None = None,
-    val_loader=None, resume: bool = True, progress: bool = True, callbacks=(),
+    val_loader=None, resume: bool = True, progress: bool = True, callbacks=(), monitor: bool = True,
 ) -> L.Trainer:
     """Train ``module`` for ``epochs`` epochs, logging and checkpointing into ``run_dir``.
 
     With ``resume`` (default) an existing ``run_dir/checkpoints/last.ckpt`` is continued from
-    (or, if it already reached ``epochs``, only its weights are loaded). Returns the Trainer.
+    (or, if it already reached ``epochs``, only its weights are loaded). ``monitor`` adds a
+    :class:`~sslkit.monitor.CollapseMonitor`. Returns the Trainer.
     """
     p = profile or PROFILE
     run_dir = Path(run_dir)
@@ -86,6 +90,7 @@ def fit(
                 dirpath=run_dir / "checkpoints", filename="{epoch:03d}", every_n_epochs=1, save_top_k=1, save_last=True
             ),
             *([_EpochBar(refresh_rate=max(1, len(train_loader) // 20))] if progress else []),
+            *([CollapseMonitor()] if monitor else []),
             *callbacks,
         ],
         log_every_n_steps=max(1, min(50, len(train_loader) // 4)),
@@ -100,6 +105,7 @@ def fit(
         warnings.filterwarnings("ignore", ".*exists and is not empty.*")
         warnings.filterwarnings("ignore", ".*treespec.*")
         warnings.filterwarnings("ignore", ".*no `val_dataloader`.*")
+        warnings.filterwarnings("ignore", ".*dirpath has changed.*")  # a run folder that was moved
         trainer.fit(module, train_loader, val_loader, ckpt_path=ckpt_path)
     _add_wall_time(run_dir, time.perf_counter() - t0, trainer.current_epoch - start_epoch)
     return trainer

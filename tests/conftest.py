@@ -16,3 +16,25 @@ def images():
     ramp = torch.linspace(0, 1, 32)
     base = torch.stack([ramp.view(1, -1).expand(32, 32), ramp.view(-1, 1).expand(32, 32), 1 - ramp.view(1, -1).expand(32, 32)])
     return (0.6 * base + 0.4 * torch.rand(16, 3, 32, 32, generator=g)).clamp(0, 1)
+
+
+@pytest.fixture
+def take_steps():
+    """take_steps(module, x, y, steps, lr) → (losses, outputs of the last step): plain SGD on
+    ``module.step``; ``after`` runs after each optimizer step (e.g. an EMA update)."""
+
+    def run(module, x, y, steps: int = 20, lr: float = 0.05, after=None):
+        module.log = lambda *a, **k: None  # no Trainer attached
+        opt = torch.optim.SGD([p for p in module.parameters() if p.requires_grad], lr=lr, momentum=0.9)
+        losses = []
+        for _ in range(steps):
+            loss, *out = module.step(x, y)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            if after:
+                after()
+            losses.append(loss.item())
+        return losses, out
+
+    return run

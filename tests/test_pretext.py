@@ -65,19 +65,10 @@ def test_gap_crops_move_inside_their_cell(images):
 
 
 @pytest.mark.parametrize("cls,kw", [(RotNet, {}), (Jigsaw, {"num_permutations": 8})])
-def test_a_few_pretext_steps_make_the_loss_fall(cls, kw):
-    torch.manual_seed(0)
+def test_a_few_pretext_steps_make_the_loss_fall(cls, kw, take_steps):
     x = load_digits("train").images[:32]
     y = torch.zeros(32, dtype=torch.long)
     m = cls(width=0.125, online_probe=False, **kw)
-    m.log = lambda *a, **k: None
-    opt = torch.optim.SGD(m.parameters(), lr=0.05, momentum=0.9)
-    losses = []
-    for _ in range(20):
-        loss, h = m.step(x, y)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        losses.append(loss.item())
+    losses, (h,) = take_steps(m, x, y, steps=20, lr=0.05)
     assert h.shape == (32, m.backbone.feature_dim)
     assert sum(losses[-4:]) / 4 < 0.85 * sum(losses[:4]) / 4

@@ -14,21 +14,13 @@ def test_projection_head_shapes_and_layers():
     assert sum(isinstance(m, torch.nn.BatchNorm1d) for m in head) == 2
 
 
-def test_a_few_simclr_steps_make_the_loss_fall():
-    torch.manual_seed(0)
+def test_a_few_simclr_steps_make_the_loss_fall(take_steps):
     x = load_digits("train").images[:64]
     y = torch.zeros(64, dtype=torch.long)
     m = SimCLR(width=0.125, temperature=0.5, online_probe=False,
                augment=Augment(crop_scale=(0.5, 1.0), jitter=(0.2, 0.2, 0.2, 0.05)))
-    opt = torch.optim.SGD(m.parameters(), lr=0.1, momentum=0.9)
-    losses = []
-    for _ in range(25):
-        loss, h = m.step(x, y)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        losses.append(loss.item())
-    assert h.shape == (64, m.backbone.feature_dim)
+    losses, (h, z) = take_steps(m, x, y, steps=25, lr=0.1)
+    assert h.shape == (64, m.backbone.feature_dim) and z.shape == (64, 128)
     assert sum(losses[-5:]) / 5 < 0.9 * sum(losses[:5]) / 5
 
 

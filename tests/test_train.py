@@ -76,7 +76,9 @@ def test_online_probe_learns_without_touching_the_backbone(digits):
     m.log = lambda *a, **k: None
     losses = []
     for _ in range(40):
-        loss = m.training_step((x, y), 0)
+        out = m.training_step((x, y), 0)
+        loss = out["loss"]
+        assert set(out) == {"loss", "h"} and not out["h"].requires_grad  # detached, for callbacks
         optim.zero_grad()
         loss.backward()
         optim.step()

@@ -6,9 +6,12 @@
   representation learns, at no cost to the method (no gradient reaches the backbone);
 - SGD with momentum, linear warmup and per-step cosine decay.
 
-A method subclasses :class:`Method` and implements ``step(x, y) -> (loss, h)``: ``x`` is the
-raw uint8 batch on the device (augment it there), ``h`` the backbone features (B, D) of one
-view, which the probe learns from. ``y`` is for the probe and supervised baselines only.
+A method subclasses :class:`Method` and implements ``step(x, y) -> (loss, h)`` or
+``(loss, h, z)``: ``x`` is the raw uint8 batch on the device (augment it there), ``h`` the
+backbone features (B, D) of one view, which the probe learns from, ``z`` optionally the
+output the loss sees (a projection). ``y`` is for the probe and supervised baselines only.
+``training_step`` returns ``{"loss", "h", "z"}`` (detached h, z), so callbacks such as
+:class:`sslkit.monitor.CollapseMonitor` can watch the representations.
 """
 
 from __future__ import annotations
@@ -40,8 +43,8 @@ class Method(L.LightningModule):
         self.channels_last = False  # set by sslkit.train.fit on GPU
 
     # -- what a method defines
-    def step(self, x: Tensor, y: Tensor) -> tuple[Tensor, Tensor]:
-        """x: (B, 3, H, W) uint8, y: (B,) → (loss, h (B, D) backbone features)."""
+    def step(self, x: Tensor, y: Tensor) -> tuple[Tensor, ...]:
+        """x: (B, 3, H, W) uint8, y: (B,) → (loss, h (B, D) backbone features[, z (B, d)])."""
         raise NotImplementedError
 
     def classify(self, h: Tensor) -> Tensor:
@@ -58,7 +61,7 @@ class Method(L.LightningModule):
 
     def training_step(self, batch, batch_idx):
         x, y = batch
-        loss, h = self.step(x, y)
+        loss, h, *z = self.step(x, y)
         # a NaN check syncs the GPU: every step on CPU (free there), every 50th step on GPU
         if (not loss.is_cuda or batch_idx % 50 == 0) and not torch.isfinite(loss):
             raise FloatingPointError(
@@ -71,7 +74,7 @@ class Method(L.LightningModule):
             probe_loss = F.cross_entropy(logits.float(), y)
             self.log("train/acc", (logits.argmax(1) == y).float().mean(), prog_bar=True, on_step=False, on_epoch=True)
             loss = loss + probe_loss
-        return loss
+        return {"loss": loss, "h": h.detach(), **({"z": z[0].detach()} if z else {})}
 
     def validation_step(self, batch, batch_idx):
         x, y = batch
@@ -82,7 +85,7 @@ class Method(L.LightningModule):
         hp = self.hparams
         probe = list(self.probe.parameters()) if self.probe is not None else []
         probe_ids = {id(p) for p in probe}
-        params = [p for p in self.parameters() if id(p) not in probe_ids]
+        params = [p for p in self.parameters() if id(p) not in probe_ids and p.requires_grad]  # no EMA targets
         groups = [{"params": params, "lr": hp.lr, "weight_decay": hp.weight_decay}]
         if probe:
             groups.append({"params": probe, "lr": hp.probe_lr, "weight_decay": 0.0})

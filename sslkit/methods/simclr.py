@@ -29,8 +29,8 @@ class SimCLR(Method):
         self.augment = augment or simclr_augment()
         self.projector = ProjectionHead(self.backbone.feature_dim, proj_hidden, proj_dim)
 
-    def step(self, x: Tensor, y: Tensor) -> tuple[Tensor, Tensor]:
+    def step(self, x: Tensor, y: Tensor) -> tuple[Tensor, Tensor, Tensor]:
         x1, x2 = self.prepare(self.augment(x)), self.prepare(self.augment(x))  # (B, 3, S, S) each
         h1, h2 = self.backbone(x1), self.backbone(x2)  # (B, D)
         z1, z2 = self.projector(h1), self.projector(h2)  # (B, proj_dim)
-        return nt_xent(z1, z2, self.hparams.temperature), h1
+        return nt_xent(z1, z2, self.hparams.temperature), h1, z1
