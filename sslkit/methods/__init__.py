@@ -2,9 +2,10 @@
 :class:`~sslkit.methods.base.Method` holds the backbone, the online probe and the optimizer."""
 
 from .base import Method
+from .byol import BYOL
 from .jigsaw import Jigsaw
 from .rotnet import RotNet
 from .simclr import SimCLR
 from .supervised import Supervised
 
-__all__ = ["Jigsaw", "Method", "RotNet", "SimCLR", "Supervised"]
+__all__ = ["BYOL", "Jigsaw", "Method", "RotNet", "SimCLR", "Supervised"]
