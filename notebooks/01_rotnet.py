@@ -48,15 +48,13 @@ from sslkit.data import cifar10
 from sslkit.evaluate import evaluate, extract_features, linear_probe
 from sslkit.methods.rotnet import RotNet
 from sslkit.profiles import PROFILE, describe
-from sslkit.results import format_table, load_results, save_result
+from sslkit.results import format_table, load_reference, reference_lines, save_result
 from sslkit.train import pretrain
 
 print(describe())
 runs = paths.runs_dir() / PROFILE.name
 train, test = cifar10()
-reference = load_results()  # floor and supervised baseline from notebook 00
-if not {"floor", "supervised"} <= set(reference):
-    print("Run notebook 00 first under this profile to get the floor and supervised reference lines.")
+reference = load_reference()  # floor and supervised baseline from notebook 00
 
 # %% [markdown]
 # ## 1 · The task
@@ -77,8 +75,7 @@ fig = plots.image_grid(xr[order], [f"label {int(yr[i])}: {90 * int(yr[i])}°" fo
 # %%
 epochs = max(1, PROFILE.pretrain_epochs // 2)
 rotnet = pretrain(RotNet, train, test, runs / "rotnet", epochs=epochs)
-ref_lines = {f"{k} (kNN)": v["knn"] for k, v in reference.items() if k in ("floor", "supervised")}
-fig = plots.training_curves(runs / "rotnet", "RotNet pretraining", reference=ref_lines)
+fig = plots.training_curves(runs / "rotnet", "RotNet pretraining", reference=reference_lines(reference))
 df = plots.read_metrics(runs / "rotnet")
 print(f"rotation accuracy in the last epoch: {df['train/pretext_acc'].dropna().iloc[-1]:.1%} (chance: 25%)")
 

@@ -58,15 +58,13 @@ from sslkit.data import cifar10
 from sslkit.evaluate import evaluate, extract_features, knn_accuracy
 from sslkit.methods.jigsaw import Jigsaw, min_hamming_distance, permutation_set
 from sslkit.profiles import PROFILE, describe
-from sslkit.results import format_table, load_results, save_result
+from sslkit.results import format_table, load_reference, reference_lines, save_result
 from sslkit.train import pretrain
 
 print(describe())
 runs = paths.runs_dir() / PROFILE.name
 train, test = cifar10()
-reference = load_results()  # floor and supervised baseline from notebook 00
-if not {"floor", "supervised"} <= set(reference):
-    print("Run notebook 00 first under this profile to get the floor and supervised reference lines.")
+reference = load_reference()  # floor and supervised baseline from notebook 00
 
 # %% [markdown]
 # ## 1 · One puzzle
@@ -103,8 +101,7 @@ for ax, im, title in zip(axes, [img[0].float() / 255, spaced(plain), spaced(tile
 # %%
 epochs = max(1, PROFILE.pretrain_epochs // 2)
 jigsaw = pretrain(Jigsaw, train, test, runs / "jigsaw", epochs=epochs)
-ref_lines = {f"{k} (kNN)": v["knn"] for k, v in reference.items() if k in ("floor", "supervised")}
-fig = plots.training_curves(runs / "jigsaw", "Jigsaw pretraining", reference=ref_lines)
+fig = plots.training_curves(runs / "jigsaw", "Jigsaw pretraining", reference=reference_lines(reference))
 
 # %% [markdown]
 # ## 3 · Evaluation

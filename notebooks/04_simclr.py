@@ -67,17 +67,16 @@ from sslkit import paths, plots, widgets
 from sslkit.augment import simclr_augment
 from sslkit.data import cifar10
 from sslkit.evaluate import evaluate, extract_features, knn_accuracy, linear_probe
+from sslkit.experiments import sweep_knn
 from sslkit.methods import SimCLR
 from sslkit.profiles import PROFILE, describe
-from sslkit.results import format_table, load_results, save_result
+from sslkit.results import format_table, load_reference, reference_lines, save_result
 from sslkit.train import pretrain
 
 print(describe())
 runs = paths.runs_dir() / PROFILE.name
 train, test = cifar10()
-reference = load_results()  # floor and supervised baseline from notebook 00
-if not {"floor", "supervised"} <= set(reference):
-    print("Run notebook 00 first under this profile to get the floor and supervised reference lines.")
+reference = load_reference()  # floor and supervised baseline from notebook 00
 print(f"{len(train):,} train / {len(test):,} test images")
 
 # %% [markdown]
@@ -90,8 +89,7 @@ print(f"{len(train):,} train / {len(test):,} test images")
 
 # %%
 simclr = pretrain(SimCLR, train, test, runs / "simclr", temperature=0.5)
-ref_lines = {f"{k} (kNN)": v["knn"] for k, v in reference.items() if k in ("floor", "supervised")}
-fig = plots.training_curves(runs / "simclr", "SimCLR pretraining", reference=ref_lines)
+fig = plots.training_curves(runs / "simclr", "SimCLR pretraining", reference=reference_lines(reference))
 
 # %% [markdown]
 # The loss falls as the network learns to find each image's partner among the batch; the
@@ -140,10 +138,8 @@ def sweep_run(batch_size=sweep_profile.batch_size, temperature=0.5, augment="ful
             "no crop": simclr_augment().replace(crop_scale=(1.0, 1.0)),
             "no colour": simclr_augment().replace(jitter_p=0.0, gray_p=0.0)}
     name = f"b{batch_size}-t{temperature}-{augment.replace(' ', '_')}"
-    model = pretrain(SimCLR, sweep_train, None, runs / "simclr-sweeps" / name, profile=sweep_profile,
-                     batch_size=batch_size, temperature=temperature, augment=augs[augment], progress=False)
-    h_tr, h_te = extract_features(model.backbone, sweep_train), extract_features(model.backbone, test)
-    return knn_accuracy(h_tr, sweep_train.labels, h_te, test.labels, 10)
+    return sweep_knn(SimCLR, sweep_train, test, runs / "simclr-sweeps" / name, batch_size=batch_size,
+                     temperature=temperature, augment=augs[augment])
 
 
 # %% [markdown]

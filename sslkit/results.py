@@ -54,3 +54,20 @@ def format_table(results: dict[str, dict], columns=("knn", "linear")) -> str:
             cells.append("–" if v is None else (f"{v:.0f} s" if c == "wall_s" else f"{100 * v:.1f}%"))
         rows.append(f"| {name} | " + " | ".join(cells) + " |")
     return "\n".join(rows)
+
+
+def load_reference(profile: Profile | None = None) -> dict[str, dict]:
+    """The profile's saved results, with a hint when notebook 00's floor and supervised
+    baseline are not among them yet (method notebooks draw those as reference lines)."""
+    results = load_results(profile)
+    if not {"floor", "supervised"} <= set(results):
+        print(f"No floor / supervised baseline saved for profile {(profile or PROFILE).name!r} yet: "
+              "run notebook 00 under this profile first to get the reference lines.")
+    return results
+
+
+def reference_lines(results: dict[str, dict], names=("floor", "supervised"), metric: str = "knn") -> dict[str, float]:
+    """{"floor (kNN)": 0.27, …}: the ``metric`` of each saved result in ``names``, for the
+    ``reference`` argument of the plots."""
+    label = COLUMN_NAMES.get(metric, metric).split()[0]
+    return {f"{n} ({label})": results[n][metric] for n in names if metric in results.get(n, {})}

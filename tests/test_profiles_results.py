@@ -1,7 +1,7 @@
 import pytest
 
 from sslkit import profiles
-from sslkit.results import format_table, load_results, save_result
+from sslkit.results import format_table, load_reference, load_results, reference_lines, save_result
 
 
 def test_profile_by_name_and_environment(monkeypatch):
@@ -35,3 +35,15 @@ def test_results_round_trip_and_table():
     assert load_results(profiles.get_profile("cpu")) == {}
     table = format_table(res, ("knn", "linear", "wall_s"))
     assert "| floor | 25.0% | 30.0% | – |" in table and "| supervised | 50.0% | 60.0% | 12 s |" in table
+
+
+def test_reference_lines_and_the_missing_baseline_hint(capsys):
+    smoke = profiles.get_profile("smoke")
+    assert load_reference(smoke) == {}
+    assert "run notebook 00" in capsys.readouterr().out
+    save_result("floor", {"knn": 0.25, "linear": 0.3}, smoke)
+    save_result("supervised", {"knn": 0.6}, smoke)
+    results = load_reference(smoke)
+    assert capsys.readouterr().out == ""
+    assert reference_lines(results) == {"floor (kNN)": 0.25, "supervised (kNN)": 0.6}
+    assert reference_lines(results, metric="linear") == {"floor (linear)": 0.3}
