@@ -58,23 +58,37 @@ class KNNClock(L.Callback):
             trainer.should_stop = True
 
 
-def main():
-    ap = argparse.ArgumentParser()
+def common_args(ap: argparse.ArgumentParser, minutes: float) -> None:
+    """Arguments every time-to-kNN script takes."""
     ap.add_argument("--epochs", type=int, default=100)
-    ap.add_argument("--minutes", type=float, default=15.0)
+    ap.add_argument("--minutes", type=float, default=minutes)
     ap.add_argument("--knn-every", type=int, default=5)
-    ap.add_argument("--temperature", type=float, default=0.5)
     ap.add_argument("--batch", type=int, default=512)
     ap.add_argument("--smoke", action="store_true", help="smoke sizes, to check the script on a CPU")
-    args = ap.parse_args()
+
+
+def setup(args):
+    """(profile, train, test, KNNClock) for the parsed ``common_args``."""
     p = replace(get_profile("smoke" if args.smoke else "gpu"), batch_size=args.batch if not args.smoke else 64)
     print(describe(p), flush=True)
     train, test = cifar10(p)
-    clock = KNNClock(train, test, args.knn_every if not args.smoke else 1, args.minutes)
+    return p, train, test, KNNClock(train, test, args.knn_every if not args.smoke else 1, args.minutes)
+
+
+def report(clock: KNNClock) -> None:
+    print(json.dumps({"done": True, "hardware": hardware(), "epochs_run": clock.epochs, "train_s": round(clock.train_s, 1)}))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    common_args(ap, minutes=15.0)
+    ap.add_argument("--temperature", type=float, default=0.5)
+    args = ap.parse_args()
+    p, train, test, clock = setup(args)
     run = paths.runs_dir() / p.name / f"gpu-simclr-{args.epochs}ep-{time.strftime('%Y%m%d-%H%M%S')}"
     pretrain(SimCLR, train, None, run, epochs=args.epochs, profile=p, temperature=args.temperature,
              progress=False, callbacks=[clock])
-    print(json.dumps({"done": True, "hardware": hardware(), "epochs_run": clock.epochs, "train_s": round(clock.train_s, 1)}))
+    report(clock)
 
 
 if __name__ == "__main__":
