@@ -146,13 +146,20 @@ def _collapse_panel(ax, frames: dict, keys, stat: str = "std"):
     if stat == "std":
         for d in sorted(dims):
             ax.axhline(d ** -0.5, ls="--", color="gray", lw=1)
-            ax.annotate(f"1/√{d}", (ax.get_xlim()[0], d ** -0.5), fontsize=7, color="gray", va="bottom")
+            ax.text(0.01, d ** -0.5, f" 1/√{d}", transform=ax.get_yaxis_transform(), fontsize=7, color="gray",
+                    va="top")
         ax.set(ylabel="std of L2-normalized output", title="collapse monitor (0 = collapsed)")
         ax.set_ylim(bottom=0)
     else:
+        from matplotlib.ticker import LogLocator, NullFormatter, ScalarFormatter
+
         ax.set(ylabel="effective rank", title="effective rank (1 = collapsed)")
         ax.set_yscale("log")
+        ax.yaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+        ax.yaxis.set_major_formatter(ScalarFormatter())
+        ax.yaxis.set_minor_formatter(NullFormatter())
     ax.set_xlabel("epoch")
+    ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
     ax.legend(fontsize=8)
 
 
