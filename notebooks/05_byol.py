@@ -201,33 +201,35 @@ display(Markdown("\n".join(lines)))
 # **What our committed run shows** (cpu profile on a 2-core CPU, 2026-11-28; under other profiles
 # the numbers above differ and so may the conclusions):
 #
-# - *Pretraining*: at this budget BYOL has not learned useful features yet. After 8 epochs on
-#   5,000 images (312 steps, 639 s of training) the frozen backbone gives 28.0% kNN and 31.2%
-#   linear, level with the random-init floor (27.1% / 32.3%), where SimCLR reached 36.6% /
-#   40.1% with the same epochs. The online probe dipped in epoch 2 and then climbed every epoch to 27.4%, so the
-#   run was still improving when it stopped; BYOL is known to start slowly (its target starts
-#   as a random network), and this profile stops it early.
+# - *Pretraining*: at this budget BYOL has barely started. After 8 epochs on 5,000 images (312
+#   steps, 594 s of training) the frozen backbone gives 28.2% kNN and 34.4% linear, just above
+#   the random-init floor (27.1% / 32.3%), where SimCLR reached 36.6% / 40.1% with the same
+#   epochs. The online probe climbed, with a dip in epoch 3, to 25.5%. The projections did not
+#   collapse (std 0.038) but their effective rank fell from 41 to about 5 within three epochs and
+#   stayed there: at this budget BYOL's z uses only a few directions. BYOL is known to start
+#   slowly (its target begins as a random network); this profile stops it early.
 # - *Collapse*: the claim shows in the collapse monitor, not in accuracy. Without the predictor
-#   the projection collapsed within one epoch (std of the normalized z 0.0026 against 0.047 for
-#   full BYOL and 1/√256 = 0.063 for spread-out vectors; effective rank 3.2 against 13) and the
-#   loss fell to 0.04, a near-perfect score for a useless output; with neither predictor nor
-#   EMA the same (std 0.0024, loss 0.003). Without the EMA but with the predictor (SimSiam's
-#   setting) z did not collapse in 4 epochs (std 0.043), but its effective rank fell to 7.4
-#   against full BYOL's 13: fewer directions used, a partial collapse. So here the predictor
-#   is what prevents collapse, and the EMA slows the loss of rank. Every sweep run, full BYOL
-#   included, stayed below the random-init network's 21.8%
-#   kNN, so the accuracies of the four variants (18–20%) cannot rank them.
+#   the projection collapsed within one epoch (std of the normalized z 0.0020 against 0.042 for
+#   full BYOL and 1/√256 = 0.063 for spread-out vectors; effective rank 2.1 against 5.1) while
+#   the loss fell to 0.01, a near-perfect score for a useless output; with neither predictor
+#   nor EMA the same (std 0.0019, loss 0.002). Without the EMA but with the predictor (SimSiam's
+#   setting) z did not collapse in 4 epochs (std 0.036, rank 4.1), though it sits below full
+#   BYOL on both. So here the predictor is what prevents collapse. Accuracy follows the same
+#   order (BYOL 21.8%, no predictor 20.6%, no EMA 19.9%, neither 19.8%) but within 2 points, and
+#   full BYOL only matches the random-init network of this size (21.8%): too small a run for
+#   accuracy to rank the variants.
 # - *Normalization*: not reproduced. With GroupNorm + weight standardization everywhere, our
-#   BYOL collapsed completely (std 0.0002, effective rank 1.2, kNN 10.8%, chance level). Its
-#   projections were bunched together from the first epoch (std 0.0069 against 0.049 with
+#   BYOL collapsed completely (std 0.0001, effective rank 1.1, kNN 12.7%, near chance). Its
+#   projections were bunched together from the first epoch (std 0.0067 against 0.048 with
 #   BatchNorm): normalizing each image on its own does not spread a batch out the way
 #   BatchNorm's centring over the batch does, and BYOL's dynamics finished the collapse. The
 #   paper's BatchNorm-free BYOL (Richemond et al.) was trained for 300 ImageNet epochs with a
 #   ResNet-50; whether ours learns with a longer run or other settings is open.
-# - *Batch size*: not tested by this run. BYOL's kNN moved 2.0 points across batches 64–256
-#   against SimCLR's 3.2, but every BYOL run sat below the random-init level: a method that has
-#   not started to learn is trivially insensitive to the batch size. The GPU profile (200
-#   epochs on full CIFAR-10) is where this comparison means something.
+# - *Batch size*: not tested by this run. BYOL's kNN moved 2.7 points across batches 64–256
+#   (22.5%, 21.8%, 19.8%) against SimCLR's 3.2, both worst at 256, where 4 epochs are only 28
+#   steps; but BYOL never rose above the random-init level, and a method that has not started to
+#   learn says nothing about its batch-size sensitivity. The gpu profile (200 epochs on full
+#   CIFAR-10) is where this comparison means something.
 #
 # ## References
 # - Grill et al., *Bootstrap Your Own Latent: A New Approach to Self-Supervised Learning*,
