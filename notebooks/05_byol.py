@@ -227,8 +227,8 @@ display(Markdown("\n".join(lines)))
 #   ResNet-50; whether ours learns with a longer run or other settings is open.
 # - *Batch size*: not tested by this run. BYOL's kNN moved 2.7 points across batches 64–256
 #   (22.5%, 21.8%, 19.8%) against SimCLR's 3.2, both worst at 256, where 4 epochs are only 28
-#   steps; but BYOL never rose above the random-init level, and a method that has not started to
-#   learn says nothing about its batch-size sensitivity. The gpu profile (200 epochs on full
+#   steps; but BYOL never rose clearly above the random-init level (21.8%), and a method that
+#   has not started to learn says nothing about its batch-size sensitivity. The gpu profile (200 epochs on full
 #   CIFAR-10) is where this comparison means something.
 #
 # ## References
