@@ -23,7 +23,7 @@ import lightning as L
 
 from sslkit import paths
 from sslkit.data import cifar10
-from sslkit.evaluate import extract_features, knn_accuracy
+from sslkit.evaluate import evaluate
 from sslkit.methods import SimCLR
 from sslkit.profiles import describe, get_profile, hardware
 from sslkit.train import pretrain
@@ -49,9 +49,7 @@ class KNNClock(L.Callback):
         n = len(trainer.train_dataloader) * trainer.train_dataloader.batch_size
         self.epochs = epoch = trainer.current_epoch + 1
         if epoch % self.every == 0 or epoch == trainer.max_epochs or self.train_s >= self.budget:
-            h_tr = extract_features(module.backbone, self.train)
-            h_te = extract_features(module.backbone, self.test)
-            knn = knn_accuracy(h_tr, self.train.labels, h_te, self.test.labels, 10)
+            knn = evaluate(module.backbone, self.train, self.test, probe=False)["knn"]
             print(json.dumps({"epoch": epoch, "train_s": round(self.train_s, 1), "img_s": round(n / epoch_s),
                               "knn": round(knn, 4)}), flush=True)
         if self.train_s >= self.budget:

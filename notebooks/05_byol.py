@@ -214,10 +214,10 @@ display(Markdown("\n".join(lines)))
 #   the loss fell to 0.01, a near-perfect score for a useless output; with neither predictor
 #   nor EMA the same (std 0.0019, loss 0.002). Without the EMA but with the predictor (SimSiam's
 #   setting) z did not collapse in 4 epochs (std 0.036, rank 4.1), though it sits below full
-#   BYOL on both. So here the predictor is what prevents collapse. Accuracy follows the same
-#   order (BYOL 21.8%, no predictor 20.6%, no EMA 19.9%, neither 19.8%) but within 2 points, and
-#   full BYOL only matches the random-init network of this size (21.8%): too small a run for
-#   accuracy to rank the variants.
+#   BYOL on both. So here the predictor is what prevents collapse. Full BYOL scores highest
+#   (21.8%; no predictor 20.6%, no EMA 20.3%, neither 20.3%), but within 1.5 points, and it only
+#   matches the random-init network of this size (21.8%): too small a run for accuracy to rank
+#   the variants.
 # - *Normalization*: not reproduced. With GroupNorm + weight standardization everywhere, our
 #   BYOL collapsed completely (std 0.0001, effective rank 1.1, kNN 12.7%, near chance). Its
 #   projections were bunched together from the first epoch (std 0.0067 against 0.048 with

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .data import ImageSet
-from .evaluate import extract_features, knn_accuracy
+from .evaluate import evaluate
 from .profiles import PROFILE, Profile
 from .train import pretrain
 
@@ -17,5 +17,4 @@ def sweep_knn(method_cls, train: ImageSet, test: ImageSet, run_dir: str | Path, 
     that run already finished. ``kwargs`` go to :func:`sslkit.train.pretrain` and the method."""
     p = (profile or PROFILE).sweep()
     model = pretrain(method_cls, train, None, run_dir, profile=p, progress=False, **kwargs)
-    h_train, h_test = extract_features(model.backbone, train), extract_features(model.backbone, test)
-    return knn_accuracy(h_train, train.labels, h_test, test.labels, train.num_classes)
+    return evaluate(model.backbone, train, test, probe=False)["knn"]

@@ -124,18 +124,17 @@ def training_curves(run_dir: str | Path, title: str | None = None, reference: di
     a2.set(xlabel="epoch", ylabel="accuracy (%)", title="accuracy")
     a2.legend(fontsize=8)
     if collapse:
-        _collapse_panel(axes[2], {"z (loss output)": df, "h (backbone)": df}, ("z", "h"))
+        _collapse_panel(axes[2], [("z (loss output)", df, "z"), ("h (backbone)", df, "h")])
     if title:
         fig.suptitle(title)
     fig.tight_layout()
     return fig
 
 
-def _collapse_panel(ax, frames: dict, keys, stat: str = "std"):
-    """One line per (name, frame) for collapse/<key>_<stat>; dashed 1/√d lines for std."""
-    keys = list(keys) if not isinstance(keys, str) else [keys] * len(frames)
+def _collapse_panel(ax, lines, stat: str = "std"):
+    """One line per (label, metrics frame, key) for collapse/<key>_<stat>; dashed 1/√d lines for std."""
     dims = set()
-    for i, ((name, df), key) in enumerate(zip(frames.items(), keys)):
+    for i, (name, df, key) in enumerate(lines):
         col = f"collapse/{key}_{stat}"
         if col not in df or df[col].notna().sum() == 0:
             continue
@@ -166,10 +165,10 @@ def _collapse_panel(ax, frames: dict, keys, stat: str = "std"):
 def collapse_curves(runs: dict[str, str | Path], key: str = "z", title: str | None = None):
     """The collapse monitor of several runs (name → run folder): std of the L2-normalized
     ``key`` output against 1/√d (left) and its effective rank (right), per epoch."""
-    frames = {name: read_metrics(run) for name, run in runs.items()}
+    lines = [(name, read_metrics(run), key) for name, run in runs.items()]
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(10, 3.5))
-    _collapse_panel(a1, frames, key, "std")
-    _collapse_panel(a2, frames, key, "rank")
+    _collapse_panel(a1, lines, "std")
+    _collapse_panel(a2, lines, "rank")
     if title:
         fig.suptitle(title)
     fig.tight_layout()

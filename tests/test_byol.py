@@ -114,8 +114,12 @@ def test_byol_target_gets_no_gradient_and_moves_by_ema():
 
 
 def test_byol_without_ema_uses_the_online_network_as_target():
-    m = BYOL(width=0.125, proj_hidden=64, proj_dim=32, tau_base=0.0, predictor=False, online_probe=False)
+    identity = Augment(crop_scale=(1.0, 1.0), crop_ratio=(1.0, 1.0), flip_p=0.0, jitter_p=0.0, gray_p=0.0)
+    m = BYOL(width=0.125, proj_hidden=64, proj_dim=32, tau_base=0.0, predictor=False, online_probe=False,
+             augment=identity)
     assert m.target is None and isinstance(m.predictor, nn.Identity)
+    loss, _, _ = m.step(load_digits("train").images[:8], torch.zeros(8, dtype=torch.long))
+    assert loss.item() == pytest.approx(0.0, abs=1e-5)  # equal views, p = z = target: nothing to predict
     with pytest.raises(ValueError, match="tau_base"):
         BYOL(width=0.125, tau_base=1.5)
 

@@ -51,7 +51,6 @@ class BYOL(Method):
         self.predictor = PredictionHead(proj_dim, proj_hidden, norm=head_norm) if predictor else nn.Identity()
         # the target: an EMA copy of backbone + projector, or (tau_base=0) the online network itself
         self.target = make_target(self.online_encoder()) if tau_base > 0 else None
-        self.tau = tau_base
 
     def online_encoder(self) -> nn.Module:
         """backbone → projector of the online network (the part the target mirrors)."""
@@ -62,15 +61,17 @@ class BYOL(Method):
         h1, h2 = self.backbone(x1), self.backbone(x2)  # (B, D)
         z1, z2 = self.projector(h1), self.projector(h2)  # (B, proj_dim)
         p1, p2 = self.predictor(z1), self.predictor(z2)  # (B, proj_dim)
-        with torch.no_grad():
-            target = self.target if self.target is not None else self.online_encoder()
-            t1, t2 = target(x1), target(x2)  # (B, proj_dim), no gradient
+        if self.target is None:  # no EMA: the target is the online z itself (detached by the loss)
+            t1, t2 = z1, z2
+        else:
+            with torch.no_grad():
+                t1, t2 = self.target(x1), self.target(x2)  # (B, proj_dim)
         return byol_loss(p1, p2, t1, t2), h1, z1
 
     def on_train_batch_end(self, outputs, batch, batch_idx):
         """After each optimizer step: τ from the cosine schedule, then the EMA update."""
         if self.target is None:
             return
-        self.tau = cosine_tau(self.global_step, int(self.trainer.estimated_stepping_batches), self.hparams.tau_base)
-        ema_update(self.target, self.online_encoder(), self.tau)
-        self.log("train/tau", self.tau, on_step=False, on_epoch=True)
+        tau = cosine_tau(self.global_step, int(self.trainer.estimated_stepping_batches), self.hparams.tau_base)
+        ema_update(self.target, self.online_encoder(), tau)
+        self.log("train/tau", tau, on_step=False, on_epoch=True)
