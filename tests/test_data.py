@@ -46,6 +46,18 @@ def test_cache_is_rebuilt_when_the_folder_changes(tmp_path):
         assert len(D.load_cifar10("test", root)) == 8
 
 
+def test_cache_is_rebuilt_when_one_image_changes_content(tmp_path):
+    root = make_image_folder(tmp_path / "cifar")
+    with pytest.warns(UserWarning):
+        before = D.load_cifar10("test", root)
+    png = root / "test" / "dog" / "0001.png"
+    write_png(torch.full((3, 32, 32), 7, dtype=torch.uint8), str(png))  # same file count, new content
+    with pytest.warns(UserWarning):
+        after = D.load_cifar10("test", root)
+    assert len(after) == len(before) and not torch.equal(after.images, before.images)
+    assert (after.images[4] == 7).all()  # the new image, not the stale cached one
+
+
 def test_setting_is_read_from_the_environment(tmp_path, monkeypatch):
     root = make_image_folder(tmp_path / "cifar")
     monkeypatch.setenv("SSLKIT_DATA", str(root))
@@ -139,14 +151,35 @@ def test_digits_are_small_rgb_images():
 def test_device_loader_covers_each_image_once_per_epoch():
     ds = D.ImageSet(torch.arange(50, dtype=torch.uint8).view(50, 1, 1, 1).expand(50, 3, 2, 2).clone(), torch.arange(50), ("x",))
     loader = D.DeviceLoader(ds, 8, shuffle=True, drop_last=False)
-    epoch1 = torch.cat([y for _, y in loader])
-    epoch2 = torch.cat([y for _, y in loader])
+    epoch1 = torch.cat([b.y for b in loader])
+    epoch2 = torch.cat([b.y for b in loader])
     assert sorted(epoch1.tolist()) == list(range(50)) and len(loader) == 7
     assert not torch.equal(epoch1, epoch2)  # reshuffled every epoch
-    for x, y in loader:
+    for x, y, index in loader:
         assert torch.equal(x[:, 0, 0, 0].long(), y)  # images stay paired with labels
+        assert torch.equal(ds.labels[index], y)  # and index says where each one came from
     assert len(D.DeviceLoader(ds, 8)) == 6  # shuffled loaders drop the last partial batch
-    assert [len(y) for _, y in D.DeviceLoader(ds, 20, shuffle=False)] == [20, 20, 10]
+    assert [len(b.y) for b in D.DeviceLoader(ds, 20, shuffle=False)] == [20, 20, 10]
+
+
+def test_device_loader_order_is_a_function_of_seed_and_epoch():
+    ds = D.ImageSet(torch.zeros(40, 3, 2, 2, dtype=torch.uint8), torch.arange(40), ("x",))
+    a, b = D.DeviceLoader(ds, 8, seed=1), D.DeviceLoader(ds, 8, seed=1)
+    first, second = [torch.cat([x.y for x in a]) for _ in range(2)]
+    b.set_epoch(1)  # a fresh loader (a resumed run) told it is at epoch 1
+    assert torch.equal(torch.cat([x.y for x in b]), second) and not torch.equal(first, second)
+    c = D.DeviceLoader(ds, 8, seed=2)
+    assert not torch.equal(torch.cat([x.y for x in c]), first)  # another seed, another order
+
+
+def test_image_set_fingerprint_follows_content():
+    tr = D.load_digits("train")
+    same = D.ImageSet(tr.images.clone(), tr.labels.clone(), tr.classes)
+    assert tr.fingerprint() == same.fingerprint()
+    changed = tr.images.clone()
+    changed[5, 0, 0, 0] ^= 1
+    assert D.ImageSet(changed, tr.labels, tr.classes).fingerprint() != tr.fingerprint()
+    assert tr.subset(torch.arange(10)).fingerprint() != tr.fingerprint()
 
 
 def test_device_loader_rejects_impossible_batches():
