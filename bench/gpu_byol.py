@@ -13,12 +13,11 @@ JSON line per measurement: epoch, training seconds so far, images/s, kNN. Traini
 from __future__ import annotations
 
 import argparse
-import time
 
 from gpu_simclr import common_args, report, setup  # same folder: the shared off-clock kNN clock
 
-from sslkit import paths
 from sslkit.methods import BYOL
+from sslkit.runs import run_dir
 from sslkit.train import pretrain
 
 
@@ -29,9 +28,9 @@ def main():
     ap.add_argument("--norm", choices=("bn", "gn"), default="bn")
     args = ap.parse_args()
     p, train, test, clock = setup(args)
-    run = paths.runs_dir() / p.name / f"gpu-byol-{args.norm}-{args.epochs}ep-{time.strftime('%Y%m%d-%H%M%S')}"
+    run = run_dir("bench-gpu-byol", BYOL, p, epochs=args.epochs, tau_base=args.tau, norm=args.norm)
     pretrain(BYOL, train, None, run, epochs=args.epochs, profile=p, tau_base=args.tau, norm=args.norm,
-             progress=False, callbacks=[clock])
+             progress=False, callbacks=[clock], overwrite=True)  # a benchmark always measures a fresh run
     report(clock)
 
 

@@ -21,11 +21,11 @@ from dataclasses import replace
 
 import lightning as L
 
-from sslkit import paths
 from sslkit.data import cifar10
 from sslkit.evaluate import evaluate
 from sslkit.methods import SimCLR
 from sslkit.profiles import describe, get_profile, hardware
+from sslkit.runs import run_dir
 from sslkit.train import pretrain
 
 
@@ -49,7 +49,7 @@ class KNNClock(L.Callback):
         n = len(trainer.train_dataloader) * trainer.train_dataloader.batch_size
         self.epochs = epoch = trainer.current_epoch + 1
         if epoch % self.every == 0 or epoch == trainer.max_epochs or self.train_s >= self.budget:
-            knn = evaluate(module.backbone, self.train, self.test, probe=False)["knn"]
+            knn = evaluate(module, self.train, self.test, probe=False)["knn"]
             print(json.dumps({"epoch": epoch, "train_s": round(self.train_s, 1), "img_s": round(n / epoch_s),
                               "knn": round(knn, 4)}), flush=True)
         if self.train_s >= self.budget:
@@ -83,9 +83,9 @@ def main():
     ap.add_argument("--temperature", type=float, default=0.5)
     args = ap.parse_args()
     p, train, test, clock = setup(args)
-    run = paths.runs_dir() / p.name / f"gpu-simclr-{args.epochs}ep-{time.strftime('%Y%m%d-%H%M%S')}"
+    run = run_dir("bench-gpu-simclr", SimCLR, p, epochs=args.epochs, temperature=args.temperature)
     pretrain(SimCLR, train, None, run, epochs=args.epochs, profile=p, temperature=args.temperature,
-             progress=False, callbacks=[clock])
+             progress=False, callbacks=[clock], overwrite=True)  # a benchmark always measures a fresh run
     report(clock)
 
 

@@ -41,7 +41,7 @@ from sslkit.evaluate import evaluate
 from sslkit.methods import SimCLR
 from sslkit.methods.base import warmup_cosine
 from sslkit.profiles import get_profile
-from sslkit.train import pretrain, wall_time
+from sslkit.train import pretrain
 
 TEMPERATURE, BASE_LR, WD = 0.5, 0.06, 5e-4
 
@@ -94,10 +94,10 @@ def lightly_train(train, p, epochs: int, max_steps: int | None = None) -> tuple[
 
 
 def sslkit_train(train, p, epochs: int, run_dir: Path) -> tuple[nn.Module, float, int]:
-    shutil.rmtree(run_dir, ignore_errors=True)
     module = pretrain(SimCLR, train, None, run_dir, epochs=epochs, profile=p, temperature=TEMPERATURE,
-                      lr=BASE_LR * p.batch_size / 256, weight_decay=WD, progress=False)
-    return module.backbone, wall_time(run_dir)["seconds"], epochs * (len(train) // p.batch_size) * p.batch_size
+                      lr=BASE_LR * p.batch_size / 256, weight_decay=WD, progress=False, overwrite=True)
+    r = module.report
+    return module.backbone, r.seconds, r.steps * r.batch_size
 
 
 def main():

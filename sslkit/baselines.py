@@ -17,13 +17,13 @@ from .backbones import build_backbone
 from .data import ImageSet
 from .evaluate import evaluate, evaluate_classifier
 from .methods.supervised import Supervised
-from .profiles import PROFILE, Profile
+from .profiles import Profile, get_profile
 from .train import pretrain, wall_time
 
 
 def random_floor(train: ImageSet, test: ImageSet, profile: Profile | None = None, seed: int = 0):
     """(backbone, {"knn", "linear"}) of a random-init backbone of the profile's size."""
-    p = profile or PROFILE
+    p = profile or get_profile()
     torch.manual_seed(seed)
     net = build_backbone(p.arch, p.width).to(p.device)
     return net, evaluate(net, train, test)
@@ -38,12 +38,12 @@ def supervised_baseline(
     metrics: kNN and linear probe of the frozen trained backbone, the accuracy of its own
     classifier, and the training wall time in seconds.
     """
-    p = profile or PROFILE
+    p = profile or get_profile()
     run_dir = Path(run_dir or paths.runs_dir() / p.name / "supervised")
     epochs = epochs or p.supervised_epochs
     module = pretrain(Supervised, train, test, run_dir, epochs=epochs, profile=p, progress=progress,
                       lr=p.scaled_lr(), weight_decay=5e-4, warmup_epochs=1 if epochs > 5 else 0)
-    metrics = evaluate(module.backbone, train, test)
+    metrics = evaluate(module, train, test)
     metrics["classifier"] = evaluate_classifier(module, test)
     metrics["wall_s"] = wall_time(run_dir)["seconds"]
     return module, metrics

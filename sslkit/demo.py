@@ -29,7 +29,8 @@ from .methods import SimCLR  # noqa: E402
 from .plots import accuracy_bars, augmentation_grid, embedding, training_curves  # noqa: E402
 from .profiles import describe, get_profile  # noqa: E402
 from .results import format_table, save_result  # noqa: E402
-from .train import pretrain, wall_time  # noqa: E402
+from .runs import run_dir  # noqa: E402
+from .train import pretrain  # noqa: E402
 
 
 def main(argv=None) -> dict:
@@ -51,18 +52,18 @@ def main(argv=None) -> dict:
     print("1/3 random-init floor …", flush=True)
     _, floor = random_floor(train, test, p)
     print(f"2/3 SimCLR pretraining ({p.pretrain_epochs} epochs) …", flush=True)
-    simclr = pretrain(SimCLR, train, test, runs / "simclr", profile=p, temperature=0.5)
-    ssl = {**evaluate(simclr.backbone, train, test), "wall_s": wall_time(runs / "simclr")["seconds"]}
+    simclr = pretrain(SimCLR, train, test, run_dir("simclr", SimCLR, p), profile=p)
+    ssl = {**evaluate(simclr, train, test), "wall_s": simclr.report.seconds}
     print(f"3/3 supervised baseline ({p.supervised_epochs} epochs) …", flush=True)
     _, sup = supervised_baseline(train, test, p)
     results = {"floor (random init)": floor, "SimCLR": ssl, "supervised": sup}
     for name, r in zip(("floor", "simclr", "supervised"), results.values()):
         save_result(name, r, p)
 
-    h = extract_features(simclr.backbone, test)
+    h = extract_features(simclr, test)
     embedding(h, test.labels, test.classes, "tsne", p.embed_points, title="SimCLR features (t-SNE)").savefig(
         out / "embedding_simclr.png", dpi=100)
-    training_curves(runs / "simclr", "SimCLR pretraining", reference={"supervised (kNN)": sup["knn"]}).savefig(
+    training_curves(simclr.report.run_dir, "SimCLR pretraining", reference={"supervised (kNN)": sup["knn"]}).savefig(
         out / "training_curves.png", dpi=100)
     accuracy_bars(results, title=f"CIFAR-10 test, profile {p.name}").savefig(out / "accuracy.png", dpi=100)
 

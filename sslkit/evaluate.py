@@ -29,11 +29,17 @@ from .data import ImageSet, class_balanced_subset, split_train_val
 def extract_features(
     model: nn.Module, images: ImageSet | Tensor, batch_size: int = 512, device: str | torch.device | None = None
 ) -> Tensor:
-    """Features ``model(x)`` of every image, un-augmented, in eval mode: (N, D) float32.
+    """Features of every image, un-augmented, in eval mode: (N, D) float32.
 
-    images: an ImageSet or a (N, 3, H, W) uint8/float tensor. The model's train/eval mode
-    is restored afterwards. Features stay on ``device`` (default: the model's device).
+    ``model`` is an sslkit method (its :meth:`~sslkit.methods.base.Method.features` is used: the
+    representation the method defines) or any module mapping images to features (``model(x)``,
+    e.g. a bare backbone). images: an ImageSet or a (N, 3, H, W) uint8/float tensor. The
+    model's train/eval mode is restored afterwards. Features stay on ``device`` (default: the
+    model's device).
     """
+    from .methods.base import Method
+
+    forward = model.features if isinstance(model, Method) else model
     x_all = images.images if isinstance(images, ImageSet) else images
     device = torch.device(device) if device is not None else next(model.parameters()).device
     was_training = model.training
@@ -43,7 +49,7 @@ def extract_features(
         for x in x_all.split(batch_size):
             x = to_float(x.to(device, non_blocking=True))
             with torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda"):
-                out.append(model(x).float())
+                out.append(forward(x).float())
     finally:
         model.train(was_training)
     return torch.cat(out)
@@ -150,7 +156,9 @@ def linear_probe(
 def evaluate(
     backbone: nn.Module, train: ImageSet, test: ImageSet, k: int = 200, device=None, probe: bool = True
 ) -> dict[str, float]:
-    """kNN and linear-probe top-1 (0–1) of a frozen backbone: {"knn": …, "linear": …}."""
+    """kNN and linear-probe top-1 (0–1) of frozen features: {"knn": …, "linear": …}.
+
+    ``backbone``: an sslkit method (its ``features`` are evaluated) or a bare backbone."""
     train_h = extract_features(backbone, train, device=device)
     test_h = extract_features(backbone, test, device=device)
     out = {"knn": knn_accuracy(train_h, train.labels, test_h, test.labels, train.num_classes, k)}
@@ -177,25 +185,26 @@ def low_label_probe(
     return out
 
 
-def fine_tune(backbone: nn.Module, train: ImageSet, test: ImageSet, run_dir, epochs: int, profile=None, **kwargs) -> float:
+def fine_tune(backbone: nn.Module, train: ImageSet, test: ImageSet, run_dir, epochs: int, profile=None,
+              overwrite: bool = False, **kwargs) -> float:
     """Train ``backbone`` and a new linear head end to end on ``train`` labels; test top-1.
 
     Uses the shared training path (:func:`sslkit.train.fit`) and the supervised
     augmentation; ``kwargs`` go to :class:`sslkit.methods.Supervised` (e.g. ``lr``).
     """
     from .methods.supervised import Supervised
-    from .profiles import PROFILE
+    from .profiles import get_profile
     from .train import fit, loaders
 
-    p = profile or PROFILE
+    p = profile or get_profile()
     module = Supervised.from_backbone(backbone, train.num_classes, **kwargs)
     train_loader, test_loader = loaders(train, test, p)
-    fit(module, train_loader, run_dir, epochs, p, val_loader=test_loader)
+    fit(module, train_loader, run_dir, epochs, p, val_loader=test_loader, overwrite=overwrite)
     return evaluate_classifier(module, test)
 
 
 @torch.no_grad()
 def evaluate_classifier(module: nn.Module, test: ImageSet) -> float:
     """Top-1 (0–1) of a module whose ``classify(backbone(x))`` gives logits."""
-    h = extract_features(module.backbone, test)
+    h = extract_features(module, test)
     return (module.classify(h).argmax(1).cpu() == test.labels).float().mean().item()

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from .data import ImageSet
 from .evaluate import evaluate
-from .profiles import PROFILE, Profile
+from .profiles import Profile, get_profile
+from .runs import run_dir
 from .train import pretrain
 
 
-def sweep_knn(method_cls, train: ImageSet, test: ImageSet, run_dir: str | Path, profile: Profile | None = None,
+def sweep_knn(method_cls, train: ImageSet, test: ImageSet, stem: str, profile: Profile | None = None,
               **kwargs) -> float:
     """kNN top-1 (0–1) of ``method_cls`` pretrained on ``train`` at the profile's *sweep* size
-    (:meth:`~sslkit.profiles.Profile.sweep`) into ``run_dir`` — reloaded, not retrained, when
-    that run already finished. ``kwargs`` go to :func:`sslkit.train.pretrain` and the method."""
-    p = (profile or PROFILE).sweep()
-    model = pretrain(method_cls, train, None, run_dir, profile=p, progress=False, **kwargs)
-    return evaluate(model.backbone, train, test, probe=False)["knn"]
+    (:meth:`~sslkit.profiles.Profile.sweep`). ``kwargs`` go to :func:`sslkit.train.pretrain`
+    and the method. The run lives in ``run_dir(stem, method_cls, sweep profile, **kwargs)``
+    (the stem plus the settings that differ from the defaults), so the same call in another
+    notebook reloads it instead of training again."""
+    p = (profile or get_profile()).sweep()
+    model = pretrain(method_cls, train, None, run_dir(stem, method_cls, p, **kwargs), profile=p, progress=False,
+                     **kwargs)
+    return evaluate(model, train, test, probe=False)["knn"]

@@ -59,7 +59,7 @@ class CollapseMonitor(L.Callback):
             v = outputs.get(key)
             if v is None or v.ndim != 2 or len(v) < 2:
                 continue
-            log = dict(on_step=False, on_epoch=True, batch_size=len(v))
+            log = dict(on_step=False, on_epoch=True, batch_size=len(v), sync_dist=True)
             pl_module.log(f"collapse/{key}_std", output_std(v), **log)
             pl_module.log(f"collapse/{key}_rank", effective_rank(v), **log)
             pl_module.log(f"collapse/{key}_dim", float(v.shape[1]), **log)

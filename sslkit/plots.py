@@ -94,7 +94,8 @@ def read_metrics(run_dir: str | Path):
     files = sorted(Path(run_dir).glob("logs/version_*/metrics.csv"), key=lambda f: int(f.parent.name.split("_")[1]))
     if not files:
         raise FileNotFoundError(f"No logs/version_*/metrics.csv under {run_dir}: has this run trained yet?")
-    frames = [pd.read_csv(f).assign(version=i) for i, f in enumerate(files) if f.stat().st_size > 0]
+    # on_bad_lines: a process killed while Lightning rewrote a CSV can leave a cut-off last line
+    frames = [pd.read_csv(f, on_bad_lines="skip").assign(version=i) for i, f in enumerate(files) if f.stat().st_size > 0]
     df = pd.concat(frames, ignore_index=True)
     latest = df.groupby("epoch")["version"].transform("max")  # an epoch re-run after a resume:
     df = df[df["version"] == latest].drop(columns="version")  # keep only its last attempt

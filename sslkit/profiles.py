@@ -1,7 +1,9 @@
 """Run profiles: one switch that sizes every notebook, test and demo.
 
-``SSLKIT_PROFILE`` = ``smoke`` | ``cpu`` | ``gpu``, read once when this module is first
-imported. Without it: ``gpu`` when CUDA is available, else ``cpu``.
+``SSLKIT_PROFILE`` = ``smoke`` | ``cpu`` | ``gpu``, read **at call time** like every other
+sslkit setting (``SSLKIT_HOME``, ``SSLKIT_DATA``): functions that take ``profile=None`` call
+:func:`get_profile` when they run, so setting the variable after ``import sslkit`` works.
+Without it: ``gpu`` when CUDA is available, else ``cpu``.
 
 - **smoke**: CI. Seconds per notebook: a tiny class-balanced subset and a very narrow
   network. It proves the code path runs and the loss is finite and falls, nothing more;
@@ -13,9 +15,9 @@ imported. Without it: ``gpu`` when CUDA is available, else ``cpu``.
 
 Example::
 
-    from sslkit.profiles import PROFILE, describe
+    from sslkit.profiles import describe, get_profile
     print(describe())          # profile and hardware, the first output of every notebook
-    PROFILE.batch_size
+    get_profile().batch_size   # ``sslkit.profiles.PROFILE`` is the same, evaluated on access
 """
 
 from __future__ import annotations
@@ -110,14 +112,23 @@ def hardware() -> str:
     )
 
 
-def describe(profile: Profile | None = None) -> str:
-    """The line every notebook prints first: which profile, which hardware."""
-    p = profile or PROFILE
-    subset = "all" if p.train_per_class is None else f"{p.train_per_class}/class"
+def describe(profile: Profile | None = None, train=None) -> str:
+    """The line every notebook prints first: which profile, which hardware. With ``train`` (an
+    ImageSet) it names the images actually used instead of the profile's subset size."""
+    p = profile or get_profile()
+    if train is not None:
+        subset = f"{len(train):,} images"
+    else:
+        subset = "all" if p.train_per_class is None else f"{p.train_per_class}/class"
     return (
         f"sslkit profile: {p.name} | {p.arch} width {p.width} | train {subset} | batch {p.batch_size} "
         f"| {p.device} {p.precision}\nhardware: {hardware()}"
     )
 
 
-PROFILE = get_profile()
+def __getattr__(name: str):
+    """``sslkit.profiles.PROFILE``: the current profile, read from the environment on each access
+    (an import-time constant would silently ignore a later ``SSLKIT_PROFILE``)."""
+    if name == "PROFILE":
+        return get_profile()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

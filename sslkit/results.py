@@ -13,11 +13,11 @@ import time
 from pathlib import Path
 
 from . import paths
-from .profiles import PROFILE, Profile, hardware
+from .profiles import Profile, get_profile, hardware
 
 
 def results_path(profile: Profile | None = None) -> Path:
-    return paths.results_dir() / f"{(profile or PROFILE).name}.json"
+    return paths.results_dir() / f"{(profile or get_profile()).name}.json"
 
 
 def load_results(profile: Profile | None = None) -> dict[str, dict]:
@@ -28,7 +28,7 @@ def load_results(profile: Profile | None = None) -> dict[str, dict]:
 
 def save_result(name: str, metrics: dict, profile: Profile | None = None) -> dict:
     """Store ``metrics`` under ``name`` for the profile, stamped with hardware and date."""
-    p = profile or PROFILE
+    p = profile or get_profile()
     path = results_path(p)
     path.parent.mkdir(parents=True, exist_ok=True)
     data = load_results(p)
@@ -61,7 +61,7 @@ def load_reference(profile: Profile | None = None) -> dict[str, dict]:
     baseline are not among them yet (method notebooks draw those as reference lines)."""
     results = load_results(profile)
     if not {"floor", "supervised"} <= set(results):
-        print(f"No floor / supervised baseline saved for profile {(profile or PROFILE).name!r} yet: "
+        print(f"No floor / supervised baseline saved for profile {(profile or get_profile()).name!r} yet: "
               "run notebook 00 under this profile first to get the reference lines.")
     return results
 

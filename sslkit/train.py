@@ -2,13 +2,17 @@
 
 :func:`fit` wraps the Lightning Trainer with what a long run needs:
 
+- **run identity**: the folder records what made it (:mod:`sslkit.runs`); a run with other
+  settings refuses to resume or reload it, naming the differences and the two ways out;
+- **resume that continues**: training picks up from the newest intact checkpoint (a torn
+  ``last.ckpt`` is skipped for the previous epoch's), and because the loader's order and the
+  augmentation stream of every epoch derive from (seed, epoch), a run killed and resumed ends
+  with the same weights as one that never stopped (on CPU); a finished run only reloads;
 - a progress bar and CSV logs (``<run>/logs/version_N/metrics.csv``; a resumed run writes a
-  new version, so no earlier curve is lost; :func:`sslkit.plots.training_curves` joins them);
-- a collapse monitor (:class:`sslkit.monitor.CollapseMonitor`): the spread and effective
-  rank of the representations, logged beside the loss for every method;
-- a checkpoint every epoch plus ``<run>/checkpoints/last.ckpt``;
-- automatic resume: when the run folder already holds ``last.ckpt`` training continues from
-  it, and a finished run just reloads its weights (re-running a notebook costs nothing);
+  new version and :func:`sslkit.plots.read_metrics` joins them, each epoch once);
+- a collapse monitor (:class:`sslkit.monitor.CollapseMonitor`) for every method;
+- the wall time of every segment, killed ones included, in ``<run>/wall_time.json``;
+- one process or several (``devices=2``: DDP, negatives gathered across processes);
 - bf16 autocast and channels_last on GPU, float32 on CPU (from the profile).
 """
 
@@ -18,20 +22,34 @@ import json
 import logging
 import time
 import warnings
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import lightning as L
 import torch
-from lightning.pytorch.callbacks import ModelCheckpoint, TQDMProgressBar
+from lightning.pytorch.callbacks import Callback, ModelCheckpoint, TQDMProgressBar
 from lightning.pytorch.loggers import CSVLogger
 
-from .data import DeviceLoader, ImageSet
+from . import runs
+from .data import DeviceLoader, ImageSet, epoch_seed
 from .monitor import CollapseMonitor
-from .profiles import PROFILE, Profile
+from .profiles import Profile, get_profile
+
+
+class _Chatter(logging.Filter):
+    """Drops Lightning's routine lines (hardware found, checkpoint restored, a logging tip);
+    the ones that say why training stopped (max_epochs, a Timer, an early stop) and every
+    warning still reach the notebook."""
+
+    ROUTINE = ("available:", "LOCAL_RANK", "Tip:", "to estimate number of stepping batches",
+               "Restoring states from the checkpoint", "Restored all states")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not any(w in record.getMessage() for w in self.ROUTINE)
+
 
 for _name in ("lightning.pytorch.utilities.rank_zero", "lightning.pytorch.accelerators.cuda"):
-    logging.getLogger(_name).setLevel(logging.WARNING)  # no "GPU available: …" chatter in notebooks
+    logging.getLogger(_name).addFilter(_Chatter())
 
 
 class _EpochBar(TQDMProgressBar):
@@ -51,30 +69,97 @@ class _EpochBar(TQDMProgressBar):
 def loaders(train: ImageSet, test: ImageSet | None, profile: Profile | None = None, seed: int = 0):
     """(train loader, test loader) on the profile's device; the train loader shuffles and
     drops the last partial batch, the test loader keeps every image in order."""
-    p = profile or PROFILE
+    p = profile or get_profile()
     bs = min(p.batch_size, len(train))
     train_loader = DeviceLoader(train, bs, shuffle=True, device=p.device, seed=seed)
     test_loader = DeviceLoader(test, 1024, shuffle=False, device=p.device) if test is not None else None
     return train_loader, test_loader
 
 
+class _EpochStreams(Callback):
+    """At each epoch start: the loader's order and the global RNG (the augmentations' random
+    stream) are set from (seed, epoch, rank), so a resumed epoch repeats exactly."""
+
+    def __init__(self, seed: int):
+        self.seed = seed
+
+    def on_train_epoch_start(self, trainer, pl_module):
+        loader = trainer.train_dataloader
+        if hasattr(loader, "set_epoch"):
+            loader.set_epoch(trainer.current_epoch)
+        torch.manual_seed(epoch_seed(self.seed, trainer.current_epoch, trainer.global_rank))
+
+
+class _WallClock(Callback):
+    """Keeps ``wall_time.json`` current during training: every segment (one start of training,
+    killed or not) with its seconds and the epochs done, rewritten at each epoch end and at
+    most every ``every_s`` seconds in between, so a killed segment loses at most that much."""
+
+    def __init__(self, run_dir: Path, every_s: float = 10.0):
+        self.run_dir, self.every_s = run_dir, every_s
+        self.started = False  # True once this fit trained (a finished run only reloads)
+
+    def on_train_start(self, trainer, pl_module):
+        self.started = True
+        self.t0 = self.last = time.perf_counter()
+        self.first = trainer.current_epoch
+        self.record = wall_time(self.run_dir)
+        self.record["segments"].append({"started": time.strftime("%Y-%m-%d %H:%M:%S"), "seconds": 0.0,
+                                        "from_epoch": self.first, "to_epoch": self.first})
+        self.done = self.record["epochs"]
+
+    def _write(self, trainer, epochs_done: int | None = None) -> None:
+        if trainer.global_rank != 0:
+            return
+        self.last = time.perf_counter()
+        seg = self.record["segments"][-1]
+        seg["seconds"] = round(self.last - self.t0, 2)
+        self.record["steps"] = trainer.global_step
+        if epochs_done is not None:
+            seg["to_epoch"] = self.done = epochs_done
+        self.record["seconds"] = round(sum(s["seconds"] for s in self.record["segments"]), 2)
+        self.record["epochs"] = max(self.record["epochs"], self.done)
+        tmp = self.run_dir / "wall_time.tmp"
+        tmp.write_text(json.dumps(self.record, indent=1) + "\n")
+        tmp.replace(self.run_dir / "wall_time.json")
+
+    def on_train_batch_end(self, trainer, *args):
+        if time.perf_counter() - self.last > self.every_s:
+            self._write(trainer)
+
+    def on_train_epoch_end(self, trainer, pl_module):
+        self._write(trainer, trainer.current_epoch + 1)
+
+    def on_train_end(self, trainer, pl_module):
+        self._write(trainer)
+
+    def on_exception(self, trainer, pl_module, exception):
+        if self.started:
+            self._write(trainer)
+
+
 def fit(
-    module: L.LightningModule, train_loader, run_dir: str | Path, epochs: int, profile: Profile | None = None,
-    val_loader=None, resume: bool = True, progress: bool = True, callbacks=(), monitor: bool = True,
+    module: L.LightningModule, train_loader: DeviceLoader, run_dir: str | Path, epochs: int,
+    profile: Profile | None = None, val_loader=None, overwrite: bool = False, progress: bool = True,
+    callbacks=(), monitor: bool = True, devices: int = 1, strategy: str = "auto",
 ) -> L.Trainer:
     """Train ``module`` for ``epochs`` epochs, logging and checkpointing into ``run_dir``.
 
-    With ``resume`` (default) an existing ``run_dir/checkpoints/last.ckpt`` is continued from
-    (or, if it already reached ``epochs``, only its weights are loaded). ``monitor`` adds a
-    :class:`~sslkit.monitor.CollapseMonitor`. Returns the Trainer.
+    The folder must be new or hold a run of exactly these settings (:func:`sslkit.runs.claim`:
+    method, hyper-parameters, augmentation, epochs, batch, seed, data, profile, processes);
+    it then continues from its newest intact checkpoint, or only reloads a finished run.
+    ``overwrite=True`` deletes what the folder held and trains anew. ``devices`` > 1 trains
+    with DDP (on CPU pass ``strategy="ddp_spawn"`` from a notebook or test; the batch stays
+    global). ``monitor`` adds a :class:`~sslkit.monitor.CollapseMonitor`. Returns the Trainer.
     """
-    p = profile or PROFILE
+    p = profile or get_profile()
     run_dir = Path(run_dir)
-    last = run_dir / "checkpoints" / "last.ckpt"
-    ckpt_path = str(last) if resume and last.is_file() else None
-    start_epoch = _epochs_done(ckpt_path)
+    settings = runs.run_settings(module, train_loader.data, epochs=epochs, batch_size=train_loader.batch_size,
+                                 seed=train_loader.seed, profile=p, devices=devices)
+    runs.claim(run_dir, settings, overwrite)
+    ckpt_path, start_epoch = runs.latest_checkpoint(run_dir)
     if ckpt_path:
-        print(f"{run_dir.name}: found last.ckpt after epoch {start_epoch} of {epochs}; "
+        print(f"{run_dir.name}: found {ckpt_path.name} after epoch {start_epoch} of {epochs}; "
               + ("reloading it." if start_epoch >= epochs else "resuming from it."))
     if p.channels_last:
         module = module.to(memory_format=torch.channels_last)
@@ -82,13 +167,16 @@ def fit(
     trainer = L.Trainer(
         max_epochs=epochs,
         accelerator="gpu" if p.device == "cuda" else "cpu",
-        devices=1,
+        devices=devices,
+        strategy=strategy,
         precision=p.precision,
         logger=CSVLogger(run_dir, name="logs"),
         callbacks=[
             ModelCheckpoint(
                 dirpath=run_dir / "checkpoints", filename="{epoch:03d}", every_n_epochs=1, save_top_k=1, save_last=True
             ),
+            _EpochStreams(train_loader.seed),
+            _WallClock(run_dir),
             *([_EpochBar(refresh_rate=max(1, len(train_loader) // 20))] if progress else []),
             *([CollapseMonitor()] if monitor else []),
             *callbacks,
@@ -99,58 +187,80 @@ def fit(
         enable_progress_bar=progress,
         default_root_dir=run_dir,
     )
-    t0 = time.perf_counter()
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", ".*does not have many workers.*")
         warnings.filterwarnings("ignore", ".*exists and is not empty.*")
         warnings.filterwarnings("ignore", ".*treespec.*")
         warnings.filterwarnings("ignore", ".*no `val_dataloader`.*")
         warnings.filterwarnings("ignore", ".*dirpath has changed.*")  # a run folder that was moved
-        trainer.fit(module, train_loader, val_loader, ckpt_path=ckpt_path)
-    _add_wall_time(run_dir, time.perf_counter() - t0, trainer.current_epoch - start_epoch)
+        warnings.filterwarnings("ignore", ".*is not a `DataLoader`.*")
+        trainer.fit(module, train_loader, val_loader, ckpt_path=str(ckpt_path) if ckpt_path else None)
     return trainer
 
 
-def _epochs_done(ckpt_path: str | None) -> int:
-    if not ckpt_path:
-        return 0
-    return torch.load(ckpt_path, map_location="cpu", weights_only=False).get("epoch", -1) + 1
-
-
-def _add_wall_time(run_dir: Path, seconds: float, epochs: int) -> None:
-    if epochs <= 0:  # a finished run only reloaded: its training time is already recorded
-        return
-    t = wall_time(run_dir)
-    t = {"seconds": t["seconds"] + seconds, "epochs": t["epochs"] + epochs}
-    (run_dir / "wall_time.json").write_text(json.dumps(t) + "\n")
-
-
 def wall_time(run_dir: str | Path) -> dict:
-    """{"seconds": …, "epochs": …}: training wall time of a run summed over its resumes."""
+    """{"seconds", "epochs", "steps", "segments"}: training wall time of a run summed over every
+    start (killed ones included), the epochs and optimizer steps it completed, and each
+    segment (one start of training) with its seconds and epochs."""
     f = Path(run_dir) / "wall_time.json"
-    return json.loads(f.read_text()) if f.is_file() else {"seconds": 0.0, "epochs": 0}
+    t = json.loads(f.read_text()) if f.is_file() else {}
+    return {"seconds": t.get("seconds", 0.0), "epochs": t.get("epochs", 0), "steps": t.get("steps", 0),
+            "segments": t.get("segments", [])}
+
+
+@dataclass
+class RunReport:
+    """What a caller needs to report a run (``module.report`` after :func:`pretrain`)."""
+
+    run_dir: Path
+    epochs: int  # epochs the run has completed
+    steps: int  # optimizer steps taken in all
+    images: int  # training images per epoch
+    batch_size: int  # global batch
+    seconds: float  # training wall time over every segment
+    trained_now: bool  # False when a finished run was only reloaded
+
+    @property
+    def images_per_s(self) -> float:
+        """Training throughput over the whole run (images seen per wall-clock second)."""
+        return self.steps * self.batch_size / self.seconds if self.seconds else float("nan")
 
 
 def pretrain(
     method_cls, train: ImageSet, test: ImageSet | None, run_dir: str | Path, epochs: int | None = None,
     profile: Profile | None = None, batch_size: int | None = None, progress: bool = True, seed: int = 0,
-    callbacks=(), **kwargs,
+    callbacks=(), overwrite: bool = False, devices: int = 1, strategy: str = "auto", **kwargs,
 ):
     """Build ``method_cls`` at the profile's backbone size and fit it on ``train``.
 
-    The learning rate is ``method_cls.base_lr × batch / 256`` unless ``lr`` is given, with a
-    warmup over the first 10% of epochs; the online probe is validated on ``test`` every
-    epoch. ``kwargs`` go to the method (e.g. ``temperature``). Returns the trained module
-    (reloaded, not retrained, when ``run_dir`` already holds a finished run).
+    ``kwargs`` go to the method and may override the profile's backbone (``arch``, ``width``,
+    ``depth``, ``norm``) as well as set method settings (e.g. ``temperature``). The learning
+    rate is ``method_cls.base_lr × batch / 256`` unless ``lr`` is given, with a warmup over the
+    first 10% of epochs; the online probe is validated on ``test`` every epoch.
+
+    Returns the trained module (reloaded, not retrained, when ``run_dir`` already holds this
+    finished run) with ``module.report``, a :class:`RunReport` (epochs, steps, wall time,
+    images/s, whether it trained now).
     """
-    p = profile or PROFILE
+    p = profile or get_profile()
     if batch_size:
         p = replace(p, batch_size=batch_size)
     epochs = epochs or p.pretrain_epochs
+    kwargs.setdefault("arch", p.arch)
+    kwargs.setdefault("width", p.width)
     kwargs.setdefault("lr", method_cls.base_lr * p.batch_size / 256)
     kwargs.setdefault("warmup_epochs", 0.1 * epochs)
     torch.manual_seed(seed)
-    module = method_cls(arch=p.arch, width=p.width, num_classes=train.num_classes, **kwargs)
+    module = method_cls(num_classes=train.num_classes, **kwargs)
     train_loader, test_loader = loaders(train, test, p, seed)
-    fit(module, train_loader, run_dir, epochs, p, val_loader=test_loader, progress=progress, callbacks=callbacks)
+    hp = module.hparams
+    print(f"{Path(run_dir).name}: {method_cls.__name__} on {len(train):,} images, {hp.arch} width {hp.width:g}, "
+          f"batch {p.batch_size}, {epochs} epochs, seed {seed}, {p.device} {p.precision}"
+          + (f", {devices} processes" if devices > 1 else ""), flush=True)
+    segments = 0 if overwrite else len(wall_time(run_dir)["segments"])
+    fit(module, train_loader, run_dir, epochs, p, val_loader=test_loader, progress=progress,
+        callbacks=callbacks, overwrite=overwrite, devices=devices, strategy=strategy)
+    t = wall_time(run_dir)  # read from the run folder: also right after DDP in spawned processes
+    module.report = RunReport(Path(run_dir), t["epochs"], t["steps"], len(train), train_loader.batch_size,
+                              t["seconds"], trained_now=len(t["segments"]) > segments)
     return module.to(p.device)

@@ -20,21 +20,23 @@ def images():
 
 @pytest.fixture
 def take_steps():
-    """take_steps(module, x, y, steps, lr) → (losses, outputs of the last step): plain SGD on
+    """take_steps(module, x, y, steps, lr) → (losses, the last :class:`Step`): plain SGD on
     ``module.step``; ``after`` runs after each optimizer step (e.g. an EMA update)."""
+    from sslkit.data import Batch
 
     def run(module, x, y, steps: int = 20, lr: float = 0.05, after=None):
         module.log = lambda *a, **k: None  # no Trainer attached
         opt = torch.optim.SGD([p for p in module.parameters() if p.requires_grad], lr=lr, momentum=0.9)
         losses = []
+        batch = Batch(x, y, torch.arange(len(x)))
         for _ in range(steps):
-            loss, *out = module.step(x, y)
+            out = module.step(batch)
             opt.zero_grad()
-            loss.backward()
+            out.loss.backward()
             opt.step()
             if after:
                 after()
-            losses.append(loss.item())
+            losses.append(out.loss.item())
         return losses, out
 
     return run

@@ -3,10 +3,9 @@ import math
 import pytest
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 
 from sslkit.augment import Augment
-from sslkit.data import load_digits
+from sslkit.data import Batch, load_digits
 from sslkit.ema import cosine_tau, ema_update, make_target
 from sslkit.heads import PredictionHead, ProjectionHead
 from sslkit.losses import byol_loss, regression_loss
@@ -103,7 +102,8 @@ def test_byol_target_gets_no_gradient_and_moves_by_ema():
     x, y = load_digits("train").images[:16], torch.zeros(16, dtype=torch.long)
     m = BYOL(width=0.125, proj_hidden=64, proj_dim=32, online_probe=False)
     assert all(not p.requires_grad for p in m.target.parameters())
-    loss, h, z = m.step(x, y)
+    out = m.step(Batch(x, y))
+    loss, h, z = out.loss, out.h, out.z
     loss.backward()
     assert all(p.grad is None for p in m.target.parameters())
     assert m.backbone.stem[0].weight.grad is not None
@@ -118,7 +118,7 @@ def test_byol_without_ema_uses_the_online_network_as_target():
     m = BYOL(width=0.125, proj_hidden=64, proj_dim=32, tau_base=0.0, predictor=False, online_probe=False,
              augment=identity)
     assert m.target is None and isinstance(m.predictor, nn.Identity)
-    loss, _, _ = m.step(load_digits("train").images[:8], torch.zeros(8, dtype=torch.long))
+    loss = m.step(Batch(load_digits("train").images[:8], torch.zeros(8, dtype=torch.long))).loss
     assert loss.item() == pytest.approx(0.0, abs=1e-5)  # equal views, p = z = target: nothing to predict
     with pytest.raises(ValueError, match="tau_base"):
         BYOL(width=0.125, tau_base=1.5)
@@ -139,6 +139,18 @@ def test_a_few_byol_steps_make_the_loss_fall(norm, take_steps):
     x, y = load_digits("train").images[:64], torch.zeros(64, dtype=torch.long)
     m = BYOL(width=0.125, norm=norm, proj_hidden=256, proj_dim=64, online_probe=False,
              augment=Augment(crop_scale=(0.5, 1.0), jitter=(0.2, 0.2, 0.2, 0.05)))
-    losses, (h, z) = take_steps(m, x, y, steps=15, lr=0.05,
+    losses, _ = take_steps(m, x, y, steps=15, lr=0.05,
                                 after=lambda: ema_update(m.target, m.online_encoder(), 0.99))
     assert sum(losses[-4:]) / 4 < 0.8 * sum(losses[:4]) / 4
+
+
+def test_from_backbone_rebuilds_the_target_from_the_loaded_weights():
+    torch.manual_seed(1)
+    pretrained = BYOL(width=0.125, proj_hidden=64, proj_dim=32, online_probe=False)
+    torch.manual_seed(2)
+    m = BYOL.from_backbone(pretrained.backbone, proj_hidden=64, proj_dim=32, online_probe=False)
+    online = m.online_encoder().state_dict()
+    target = m.target.state_dict()
+    assert online.keys() == target.keys() and all(torch.equal(online[k], target[k]) for k in online)
+    assert torch.equal(target["0.stem.0.weight"], pretrained.backbone.stem[0].weight)
+    assert all(not p.requires_grad for p in m.target.parameters())

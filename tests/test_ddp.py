@@ -1,15 +1,23 @@
 """Under DDP (2 CPU processes, gloo): NT-Xent equals one process on the same global batch,
-and DeviceLoader gives each process a disjoint slice of the data."""
+DeviceLoader gives each process a disjoint slice of the data, and ``pretrain(..., devices=2)``
+trains SimCLR through Lightning's DDP with negatives gathered across the processes."""
 
 import socket
+
+import json
 
 import pytest
 import torch
 import torch.distributed as dist
 import torch.multiprocessing as mp
+from lightning.pytorch.callbacks import Callback
 
-from sslkit.data import DeviceLoader, ImageSet
+from sslkit.augment import Augment
+from sslkit.data import DeviceLoader, ImageSet, load_digits
 from sslkit.losses import nt_xent
+from sslkit.methods import SimCLR
+from sslkit.profiles import get_profile
+from sslkit.train import pretrain
 
 B, D, WORLD, T = 6, 8, 2, 0.3
 
@@ -31,7 +39,10 @@ def worker(rank, port, out):
         local = nt_xent(z1.detach(), z2.detach(), T, gather=False)
         out[f"local{rank}"] = local
         data = ImageSet(torch.zeros(22, 3, 2, 2, dtype=torch.uint8), torch.arange(22), ("x",))
-        out[f"labels{rank}"] = torch.cat([y for _, y in DeviceLoader(data, 4, drop_last=False, seed=3)])
+        batches = list(DeviceLoader(data, 4, drop_last=False, seed=3))  # global batch 4: 2 per process
+        out[f"labels{rank}"] = torch.cat([b.y for b in batches])
+        out[f"index{rank}"] = torch.cat([b.index for b in batches])
+        out[f"sizes{rank}"] = [len(b.y) for b in batches]
     finally:
         dist.destroy_process_group()
 
@@ -70,3 +81,36 @@ def test_ddp_loss_and_gradients_equal_single_process(out):
 def test_device_loader_shards_across_processes(out):
     a, b = out["labels0"].tolist(), out["labels1"].tolist()
     assert len(a) == len(b) == 11 and not set(a) & set(b) and sorted(a + b) == list(range(22))
+    assert out["index0"].tolist() == a  # indices are positions in the whole set, not in the slice
+    assert max(out["sizes0"]) == 2  # the batch size is global: 4 over 2 processes
+
+
+class FirstLoss(Callback):
+    """Writes each process's loss of its first training step to <folder>/loss<rank>.txt."""
+
+    def __init__(self, folder):
+        self.folder = folder
+
+    def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx):
+        if trainer.global_step == 1:
+            (self.folder / f"loss{trainer.global_rank}.txt").write_text(repr(outputs["loss"].item()))
+
+
+def test_pretrain_simclr_with_two_processes_matches_one_process(tmp_path):
+    """The first step's loss under DDP (each process's mean over its anchors, against the negatives
+    of both processes) averages to the one-process loss of the same global batch. GroupNorm
+    everywhere and fixed views make each image's output independent of how the batch is split."""
+    data = load_digits("train").balanced(per_class=8)  # 80 images
+    fixed = Augment(crop_scale=(1.0, 1.0), crop_ratio=(1.0, 1.0), flip_p=0.0, jitter_p=0.0, gray_p=0.0)
+    kw = dict(epochs=1, profile=get_profile("smoke"), batch_size=16, progress=False, norm="gn", head_norm="gn",
+              proj_hidden=32, proj_dim=16, augment=fixed, online_probe=False)
+    (tmp_path / "one").mkdir(), (tmp_path / "two").mkdir()
+    pretrain(SimCLR, data, None, tmp_path / "run1", callbacks=[FirstLoss(tmp_path / "one")], **kw)
+    two = pretrain(SimCLR, data, None, tmp_path / "run2", devices=2, strategy="ddp_spawn",
+                   callbacks=[FirstLoss(tmp_path / "two")], **kw)
+    single = float((tmp_path / "one" / "loss0.txt").read_text())
+    per_rank = [float((tmp_path / "two" / f"loss{r}.txt").read_text()) for r in range(2)]
+    assert sum(per_rank) / 2 == pytest.approx(single, rel=1e-5)
+    assert per_rank[0] != pytest.approx(per_rank[1], rel=1e-4)  # each process saw its own half
+    assert json.loads((tmp_path / "run2" / "run.json").read_text())["devices"] == 2
+    assert (tmp_path / "run2" / "checkpoints" / "last.ckpt").is_file() and two.report.epochs == 1

@@ -87,3 +87,20 @@ def test_evaluate_and_low_label_on_digits():
     assert 0.5 < low[0.1] <= low[1.0] + 0.02
     with pytest.raises(ValueError, match="too few"):
         E.low_label_probe(pixels, train, test, fractions=(0.001,))
+
+
+def test_evaluation_reads_the_methods_features():
+    from sslkit.methods import SimCLR
+
+    class FirstChannels(SimCLR):  # a method whose representation is part of the backbone output
+        def features(self, x):
+            return super().features(x)[:, :3]
+
+    train, test = load_digits("train").balanced(per_class=30), load_digits("test").balanced(per_class=10)
+    torch.manual_seed(0)
+    m = FirstChannels(width=0.125, online_probe=False)
+    assert E.extract_features(m, test).shape == (len(test), 3)
+    h_train, h_test = E.extract_features(m.backbone, train)[:, :3], E.extract_features(m.backbone, test)[:, :3]
+    expected = E.knn_accuracy(h_train, train.labels, h_test, test.labels, 10)
+    assert E.evaluate(m, train, test, probe=False)["knn"] == expected
+    assert E.evaluate(m.backbone, train, test, probe=False)["knn"] != expected  # the whole backbone differs

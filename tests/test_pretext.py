@@ -3,7 +3,7 @@ import torch
 import torch.nn.functional as F
 
 from sslkit.augment import assemble_tiles, jigsaw_tiles, rotations, shuffle_tiles
-from sslkit.data import load_digits
+from sslkit.data import Batch, load_digits
 from sslkit.methods.jigsaw import Jigsaw, min_hamming_distance, permutation_set
 from sslkit.methods.rotnet import RotNet
 
@@ -68,7 +68,22 @@ def test_gap_crops_move_inside_their_cell(images):
 def test_a_few_pretext_steps_make_the_loss_fall(cls, kw, take_steps):
     x = load_digits("train").images[:32]
     y = torch.zeros(32, dtype=torch.long)
-    m = cls(width=0.125, online_probe=False, **kw)
-    losses, (h,) = take_steps(m, x, y, steps=20, lr=0.05)
-    assert h.shape == (32, m.backbone.feature_dim)
+    m = cls(width=0.125, **kw)
+    losses, out = take_steps(m, x, y, steps=20, lr=0.05)
+    assert out.h.shape == (32, m.backbone.feature_dim)  # whole upright images, for the online probe
     assert sum(losses[-4:]) / 4 < 0.85 * sum(losses[:4]) / 4
+
+
+def test_jigsaw_online_probe_leaves_batchnorm_statistics_alone():
+    x = load_digits("train").images[:16]
+    batch = Batch(x, torch.zeros(16, dtype=torch.long), torch.arange(16))
+    stats = []
+    for probe in (True, False):
+        torch.manual_seed(0)
+        m = Jigsaw(width=0.125, num_permutations=8, online_probe=probe).train()
+        m.log = lambda *a, **k: None
+        torch.manual_seed(1)  # the same puzzles for both
+        m.training_step(batch, 0)
+        stats.append({k: v for k, v in m.backbone.state_dict().items() if "running" in k})
+    assert stats[0].keys() == stats[1].keys() and len(stats[0]) > 0
+    assert all(torch.equal(stats[0][k], stats[1][k]) for k in stats[0])

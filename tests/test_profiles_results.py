@@ -1,4 +1,5 @@
 import pytest
+import torch
 
 from sslkit import profiles
 from sslkit.results import format_table, load_reference, load_results, reference_lines, save_result
@@ -47,3 +48,15 @@ def test_reference_lines_and_the_missing_baseline_hint(capsys):
     assert capsys.readouterr().out == ""
     assert reference_lines(results) == {"floor (kNN)": 0.25, "supervised (kNN)": 0.6}
     assert reference_lines(results, metric="linear") == {"floor (linear)": 0.3}
+
+
+def test_the_profile_is_read_when_used_not_at_import(monkeypatch):
+    from sslkit.data import ImageSet
+    from sslkit.train import loaders
+
+    monkeypatch.setenv("SSLKIT_PROFILE", "smoke")
+    assert profiles.PROFILE.name == "smoke"
+    data = ImageSet(torch.zeros(300, 3, 4, 4, dtype=torch.uint8), torch.zeros(300, dtype=torch.long), ("x",))
+    assert loaders(data, None)[0].batch_size == 64
+    monkeypatch.setenv("SSLKIT_PROFILE", "cpu")  # changed after sslkit was imported
+    assert profiles.PROFILE.name == "cpu" and loaders(data, None)[0].batch_size == 128

@@ -4,9 +4,10 @@ import torch
 from sslkit.data import load_digits
 from sslkit.evaluate import fine_tune
 from sslkit.methods import Supervised
-from sslkit.methods.base import warmup_cosine
+from sslkit.methods.base import Step, warmup_cosine
 from sslkit.plots import read_metrics
 from sslkit.profiles import get_profile
+from sslkit.runs import RunMismatch
 from sslkit.train import fit, loaders, wall_time
 
 SMOKE = get_profile("smoke")
@@ -35,7 +36,7 @@ def test_supervised_loss_falls_and_logs_per_epoch(digits, tmp_path):
     assert wall_time(tmp_path / "run")["epochs"] == 4
 
 
-def test_resume_continues_and_finished_run_reloads(digits, tmp_path):
+def test_finished_run_reloads_and_a_longer_run_is_refused(digits, tmp_path):
     train, test = digits
     a, b = loaders(train, test, SMOKE)
     run = tmp_path / "run"
@@ -45,16 +46,15 @@ def test_resume_continues_and_finished_run_reloads(digits, tmp_path):
     fit(reloaded, a, run, 2, SMOKE, progress=False)  # already finished: weights come from last.ckpt
     for p, q in zip(first.parameters(), reloaded.parameters()):
         assert torch.equal(p, q)
-    longer = small_module()
-    trainer = fit(longer, a, run, 3, SMOKE, progress=False)
-    assert trainer.current_epoch == 3 and wall_time(run)["epochs"] == 3  # one more epoch, not three
-    assert list(read_metrics(run).index) == [0, 1, 2]  # curves of both attempts joined
+    assert wall_time(run)["epochs"] == 2 and len(wall_time(run)["segments"]) == 1  # reloading is not training
+    with pytest.raises(RunMismatch, match="epochs"):  # 3 epochs has another cosine schedule than 2
+        fit(small_module(), a, run, 3, SMOKE, progress=False)
 
 
 def test_nan_loss_stops_with_a_clear_error(digits, tmp_path):
     train, _ = digits
     module = small_module()
-    module.step = lambda x, y: (torch.tensor(float("nan"), requires_grad=True), torch.zeros(len(x), 64))
+    module.step = lambda batch: Step(torch.tensor(float("nan"), requires_grad=True), torch.zeros(len(batch.x), 64))
     with pytest.raises(FloatingPointError, match="learning rate"):
         fit(module, loaders(train, None, SMOKE)[0], tmp_path / "nan", 1, SMOKE, progress=False)
 
@@ -63,20 +63,20 @@ def test_online_probe_learns_without_touching_the_backbone(digits):
     from sslkit.methods.base import Method
 
     class Frozen(Method):  # a "method" whose own loss is zero: only the probe can learn
-        def step(self, x, y):
-            h = self.backbone(self.prepare(x))
-            return h.sum() * 0, h
+        def step(self, batch):
+            h = self.backbone(self.prepare(batch.x))
+            return Step(h.sum() * 0, h)
 
     train, _ = digits
     torch.manual_seed(0)
     m = Frozen(width=0.125, lr=0.1, probe_lr=0.5)
     before = [p.clone() for p in m.backbone.parameters()]
     optim = torch.optim.SGD(m.parameters(), lr=0.5)
-    x, y = next(iter(loaders(train, None, SMOKE)[0]))
+    batch = next(iter(loaders(train, None, SMOKE)[0]))
     m.log = lambda *a, **k: None
     losses = []
     for _ in range(40):
-        out = m.training_step((x, y), 0)
+        out = m.training_step(batch, 0)
         loss = out["loss"]
         assert set(out) == {"loss", "h"} and not out["h"].requires_grad  # detached, for callbacks
         optim.zero_grad()
@@ -104,3 +104,15 @@ def test_warmup_cosine_schedule():
     assert warmup_cosine(10, 100, 10) == pytest.approx(1.0)
     assert warmup_cosine(55, 100, 10) == pytest.approx(0.5)
     assert warmup_cosine(100, 100, 10) == pytest.approx(0.0)
+
+
+def test_a_method_may_choose_its_optimizer(digits, tmp_path):
+    class AdamSupervised(Supervised):
+        def make_optimizer(self, groups):
+            return torch.optim.Adam(groups, lr=self.hparams.lr)
+
+    train, _ = digits
+    torch.manual_seed(0)
+    m = AdamSupervised(width=0.125, lr=1e-3)
+    trainer = fit(m, loaders(train, None, SMOKE)[0], tmp_path / "adam", 1, SMOKE, progress=False)
+    assert isinstance(trainer.optimizers[0], torch.optim.Adam)

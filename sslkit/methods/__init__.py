@@ -1,11 +1,11 @@
 """One LightningModule per method. Each is short: it says how a batch becomes a loss;
 :class:`~sslkit.methods.base.Method` holds the backbone, the online probe and the optimizer."""
 
-from .base import Method
+from .base import Method, Step
 from .byol import BYOL
 from .jigsaw import Jigsaw
 from .rotnet import RotNet
 from .simclr import SimCLR
 from .supervised import Supervised
 
-__all__ = ["BYOL", "Jigsaw", "Method", "RotNet", "SimCLR", "Supervised"]
+__all__ = ["BYOL", "Jigsaw", "Method", "RotNet", "SimCLR", "Step", "Supervised"]

@@ -4,19 +4,34 @@
 - an **online linear probe**: a linear classifier trained on *detached* backbone features
   next to the method's own loss, so every training curve shows accuracy as the
   representation learns, at no cost to the method (no gradient reaches the backbone);
-- SGD with momentum, linear warmup and per-step cosine decay.
+- SGD with momentum, linear warmup and per-step cosine decay (:meth:`Method.make_optimizer`
+  is the one place a method picks another optimizer, e.g. Adam or LARS).
 
-A method subclasses :class:`Method` and implements ``step(x, y) -> (loss, h)`` or
-``(loss, h, z)``: ``x`` is the raw uint8 batch on the device (augment it there), ``h`` the
-backbone features (B, D) of one view, which the probe learns from, ``z`` optionally the
-output the loss sees (a projection). ``y`` is for the probe and supervised baselines only.
+The contract a method fills in:
+
+- ``step(batch) -> Step``: ``batch`` is a :class:`~sslkit.data.Batch` ``(x, y, index)`` with
+  ``x`` the raw uint8 images on the device (augment them there), ``y`` labels (for the probe
+  and supervised baselines only) and ``index`` each image's position in the training set
+  (for pseudo-labels or memory banks). :class:`Step` names what comes back: the loss, ``h``
+  for the online probe, ``z`` for the collapse monitor, and extra values to log.
+- ``features(x) -> (B, D)``: the representation that kNN, the linear probe, the online probe's
+  validation, embeddings and transfer all read. By default the pooled backbone output of the
+  whole image; a method whose representation is something else (CPC: pooled patch codes)
+  overrides it, and every evaluation follows.
+- ``on_weights_loaded()``: rebuild state derived from the weights (BYOL's EMA target) after
+  :meth:`Method.from_backbone` loads a backbone.
+
 ``training_step`` returns ``{"loss", "h", "z"}`` (detached h, z), so callbacks such as
-:class:`sslkit.monitor.CollapseMonitor` can watch the representations.
+:class:`sslkit.monitor.CollapseMonitor` can watch the representations. Features the online
+probe needs beyond the method's own forward are computed with :func:`probe_forward`, which
+leaves BatchNorm running statistics untouched.
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
+from dataclasses import dataclass, field
 
 import lightning as L
 import torch
@@ -26,6 +41,36 @@ from torch import Tensor
 
 from ..augment import to_float
 from ..backbones import build_backbone
+from ..data import Batch
+
+
+@dataclass
+class Step:
+    """What one training step of a method produces.
+
+    loss: scalar the method minimizes; h: (B, D) features of the batch's images for the online
+    probe (aligned with ``batch.y``), or None; z: (B, d) the output the loss sees, for the
+    collapse monitor, or None; logs: extra scalars logged per epoch as ``train/<name>``.
+    """
+
+    loss: Tensor
+    h: Tensor | None = None
+    z: Tensor | None = None
+    logs: dict[str, Tensor | float] = field(default_factory=dict)
+
+
+@contextlib.contextmanager
+def frozen_norm_stats(module: nn.Module):
+    """Run ``module`` in train mode (batch statistics) without moving its BatchNorm running
+    statistics: the buffers are restored on exit."""
+    saved = [(b, b.clone()) for m in module.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)
+             for b in m.buffers()]
+    try:
+        yield
+    finally:
+        with torch.no_grad():
+            for b, copy in saved:
+                b.copy_(copy)
 
 
 class Method(L.LightningModule):
@@ -43,9 +88,28 @@ class Method(L.LightningModule):
         self.channels_last = False  # set by sslkit.train.fit on GPU
 
     # -- what a method defines
-    def step(self, x: Tensor, y: Tensor) -> tuple[Tensor, ...]:
-        """x: (B, 3, H, W) uint8, y: (B,) → (loss, h (B, D) backbone features[, z (B, d)])."""
+    def step(self, batch: Batch) -> Step:
+        """batch: (x (B, 3, H, W) uint8, y (B,), index (B,)) → :class:`Step`."""
         raise NotImplementedError
+
+    def features(self, x: Tensor) -> Tensor:
+        """The representation every evaluation reads: x (B, 3, H, W) uint8 or float → (B, D)."""
+        return self.backbone(self.prepare(x))
+
+    def probe_forward(self, x: Tensor) -> Tensor:
+        """:meth:`features` of un-augmented images for the online probe, without gradient and
+        without moving BatchNorm running statistics (the method's own statistics stay its own).
+        Call it before the method's own forward: the statistics are restored in place."""
+        with torch.no_grad(), frozen_norm_stats(self):
+            return self.features(x)
+
+    def on_weights_loaded(self) -> None:
+        """Rebuild state derived from the weights; called after :meth:`from_backbone` loads them."""
+
+    def make_optimizer(self, param_groups: list[dict]) -> torch.optim.Optimizer:
+        """The optimizer over ``param_groups`` (the method's parameters, then the probe's, each
+        with its lr and weight decay). SGD with momentum by default; override for Adam or LARS."""
+        return torch.optim.SGD(param_groups, lr=self.hparams.lr, momentum=self.hparams.momentum)
 
     def classify(self, h: Tensor) -> Tensor:
         """Logits (B, num_classes) from backbone features; the online probe by default."""
@@ -60,26 +124,30 @@ class Method(L.LightningModule):
         return x.contiguous(memory_format=torch.channels_last) if self.channels_last else x
 
     def training_step(self, batch, batch_idx):
-        x, y = batch
-        loss, h, *z = self.step(x, y)
+        batch = Batch(*batch)
+        out = self.step(batch)
+        loss, h, z, y = out.loss, out.h, out.z, batch.y
         # a NaN check syncs the GPU: every step on CPU (free there), every 50th step on GPU
         if (not loss.is_cuda or batch_idx % 50 == 0) and not torch.isfinite(loss):
             raise FloatingPointError(
                 f"{type(self).__name__}: loss became {loss.item()} at step {self.global_step}. "
                 "Lower the learning rate or check the inputs."
             )
-        self.log("train/loss", loss, prog_bar=True, on_step=True, on_epoch=True)
-        if self.probe is not None:
+        self.log("train/loss", loss, prog_bar=True, on_step=True, on_epoch=True, sync_dist=True)
+        for name, value in out.logs.items():
+            self.log(f"train/{name}", value, prog_bar=name.endswith("acc"), on_step=False, on_epoch=True, sync_dist=True)
+        if self.probe is not None and h is not None:
             logits = self.probe(h.detach())
             probe_loss = F.cross_entropy(logits.float(), y)
-            self.log("train/acc", (logits.argmax(1) == y).float().mean(), prog_bar=True, on_step=False, on_epoch=True)
+            self.log("train/acc", (logits.argmax(1) == y).float().mean(), prog_bar=True, on_step=False, on_epoch=True,
+                     sync_dist=True)
             loss = loss + probe_loss
-        return {"loss": loss, "h": h.detach(), **({"z": z[0].detach()} if z else {})}
+        return {"loss": loss, **{k: v.detach() for k, v in (("h", h), ("z", z)) if v is not None}}
 
     def validation_step(self, batch, batch_idx):
-        x, y = batch
-        logits = self.classify(self.backbone(self.prepare(x)))
-        self.log("val/acc", (logits.argmax(1) == y).float().mean(), prog_bar=True, on_epoch=True)
+        x, y = batch[0], batch[1]
+        logits = self.classify(self.features(x))
+        self.log("val/acc", (logits.argmax(1) == y).float().mean(), prog_bar=True, on_epoch=True, sync_dist=True)
 
     def configure_optimizers(self):
         hp = self.hparams
@@ -89,7 +157,7 @@ class Method(L.LightningModule):
         groups = [{"params": params, "lr": hp.lr, "weight_decay": hp.weight_decay}]
         if probe:
             groups.append({"params": probe, "lr": hp.probe_lr, "weight_decay": 0.0})
-        opt = torch.optim.SGD(groups, lr=hp.lr, momentum=hp.momentum)
+        opt = self.make_optimizer(groups)
         total = max(1, int(self.trainer.estimated_stepping_batches))
         warmup = int(hp.warmup_epochs * total / max(1, self.trainer.max_epochs))
         sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: warmup_cosine(s, total, warmup))
@@ -97,9 +165,11 @@ class Method(L.LightningModule):
 
     @classmethod
     def from_backbone(cls, backbone: nn.Module, num_classes: int = 10, **kwargs):
-        """A new module of this class whose backbone starts from ``backbone``'s weights."""
+        """A new module of this class whose backbone starts from ``backbone``'s weights (and
+        whose derived state, such as an EMA target, is rebuilt from them)."""
         module = cls(num_classes=num_classes, **_backbone_settings(backbone), **kwargs)
         module.backbone.load_state_dict(backbone.state_dict())
+        module.on_weights_loaded()
         return module
 
 

@@ -18,27 +18,31 @@ predictor lets the online output differ from the target's. The switches show it:
   ``head_norm`` ("bn" | "gn" | "none") sets the heads' normalization apart from the backbone's.
 
 Optimizer: SGD, momentum 0.9, warmup + cosine, wd 5e-4 (the paper's LARS pays off at batch
-4096), lr = 0.6 × batch / 256, ten times SimCLR's 0.06. BYOL starts slowly and short runs need
-the larger steps; measured kNN at batch 128 (2026-11-28, CPU): 2,000 images, width 1/8, 4
-epochs: lr 0.03 → 16.9%, 0.3 → 21.8%, 1.0 → 19.9%; 5,000 images, width 1/8, 8 epochs
-(random init 22.7%): lr 0.1 → 25.7%, 0.3 → 27.5%. Heads 4096 wide, output 256, as in the paper.
+4096), lr = 2.0 × batch / 256. BYOL starts slowly and short runs need large steps. The base lr
+was chosen on a validation split of CIFAR-10 *train*, never on test (``bench/choose_lr.py``,
+2026-11-29, 2-core CPU): cpu sweep size (2,000 images, width 1/8, 4 epochs, batch 128), kNN with
+those images as memory bank and 2,000 other train images (outside the cpu profile's subset) as
+queries, 2 seeds each: base lr 0.06 → 18.8 ± 0.4%, 0.2 → 19.7 ± 1.6%, 0.6 → 21.9 ± 0.3%,
+2.0 → 24.0 ± 1.8%, 4.0 → 20.2 ± 1.0%, 8.0 → 20.6 ± 0.6%. At batch 512 (gpu profile) linear
+scaling gives lr 4.0: an extrapolation from batch 128, to be checked when a GPU run is made.
+Heads 4096 wide, output 256, as in the paper.
 """
 
 from __future__ import annotations
 
 import torch
 import torch.nn as nn
-from torch import Tensor
 
 from ..augment import Augment, simclr_augment
 from ..ema import cosine_tau, ema_update, make_target
 from ..heads import PredictionHead, ProjectionHead
+from ..data import Batch
 from ..losses import byol_loss
-from .base import Method
+from .base import Method, Step
 
 
 class BYOL(Method):
-    base_lr = 0.6
+    base_lr = 2.0  # chosen on a validation split of train: see the module docstring
 
     def __init__(self, tau_base: float = 0.99, predictor: bool = True, proj_hidden: int = 4096, proj_dim: int = 256,
                  head_norm: str | None = None, augment: Augment | None = None, **kwargs):
@@ -56,7 +60,13 @@ class BYOL(Method):
         """backbone → projector of the online network (the part the target mirrors)."""
         return nn.Sequential(self.backbone, self.projector)
 
-    def step(self, x: Tensor, y: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+    def on_weights_loaded(self) -> None:
+        """The target starts as a copy of the (newly loaded) online network, as at step 0."""
+        if self.target is not None:
+            self.target = make_target(self.online_encoder())
+
+    def step(self, batch: Batch) -> Step:
+        x = batch.x
         x1, x2 = self.prepare(self.augment(x)), self.prepare(self.augment(x))  # (B, 3, S, S) each
         h1, h2 = self.backbone(x1), self.backbone(x2)  # (B, D)
         z1, z2 = self.projector(h1), self.projector(h2)  # (B, proj_dim)
@@ -66,7 +76,7 @@ class BYOL(Method):
         else:
             with torch.no_grad():
                 t1, t2 = self.target(x1), self.target(x2)  # (B, proj_dim)
-        return byol_loss(p1, p2, t1, t2), h1, z1
+        return Step(byol_loss(p1, p2, t1, t2), h=h1, z=z1)
 
     def on_train_batch_end(self, outputs, batch, batch_idx):
         """After each optimizer step: τ from the cosine schedule, then the EMA update."""

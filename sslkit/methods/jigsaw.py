@@ -31,7 +31,8 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from ..augment import jigsaw_tiles, shuffle_tiles
-from .base import Method
+from ..data import Batch
+from .base import Method, Step
 
 
 def permutation_set(n: int = 64, tiles: int = 9, seed: int = 0) -> Tensor:
@@ -80,13 +81,13 @@ class Jigsaw(Method):
         labels = torch.randint(len(self.permutations), (len(x),), device=x.device)
         return shuffle_tiles(tiles, self.permutations, labels), labels
 
-    def step(self, x: Tensor, y: Tensor) -> tuple[Tensor, Tensor]:
-        tiles, labels = self.puzzle(x)
+    def step(self, batch: Batch) -> Step:
+        # whole images for the online probe only: no gradient, BatchNorm statistics untouched
+        # (first: restoring the statistics after the tiles' forward would invalidate its graph)
+        h = self.probe_forward(batch.x) if self.probe is not None else None  # (B, D)
+        tiles, labels = self.puzzle(batch.x)
         B, T = tiles.shape[:2]
         f = self.backbone(self.prepare(tiles.flatten(0, 1)))  # (B·T, D) one shared encoder
         logits = self.head(f.view(B, T * f.shape[1]))  # (B, P)
-        self.log("train/pretext_acc", (logits.argmax(1) == labels).float().mean(), on_step=False, on_epoch=True,
-                 prog_bar=True)
-        with torch.no_grad():
-            h = self.backbone(self.prepare(x))  # (B, D) whole images, for the online probe only
-        return F.cross_entropy(logits, labels), h
+        return Step(F.cross_entropy(logits, labels), h=h, z=f,
+                    logs={"pretext_acc": (logits.argmax(1) == labels).float().mean()})

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import torch.nn as nn
 import torch.nn.functional as F
-from torch import Tensor
 
 from ..augment import Augment, rotations, supervised_augment
-from .base import Method
+from ..data import Batch
+from .base import Method, Step
 
 
 class RotNet(Method):
@@ -25,9 +25,9 @@ class RotNet(Method):
         self.augment = augment or supervised_augment()
         self.rotation_head = nn.Linear(self.backbone.feature_dim, 4)
 
-    def step(self, x: Tensor, y: Tensor) -> tuple[Tensor, Tensor]:
-        xr, yr = rotations(self.augment(x))  # (4B, 3, H, W), (4B,)
+    def step(self, batch: Batch) -> Step:
+        xr, yr = rotations(self.augment(batch.x))  # (4B, 3, H, W), (4B,)
         h = self.backbone(self.prepare(xr))  # (4B, D)
         logits = self.rotation_head(h)  # (4B, 4)
-        self.log("train/pretext_acc", (logits.argmax(1) == yr).float().mean(), on_step=False, on_epoch=True, prog_bar=True)
-        return F.cross_entropy(logits, yr), h[: len(x)]  # probe on the upright copies
+        return Step(F.cross_entropy(logits, yr), h=h[: len(batch.x)],  # probe on the upright copies
+                    logs={"pretext_acc": (logits.argmax(1) == yr).float().mean()})

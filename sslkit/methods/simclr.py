@@ -12,25 +12,26 @@ one fewer moving part.
 
 from __future__ import annotations
 
-from torch import Tensor
 
 from ..augment import Augment, simclr_augment
 from ..heads import ProjectionHead
+from ..data import Batch
 from ..losses import nt_xent
-from .base import Method
+from .base import Method, Step
 
 
 class SimCLR(Method):
     base_lr = 0.06
 
     def __init__(self, temperature: float = 0.5, proj_hidden: int = 2048, proj_dim: int = 128,
-                 augment: Augment | None = None, **kwargs):
+                 head_norm: str = "bn", augment: Augment | None = None, **kwargs):
         super().__init__(**kwargs)
         self.augment = augment or simclr_augment()
-        self.projector = ProjectionHead(self.backbone.feature_dim, proj_hidden, proj_dim)
+        self.projector = ProjectionHead(self.backbone.feature_dim, proj_hidden, proj_dim, norm=head_norm)
 
-    def step(self, x: Tensor, y: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+    def step(self, batch: Batch) -> Step:
+        x = batch.x
         x1, x2 = self.prepare(self.augment(x)), self.prepare(self.augment(x))  # (B, 3, S, S) each
         h1, h2 = self.backbone(x1), self.backbone(x2)  # (B, D)
         z1, z2 = self.projector(h1), self.projector(h2)  # (B, proj_dim)
-        return nt_xent(z1, z2, self.hparams.temperature), h1, z1
+        return Step(nt_xent(z1, z2, self.hparams.temperature), h=h1, z=z1)

@@ -12,7 +12,8 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from ..augment import Augment, supervised_augment
-from .base import Method
+from ..data import Batch
+from .base import Method, Step
 
 
 class Supervised(Method):
@@ -25,8 +26,7 @@ class Supervised(Method):
     def classify(self, h: Tensor) -> Tensor:
         return self.classifier(h)
 
-    def step(self, x: Tensor, y: Tensor) -> tuple[Tensor, Tensor]:
-        h = self.backbone(self.prepare(self.augment(x)))  # (B, D)
+    def step(self, batch: Batch) -> Step:
+        h = self.backbone(self.prepare(self.augment(batch.x)))  # (B, D)
         logits = self.classifier(h)  # (B, C)
-        self.log("train/acc", (logits.argmax(1) == y).float().mean(), prog_bar=True, on_step=False, on_epoch=True)
-        return F.cross_entropy(logits, y), h
+        return Step(F.cross_entropy(logits, batch.y), h=h, logs={"acc": (logits.argmax(1) == batch.y).float().mean()})

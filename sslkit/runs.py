@@ -1,0 +1,253 @@
+"""Run folders that know what made them, and checkpoints that are safe to read back.
+
+A run folder (``runs/<profile>/<name>/``) holds checkpoints, logs and ``run.json``: the method
+class and every hyper-parameter (augmentation included), the backbone settings, the profile
+and precision, epochs, global batch size, seed, process count and a fingerprint of the
+training images. :func:`claim` compares that record with the run about to start:
+
+- no folder yet → the record is written and training starts;
+- the same settings → training resumes from the last intact checkpoint, or a finished run
+  only reloads its weights;
+- anything different → :class:`RunMismatch`, showing both settings side by side and the two
+  ways out (a new folder name, or ``overwrite=True``). Old weights are never evaluated under
+  new labels.
+
+:func:`run_dir` names folders from a readable stem plus the settings that differ from the
+method's defaults, so notebooks, ``make demo``, sweeps and benchmarks agree on names::
+
+    run_dir("simclr-sweep", SimCLR, profile, temperature=0.1)   # runs/cpu/simclr-sweep-temperature=0.1
+
+:func:`latest_checkpoint` reads checkpoints with ``torch.load(weights_only=True)`` (a crafted
+pickle cannot run code) and skips a torn file (a process killed while writing) for the newest
+intact one, saying so.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import inspect
+import json
+import math
+import re
+import shutil
+from pathlib import Path
+
+import torch
+
+from . import paths
+
+RUN_FILE = "run.json"
+
+
+class RunMismatch(RuntimeError):
+    """A run folder was made by other settings than the run asked of it now."""
+
+
+# ----------------------------------------------------------------------------- settings
+
+def jsonable(value):
+    """Settings as plain JSON values: dataclasses → dicts, tuples → lists, classes → names."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {"type": type(value).__name__, **jsonable(dataclasses.asdict(value))}
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v) for v in value]
+    if isinstance(value, type):
+        return f"{value.__module__}.{value.__qualname__}"
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, torch.Tensor) and value.numel() <= 16:
+        return value.tolist()
+    return repr(value)
+
+
+def weights_fingerprint(module: torch.nn.Module) -> str:
+    """sha256 (16 hex digits) of every parameter and buffer of ``module``, by name."""
+    h = hashlib.sha256()
+    for name, t in module.state_dict().items():
+        h.update(name.encode())
+        h.update(t.detach().cpu().contiguous().view(-1).view(torch.uint8).numpy().tobytes())
+    return h.hexdigest()[:16]
+
+
+def run_settings(module, data, *, epochs: int, batch_size: int, seed: int, profile, devices: int = 1) -> dict:
+    """What identifies a run: everything that changes the weights it ends with — the method and
+    its hyper-parameters, its augmentation, the weights it starts from (a pretrained backbone
+    for fine-tuning, or the seed's random init), epochs, global batch, seed, processes, profile,
+    precision and the training images."""
+    hp = dict(module.hparams)
+    augment = getattr(module, "augment", None)
+    return jsonable({
+        "method": type(module),
+        "hparams": hp,
+        **({"augment": augment} if augment is not None else {}),
+        "epochs": epochs,
+        "batch_size": batch_size,
+        "seed": seed,
+        "init": weights_fingerprint(module),
+        "devices": devices,
+        "profile": profile.name,
+        "precision": profile.precision,
+        "data": {"images": len(data), "fingerprint": data.fingerprint()},
+    })
+
+
+def _flatten(d: dict, prefix: str = "") -> dict:
+    out = {}
+    for k, v in d.items():
+        key = f"{prefix}{k}"
+        if isinstance(v, dict):
+            out.update(_flatten(v, key + "."))
+        else:
+            out[key] = v
+    return out
+
+
+def differences(old: dict, new: dict) -> list[tuple[str, object, object]]:
+    """(key, old value, new value) for every flattened key whose values differ."""
+    a, b = _flatten(old), _flatten(new)
+    missing = object()
+    rows = [(k, a.get(k, missing), b.get(k, missing)) for k in sorted(set(a) | set(b)) if a.get(k, missing) != b.get(k, missing)]
+    return [(k, "—" if x is missing else x, "—" if y is missing else y) for k, x, y in rows]
+
+
+def claim(run_dir: str | Path, settings: dict, overwrite: bool = False) -> None:
+    """Make ``run_dir`` the home of the run described by ``settings``, or refuse.
+
+    Writes ``run.json`` on first use; raises :class:`RunMismatch` when the folder records other
+    settings (or holds checkpoints without a record, from sslkit before run identity). With
+    ``overwrite=True`` the folder's previous contents are deleted first.
+    """
+    run_dir = Path(run_dir)
+    record = run_dir / RUN_FILE
+    if overwrite and run_dir.exists():
+        print(f"{run_dir.name}: overwrite=True, deleting the previous run in {run_dir}.")
+        shutil.rmtree(run_dir)
+    if record.is_file():
+        old = json.loads(record.read_text())
+        diff = differences(old, settings)
+        if diff:
+            width = max(len(k) for k, _, _ in diff)
+            rows = "\n".join(f"  {k:<{width}}  {json.dumps(x)}  →  {json.dumps(y)}" for k, x, y in diff)
+            raise RunMismatch(
+                f"{run_dir} holds a run made with other settings (folder → now):\n{rows}\n"
+                "Its weights would be reported under the new settings. Either give this run its own "
+                "folder (sslkit.runs.run_dir(stem, method, profile, **settings) names one from the "
+                "settings), or pass overwrite=True to delete the old run and train anew."
+            )
+        return
+    if any(run_dir.glob("checkpoints/*.ckpt")):
+        raise RunMismatch(
+            f"{run_dir} holds checkpoints but no {RUN_FILE}: it was made before sslkit recorded run "
+            "settings, so nothing says what trained it. Pass overwrite=True to retrain it, or use a new folder."
+        )
+    run_dir.mkdir(parents=True, exist_ok=True)
+    tmp = record.with_suffix(".tmp")
+    tmp.write_text(json.dumps(settings, indent=2, sort_keys=True) + "\n")
+    tmp.replace(record)
+
+
+# ----------------------------------------------------------------------------- names
+
+def method_defaults(method_cls) -> dict:
+    """Default keyword arguments of ``method_cls`` and of every base class's ``__init__``."""
+    defaults = {}
+    for cls in reversed(method_cls.__mro__):
+        init = cls.__dict__.get("__init__")
+        if init is None:
+            continue
+        for name, prm in inspect.signature(init).parameters.items():
+            if prm.default is not inspect.Parameter.empty:
+                defaults[name] = prm.default
+    return defaults
+
+
+def _fmt(value) -> str:
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, (list, tuple)):
+        return "_".join(_fmt(v) for v in value)
+    if isinstance(value, type):
+        return value.__name__
+    return str(value)
+
+
+def run_name(stem: str, method_cls=None, profile=None, **settings) -> str:
+    """``stem`` plus ``key=value`` for each setting that differs from its default.
+
+    Defaults are what :func:`sslkit.train.pretrain` would use: the method's keyword defaults;
+    the profile's pretraining epochs and batch; ``lr`` = ``method_cls.base_lr`` × batch / 256;
+    ``seed`` 0. A dataclass value (an augmentation) contributes the fields that differ from its
+    class's defaults, e.g. ``augment.jitter_p=0``.
+    """
+    defaults = method_defaults(method_cls) if method_cls is not None else {}
+    if profile is not None:
+        defaults.update(epochs=profile.pretrain_epochs, batch_size=profile.batch_size)
+        if hasattr(method_cls, "base_lr"):
+            defaults["lr"] = method_cls.base_lr * settings.get("batch_size", profile.batch_size) / 256
+    defaults.setdefault("seed", 0)
+    parts = []
+    for key in sorted(settings):
+        value = settings[key]
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            base = type(value)()
+            parts += [f"{key}.{f.name}={_fmt(getattr(value, f.name))}" for f in dataclasses.fields(value)
+                      if getattr(value, f.name) != getattr(base, f.name)]
+        elif key not in defaults or defaults[key] != value:
+            parts.append(f"{key}={_fmt(value)}")
+    name = "-".join([stem, *parts])
+    if not re.fullmatch(r"[\w.=+\-]+", name):
+        raise ValueError(f"Run name {name!r} has characters unsafe in a folder name; use letters, digits, . _ - = +.")
+    return name
+
+
+def run_dir(stem: str, method_cls=None, profile=None, **settings) -> Path:
+    """``<runs>/<profile>/<run_name(...)>``: the folder for that run (see :func:`run_name`)."""
+    from .profiles import get_profile
+
+    p = profile or get_profile()
+    return paths.runs_dir() / p.name / run_name(stem, method_cls, p, **settings)
+
+
+# ----------------------------------------------------------------------------- checkpoints
+
+def read_checkpoint(path: str | Path) -> dict:
+    """A checkpoint's contents, read safely: ``weights_only=True`` refuses any pickled object
+    that would run code on load; ``mmap`` keeps the weights on disk until used."""
+    return torch.load(path, map_location="cpu", weights_only=True, mmap=True)
+
+
+def _epoch_of(path: Path) -> int:
+    m = re.search(r"epoch=?(\d+)", path.stem)
+    return int(m.group(1)) if m else -1
+
+
+def latest_checkpoint(run_dir: str | Path) -> tuple[Path | None, int]:
+    """(the newest intact checkpoint of a run, epochs it completed) — ``(None, 0)`` when none.
+
+    ``last.ckpt`` and the per-epoch ``epoch=NNN.ckpt`` files are tried newest first; a file
+    that cannot be read (a process killed mid-write) or that holds something other than a
+    Lightning checkpoint is skipped with a message.
+    """
+    folder = Path(run_dir) / "checkpoints"
+    found = []
+    for path in folder.glob("*.ckpt"):
+        try:
+            ckpt = read_checkpoint(path)
+            done = int(ckpt["epoch"]) + 1
+            if "state_dict" not in ckpt:
+                raise KeyError("state_dict")
+        except Exception as e:  # noqa: BLE001 — any unreadable file is skipped, and said
+            print(f"{path}: unreadable or unsafe checkpoint ({type(e).__name__}: {str(e)[:120]}); skipping it.")
+            continue
+        found.append((done, path.name == "last.ckpt", path))
+    if not found:
+        return None, 0
+    done, _, path = max(found)
+    if path.name != "last.ckpt" and (folder / "last.ckpt").exists():
+        print(f"{Path(run_dir).name}: continuing from {path.name} instead of last.ckpt.")
+    return path, done

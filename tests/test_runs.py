@@ -1,0 +1,193 @@
+"""Run identity, safe checkpoint loading, and resume that continues (sslkit.runs, sslkit.train)."""
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+import torch
+
+from sslkit.augment import simclr_augment
+from sslkit.data import load_digits
+from sslkit.methods import SimCLR, Supervised
+from sslkit.plots import read_metrics
+from sslkit.profiles import get_profile
+from sslkit.runs import RunMismatch, latest_checkpoint, run_name
+from sslkit.train import pretrain, wall_time
+
+SMOKE = get_profile("smoke")
+SMALL = dict(epochs=1, profile=SMOKE, batch_size=32, progress=False, proj_hidden=32, proj_dim=16)
+
+
+@pytest.fixture(scope="module")
+def digits():
+    return load_digits("train").balanced(per_class=12), load_digits("test").balanced(per_class=4)
+
+
+@pytest.mark.parametrize("change,shown", [
+    (dict(temperature=0.2), "hparams.temperature"),
+    (dict(batch_size=16), "batch_size"),
+    (dict(seed=1), "seed"),
+    (dict(augment=simclr_augment().replace(jitter_p=0.0)), "augment.jitter_p"),
+    ("subset", "data.fingerprint"),
+])
+def test_a_changed_setting_is_refused_with_both_values(digits, tmp_path, change, shown):
+    train, _ = digits
+    run = tmp_path / "run"
+    pretrain(SimCLR, train, None, run, **SMALL)
+    kw = dict(SMALL)
+    if change == "subset":
+        train = load_digits("train").balanced(per_class=12, seed=1)  # same size, other images
+    else:
+        kw.update(change)
+    with pytest.raises(RunMismatch, match=shown) as err:
+        pretrain(SimCLR, train, None, run, **kw)
+    assert "overwrite=True" in str(err.value) and "→" in str(err.value)
+
+
+def test_same_settings_reload_and_overwrite_retrains(digits, tmp_path):
+    train, _ = digits
+    run = tmp_path / "run"
+    first = pretrain(SimCLR, train, None, run, **SMALL)
+    assert first.report.trained_now and first.report.epochs == 1 and first.report.steps == len(train) // 32
+    again = pretrain(SimCLR, train, None, run, **SMALL)
+    assert not again.report.trained_now
+    assert all(torch.equal(p, q) for p, q in zip(first.parameters(), again.parameters()))
+    other = pretrain(SimCLR, train, None, run, overwrite=True, **{**SMALL, "temperature": 0.2})
+    assert other.report.trained_now and json.loads((run / "run.json").read_text())["hparams"]["temperature"] == 0.2
+    assert len(wall_time(run)["segments"]) == 1  # the old run's record went with it
+
+
+def test_a_folder_from_before_run_identity_is_not_trusted(digits, tmp_path):
+    train, _ = digits
+    run = tmp_path / "run"
+    pretrain(SimCLR, train, None, run, **SMALL)
+    (run / "run.json").unlink()
+    with pytest.raises(RunMismatch, match="no run.json"):
+        pretrain(SimCLR, train, None, run, **SMALL)
+
+
+def test_pretrain_takes_backbone_settings_and_reports(digits, tmp_path):
+    train, _ = digits
+    m = pretrain(SimCLR, train, None, tmp_path / "wide", width=0.25, **SMALL)
+    assert m.hparams.width == 0.25 and m.backbone.feature_dim == 128
+    r = m.report
+    assert r.images == len(train) and r.batch_size == 32 and r.seconds > 0
+    assert r.images_per_s == pytest.approx(r.steps * 32 / r.seconds)
+
+
+def test_run_names_show_only_what_differs_from_the_defaults():
+    assert run_name("simclr", SimCLR, SMOKE, temperature=0.5, batch_size=SMOKE.batch_size, seed=0) == "simclr"
+    assert run_name("simclr", SimCLR, SMOKE, temperature=0.1, batch_size=32) == "simclr-batch_size=32-temperature=0.1"
+    no_colour = simclr_augment().replace(jitter_p=0.0, gray_p=0.0)
+    assert run_name("s", SimCLR, augment=no_colour) == "s-augment.jitter_p=0-augment.gray_p=0"  # field order
+    assert run_name("s", SimCLR, augment=simclr_augment()) == "s"
+    assert run_name("sup", Supervised, SMOKE, epochs=SMOKE.pretrain_epochs + 1) == f"sup-epochs={SMOKE.pretrain_epochs + 1}"
+    with pytest.raises(ValueError, match="folder name"):
+        run_name("a b", SimCLR)
+
+
+class RunsCode:
+    """Pickles to a call of os.system: what a malicious last.ckpt would hold."""
+
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (os.system, (f"touch {self.marker}",))
+
+
+def test_a_checkpoint_that_runs_code_is_refused(digits, tmp_path, capsys):
+    train, _ = digits
+    run = tmp_path / "run"
+    pretrain(SimCLR, train, None, run, **SMALL)
+    marker = tmp_path / "pwned"
+    for ckpt in (run / "checkpoints").glob("*.ckpt"):
+        torch.save({"epoch": 0, "state_dict": {}, "payload": RunsCode(marker)}, ckpt)
+    assert latest_checkpoint(run) == (None, 0)
+    assert not marker.exists() and "unsafe checkpoint" in capsys.readouterr().out
+    pretrain(SimCLR, train, None, run, **SMALL)  # trains anew instead of loading it
+    assert not marker.exists() and latest_checkpoint(run)[1] == 1
+
+
+# ----------------------------------------------------------------------------- kill and resume
+
+SCRIPT = textwrap.dedent("""
+    import os, signal, sys
+    import torch
+    from lightning.pytorch.callbacks import Callback
+    from sslkit.data import load_digits
+    from sslkit.methods import Supervised
+    from sslkit.profiles import get_profile
+    from sslkit.train import fit, loaders
+
+    run, epochs, kill_epoch, kill_batch, out = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
+
+    class Kill(Callback):
+        def on_train_batch_start(self, trainer, module, batch, i):
+            if trainer.current_epoch == kill_epoch and i == kill_batch:
+                os.kill(os.getpid(), signal.SIGKILL)
+
+    smoke = get_profile("smoke")
+    train = load_digits("train").balanced(per_class=24)
+    torch.manual_seed(0)
+    module = Supervised(width=0.125, lr=0.1)
+    loader, _ = loaders(train, None, smoke, seed=3)
+    fit(module, loader, run, epochs, smoke, progress=False, callbacks=[Kill()])
+    torch.save(module.state_dict(), out)
+""")
+
+
+def train_in_subprocess(tmp_path, run, epochs, kill_epoch=-1, kill_batch=-1):
+    out = tmp_path / f"{run}-{kill_epoch}-{kill_batch}.pt"
+    proc = subprocess.run([sys.executable, "-c", SCRIPT, str(tmp_path / run), str(epochs), str(kill_epoch),
+                           str(kill_batch), str(out)], capture_output=True, text=True, env=os.environ.copy())
+    return proc, out
+
+
+@pytest.fixture(scope="module")
+def uninterrupted(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("straight")
+    proc, out = train_in_subprocess(tmp, "run", 6)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return torch.load(out, weights_only=True)
+
+
+def same_weights(a, b):
+    return a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+
+
+def test_killed_after_epoch_2_and_resumed_equals_an_uninterrupted_run(tmp_path, uninterrupted):
+    proc, _ = train_in_subprocess(tmp_path, "run", 6, kill_epoch=2, kill_batch=0)
+    assert proc.returncode == -9  # SIGKILL: no cleanup ran
+    assert latest_checkpoint(tmp_path / "run")[1] == 2
+    proc, out = train_in_subprocess(tmp_path, "run", 6)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert same_weights(torch.load(out, weights_only=True), uninterrupted)
+    t = wall_time(tmp_path / "run")
+    assert len(t["segments"]) == 2 and t["segments"][0]["seconds"] > 0 and t["epochs"] == 6  # killed time counted
+    assert t["seconds"] == pytest.approx(sum(s["seconds"] for s in t["segments"]), abs=0.05)
+    assert list(read_metrics(tmp_path / "run").index) == list(range(6))
+
+
+def test_killed_mid_epoch_with_a_torn_last_ckpt_resumes_from_the_epoch_checkpoint(tmp_path, uninterrupted, capsys):
+    proc, _ = train_in_subprocess(tmp_path, "run", 6, kill_epoch=3, kill_batch=2)
+    assert proc.returncode == -9
+    last = tmp_path / "run" / "checkpoints" / "last.ckpt"
+    last.write_bytes(last.read_bytes()[: last.stat().st_size // 2])  # a write cut short
+    assert latest_checkpoint(tmp_path / "run") == (tmp_path / "run" / "checkpoints" / "epoch=002.ckpt", 3)
+    assert "unreadable" in capsys.readouterr().out
+    proc, out = train_in_subprocess(tmp_path, "run", 6)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "continuing from epoch=002.ckpt" in proc.stdout
+    assert same_weights(torch.load(out, weights_only=True), uninterrupted)
+    df = read_metrics(tmp_path / "run")
+    assert list(df.index) == list(range(6)) and df["train/loss_epoch"].notna().all()  # each epoch once, none lost
+
+
+def test_run_names_count_the_learning_rate_pretrain_would_use():
+    default_lr = SimCLR.base_lr * SMOKE.batch_size / 256
+    assert run_name("s", SimCLR, SMOKE, lr=default_lr) == "s"
+    assert run_name("s", SimCLR, SMOKE, lr=0.1) == "s-lr=0.1"  # 0.1 is Method's default, not pretrain's
