@@ -1,10 +1,13 @@
 """Losses as pure functions. Shapes: B = local batch, D = embedding dim, W = world size.
 
-All are computed in float32 even under bf16 autocast: a temperature of 0.05 turns bf16's
-3 significant digits of cosine similarity into logits that are off by whole units.
+All are computed in float32 even under bf16/fp16 autocast (:func:`float32`: inputs cast up,
+autocast switched off inside): a temperature of 0.05 turns bf16's 3 significant digits of
+cosine similarity into logits that are off by whole units.
 """
 
 from __future__ import annotations
+
+import functools
 
 import torch
 import torch.distributed as dist
@@ -12,6 +15,21 @@ import torch.nn.functional as F
 from torch import Tensor
 
 
+def float32(loss_fn):
+    """Run ``loss_fn`` in float32: tensor arguments are cast up and autocast is off inside, so a
+    bf16 or fp16 autocast region around the training step never reaches the loss's matmuls."""
+
+    @functools.wraps(loss_fn)
+    def wrapper(*args, **kwargs):
+        device = next((a.device.type for a in args if isinstance(a, Tensor)), "cpu")
+        args = [a.float() if isinstance(a, Tensor) and a.is_floating_point() else a for a in args]
+        with torch.autocast(device, enabled=False):
+            return loss_fn(*args, **kwargs)
+
+    return wrapper
+
+
+@float32
 def info_nce(anchors: Tensor, candidates: Tensor, positives: Tensor, temperature: float = 0.1,
              exclude: Tensor | None = None) -> Tensor:
     """InfoNCE (van den Oord et al. 2018, https://arxiv.org/abs/1807.03748): classify each
@@ -43,6 +61,7 @@ def _distributed() -> bool:
     return dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1
 
 
+@float32
 def nt_xent(z1: Tensor, z2: Tensor, temperature: float = 0.5, gather: bool | None = None) -> Tensor:
     """NT-Xent, SimCLR's loss (Chen et al. 2020, https://arxiv.org/abs/2002.05709).
 
@@ -70,6 +89,7 @@ def nt_xent(z1: Tensor, z2: Tensor, temperature: float = 0.5, gather: bool | Non
     return info_nce(anchors, candidates, pos_idx, temperature, exclude)
 
 
+@float32
 def regression_loss(p: Tensor, z: Tensor) -> Tensor:
     """BYOL's one-directional loss: mean over the batch of ‖p̂ − ẑ‖² = 2 − 2·cos(p, z), where
     p̂, ẑ are the L2-normalized prediction and target (Grill et al. 2020, eq. 2).
@@ -84,6 +104,7 @@ def regression_loss(p: Tensor, z: Tensor) -> Tensor:
     return (2 - 2 * cos).mean()
 
 
+@float32
 def byol_loss(p1: Tensor, p2: Tensor, z1: Tensor, z2: Tensor) -> Tensor:
     """BYOL's symmetrized loss (Grill et al. 2020, https://arxiv.org/abs/2006.07733).
 

@@ -65,3 +65,19 @@ def test_info_nce_is_cross_entropy_over_similarities():
 def test_nt_xent_rejects_mismatched_views():
     with pytest.raises(ValueError, match="one shape"):
         nt_xent(torch.randn(4, 8), torch.randn(5, 8))
+
+
+def test_losses_ignore_a_surrounding_autocast():
+    from sslkit.losses import byol_loss
+
+    g = torch.Generator().manual_seed(5)
+    z1, z2 = torch.randn(64, 128, generator=g), torch.randn(64, 128, generator=g)
+    exact = nt_xent(z1, z2, 0.05).item()
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        inside = nt_xent(z1, z2, 0.05)
+        naive = F.cross_entropy((F.normalize(z1) @ F.normalize(z2).T) / 0.05, torch.arange(64))  # bf16 matmul
+        byol_inside = byol_loss(z1, z2, z2, z1)
+    assert inside.dtype == torch.float32 and inside.item() == pytest.approx(exact, rel=1e-6)
+    assert byol_inside.item() == pytest.approx(byol_loss(z1, z2, z2, z1).item(), rel=1e-6)
+    reference = F.cross_entropy((F.normalize(z1) @ F.normalize(z2).T) / 0.05, torch.arange(64)).item()
+    assert naive.item() != pytest.approx(reference, rel=1e-4)  # what the loss would suffer without the guard
