@@ -14,7 +14,7 @@ import json
 import time
 from dataclasses import replace
 
-from sslkit import paths
+from sslkit.runs import run_dir
 from sslkit.baselines import random_floor, supervised_baseline
 from sslkit.data import cifar10
 from sslkit.profiles import describe, get_profile, hardware
@@ -32,7 +32,7 @@ def main():
     train, test = cifar10(p)
     _, floor = random_floor(train, test, p)
     t0 = time.perf_counter()
-    run = paths.runs_dir() / p.name / f"gpu-baseline-{p.supervised_epochs}ep"
+    run = run_dir("bench-gpu-supervised", profile=p, epochs=p.supervised_epochs)
     _, sup = supervised_baseline(train, test, p, run_dir=run, progress=False)
     total = time.perf_counter() - t0
     print(json.dumps({

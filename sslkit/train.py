@@ -97,15 +97,14 @@ class _WallClock(Callback):
 
     def __init__(self, run_dir: Path, every_s: float = 10.0):
         self.run_dir, self.every_s = run_dir, every_s
-        self.started = False  # True once this fit trained (a finished run only reloads)
+        self.started = False  # a finished run only reloads: no training, no segment
 
     def on_train_start(self, trainer, pl_module):
         self.started = True
         self.t0 = self.last = time.perf_counter()
-        self.first = trainer.current_epoch
         self.record = wall_time(self.run_dir)
         self.record["segments"].append({"started": time.strftime("%Y-%m-%d %H:%M:%S"), "seconds": 0.0,
-                                        "from_epoch": self.first, "to_epoch": self.first})
+                                        "from_epoch": trainer.current_epoch, "to_epoch": trainer.current_epoch})
         self.done = self.record["epochs"]
 
     def _write(self, trainer, epochs_done: int | None = None) -> None:
@@ -255,7 +254,7 @@ def pretrain(
     train_loader, test_loader = loaders(train, test, p, seed)
     hp = module.hparams
     print(f"{Path(run_dir).name}: {method_cls.__name__} on {len(train):,} images, {hp.arch} width {hp.width:g}, "
-          f"batch {p.batch_size}, {epochs} epochs, seed {seed}, {p.device} {p.precision}"
+          f"batch {train_loader.batch_size}, {epochs} epochs, seed {seed}, {p.device} {p.precision}"
           + (f", {devices} processes" if devices > 1 else ""), flush=True)
     segments = 0 if overwrite else len(wall_time(run_dir)["segments"])
     fit(module, train_loader, run_dir, epochs, p, val_loader=test_loader, progress=progress,

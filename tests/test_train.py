@@ -116,3 +116,18 @@ def test_a_method_may_choose_its_optimizer(digits, tmp_path):
     m = AdamSupervised(width=0.125, lr=1e-3)
     trainer = fit(m, loaders(train, None, SMOKE)[0], tmp_path / "adam", 1, SMOKE, progress=False)
     assert isinstance(trainer.optimizers[0], torch.optim.Adam)
+
+
+def test_an_early_stop_records_the_epochs_it_ran(digits, tmp_path):
+    from lightning.pytorch.callbacks import Callback
+
+    class StopAfterOne(Callback):
+        def on_train_epoch_end(self, trainer, module):
+            trainer.should_stop = True
+
+    train, _ = digits
+    run = tmp_path / "run"
+    fit(small_module(), loaders(train, None, SMOKE)[0], run, 3, SMOKE, progress=False, callbacks=[StopAfterOne()])
+    assert wall_time(run)["epochs"] == 1  # what ran, not the 3 planned
+    fit(small_module(), loaders(train, None, SMOKE)[0], run, 3, SMOKE, progress=False)  # the same run continues
+    assert wall_time(run)["epochs"] == 3 and len(wall_time(run)["segments"]) == 2

@@ -126,6 +126,9 @@ class Method(L.LightningModule):
     def training_step(self, batch, batch_idx):
         batch = Batch(*batch)
         out = self.step(batch)
+        if not isinstance(out, Step):
+            raise TypeError(f"{type(self).__name__}.step must return sslkit.methods.Step(loss, h, z, logs), "
+                            f"got {type(out).__name__} (the (loss, h, z) tuple of sslkit < 0.2?).")
         loss, h, z, y = out.loss, out.h, out.z, batch.y
         # a NaN check syncs the GPU: every step on CPU (free there), every 50th step on GPU
         if (not loss.is_cuda or batch_idx % 50 == 0) and not torch.isfinite(loss):
