@@ -1,13 +1,14 @@
 """Choose a method's base learning rate on a validation split cut from CIFAR-10 *train*.
 
 Each candidate ``base_lr`` (lr = base_lr × batch / 256) pretrains the method at the profile's
-sweep size (sweep images, width and epochs; one run per seed), and is scored by kNN accuracy
-(the protocol's k=200, exp(sim/0.1)) with the sweep's training images as memory bank and, as
-queries, a class-balanced validation set of train images that no cpu-profile run trains on
-(outside the profile's train subset). The test set is never read. Prints one JSON line per run
-and a table of mean ± std over seeds.
+main size (``--size main``: its train subset, width and pretraining epochs) or sweep size
+(``--size sweep``: the smaller runs its experiments repeat), one run per seed, and is scored by
+kNN accuracy (the protocol's k=200, exp(sim/0.1)) with the run's training images as memory bank
+and, as queries, a class-balanced validation set of train images that no run of the profile
+trains on (outside the profile's train subset). The test set is never read. Prints one JSON
+line per run and a table of mean ± std over seeds.
 
-    SSLKIT_DATA=... python bench/choose_lr.py --method BYOL --base-lrs 0.06 0.2 0.6 2.0 --seeds 0 1
+    SSLKIT_DATA=... python bench/choose_lr.py --method BYOL --base-lrs 0.2 0.6 2.0 --size main
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import time
 import torch
 
 from sslkit import methods
+from sslkit.backbones import build_backbone
 from sslkit.data import class_balanced_subset, load_cifar10
 from sslkit.evaluate import extract_features, knn_accuracy
 from sslkit.profiles import describe, get_profile
@@ -27,16 +29,16 @@ from sslkit.runs import run_dir
 from sslkit.train import pretrain
 
 
-def validation_split(profile, per_class: int):
-    """(sweep training set, validation queries): both from CIFAR-10 train, disjoint; the queries
-    also avoid every image of the profile's own train subset."""
+def validation_split(profile, per_class: int, size: str):
+    """(training set, validation queries): both from CIFAR-10 train, disjoint; the queries avoid
+    every image of the profile's own train subset (which holds its sweep subset)."""
     full = load_cifar10("train")
-    sweep = full.balanced(profile.sweep_per_class, seed=0)
+    train = full.balanced(profile.sweep_per_class if size == "sweep" else profile.train_per_class, seed=0)
     used = torch.zeros(len(full), dtype=torch.bool)
     used[class_balanced_subset(full.labels, per_class=profile.train_per_class, seed=0)] = True
     rest = torch.nonzero(~used).flatten()
     val = rest[class_balanced_subset(full.labels[rest], per_class=per_class, seed=1)]
-    return sweep, full.subset(val)
+    return train, full.subset(val)
 
 
 def main():
@@ -46,17 +48,26 @@ def main():
     ap.add_argument("--seeds", type=int, nargs="+", default=[0])
     ap.add_argument("--profile", default="cpu")
     ap.add_argument("--val-per-class", type=int, default=200)
+    ap.add_argument("--size", choices=("main", "sweep"), default="main")
     args = ap.parse_args()
-    p = get_profile(args.profile).sweep()
+    base = get_profile(args.profile)
+    p = base.sweep() if args.size == "sweep" else base
     cls = getattr(methods, args.method)
-    sweep, val = validation_split(get_profile(args.profile), args.val_per_class)
+    sweep, val = validation_split(base, args.val_per_class, args.size)
     print(describe(p, sweep), f"\nvalidation queries: {len(val):,} train images outside the profile's subset", flush=True)
+    torch.manual_seed(0)
+    floor_net = build_backbone(p.arch, p.width)
+    floor = knn_accuracy(extract_features(floor_net, sweep), sweep.labels, extract_features(floor_net, val), val.labels,
+                         sweep.num_classes)
+    print(json.dumps({"random_init_val_knn": round(floor, 4)}), flush=True)
     scores: dict[float, list[float]] = {}
     for base_lr in args.base_lrs:
         for seed in args.seeds:
             lr = base_lr * p.batch_size / 256
             t0 = time.perf_counter()
-            model = pretrain(cls, sweep, None, run_dir(f"lr-{args.method.lower()}", cls, p, lr=lr, seed=seed),
+            # the lr is always in the name: the method's default (its base_lr) may change later
+            stem = f"lr-{args.method.lower()}" + ("-main" if args.size == "main" else "") + f"-lr={lr:g}"
+            model = pretrain(cls, sweep, None, run_dir(stem, cls, p, seed=seed),
                              profile=p, seed=seed, lr=lr, progress=False)
             knn = knn_accuracy(extract_features(model, sweep), sweep.labels, extract_features(model, val), val.labels,
                                sweep.num_classes)
@@ -65,6 +76,7 @@ def main():
                               "train_s": round(model.report.seconds, 1), "wall_s": round(time.perf_counter() - t0, 1)}),
                   flush=True)
     print(f"\n| base lr | val kNN (mean ± std over {len(args.seeds)} seeds) |\n|---:|---:|")
+    print(f"| random init | {100 * floor:.1f}% |")
     for base_lr, v in scores.items():
         sd = statistics.stdev(v) if len(v) > 1 else float("nan")
         print(f"| {base_lr:g} | {100 * statistics.mean(v):.1f} ± {100 * sd:.1f}% |")
