@@ -51,7 +51,7 @@ import matplotlib.pyplot as plt
 import torch
 from IPython.display import Markdown, display
 
-from sslkit import paths, plots, widgets
+from sslkit import plots, widgets
 from sslkit.augment import simclr_augment
 from sslkit.baselines import random_floor, supervised_baseline
 from sslkit.data import cifar10
@@ -135,7 +135,7 @@ print(f"supervised: kNN {sup['knn']:.1%}, linear probe {sup['linear']:.1%}, "
       f"own classifier {sup['classifier']:.1%}, trained in {sup['wall_s']:.0f} s")
 
 # %%
-fig = plots.training_curves(paths.runs_dir() / PROFILE.name / "supervised", "supervised baseline",
+fig = plots.training_curves(supervised.report.run_dir, "supervised baseline",
                             reference={"floor (kNN)": floor["knn"]})
 
 # %% [markdown]
@@ -146,7 +146,7 @@ fig = plots.training_curves(paths.runs_dir() / PROFILE.name / "supervised", "sup
 
 # %%
 h_random = extract_features(random_net, test)
-h_sup = extract_features(supervised.backbone, test)
+h_sup = extract_features(supervised, test)
 fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 5))
 plots.embedding(h_random, test.labels, test.classes, "tsne", PROFILE.embed_points, ax=a1, title="random init")
 plots.embedding(h_sup, test.labels, test.classes, "tsne", PROFILE.embed_points, ax=a2, title="supervised")
@@ -157,7 +157,7 @@ fig.tight_layout()
 # the rest its closest training images in supervised feature space (red: another class).
 
 # %%
-h_train = extract_features(supervised.backbone, train)
+h_train = extract_features(supervised, train)
 q = torch.stack([(test.labels == c).nonzero()[0, 0] for c in range(0, 10, 2)])  # one test image of 5 classes
 fig = plots.retrieval_grid(test.images[q], h_sup[q], train.images, h_train, k=8,
                            query_labels=test.labels[q], gallery_labels=train.labels, classes=train.classes)

@@ -41,7 +41,7 @@ if importlib.util.find_spec("sslkit") is None:
 import torch
 from IPython.display import Markdown, display
 
-from sslkit import paths, plots
+from sslkit import plots
 from sslkit.augment import rotations
 from sslkit.backbones import StageFeatures, build_backbone
 from sslkit.data import cifar10
@@ -49,10 +49,10 @@ from sslkit.evaluate import evaluate, extract_features, linear_probe
 from sslkit.methods.rotnet import RotNet
 from sslkit.profiles import PROFILE, describe
 from sslkit.results import format_table, load_reference, reference_lines, save_result
+from sslkit.runs import run_dir
 from sslkit.train import pretrain
 
 print(describe())
-runs = paths.runs_dir() / PROFILE.name
 train, test = cifar10()
 reference = load_reference()  # floor and supervised baseline from notebook 00
 
@@ -74,9 +74,9 @@ fig = plots.image_grid(xr[order], [f"label {int(yr[i])}: {90 * int(yr[i])}°" fo
 
 # %%
 epochs = max(1, PROFILE.pretrain_epochs // 2)
-rotnet = pretrain(RotNet, train, test, runs / "rotnet", epochs=epochs)
-fig = plots.training_curves(runs / "rotnet", "RotNet pretraining", reference=reference_lines(reference))
-df = plots.read_metrics(runs / "rotnet")
+rotnet = pretrain(RotNet, train, test, run_dir("rotnet", RotNet, epochs=epochs), epochs=epochs)
+fig = plots.training_curves(rotnet.report.run_dir, "RotNet pretraining", reference=reference_lines(reference))
+df = plots.read_metrics(rotnet.report.run_dir)
 print(f"rotation accuracy in the last epoch: {df['train/pretext_acc'].dropna().iloc[-1]:.1%} (chance: 25%)")
 
 # %% [markdown]
@@ -84,7 +84,7 @@ print(f"rotation accuracy in the last epoch: {df['train/pretext_acc'].dropna().i
 # The protocol of notebook 00 on the frozen backbone's final features.
 
 # %%
-result = evaluate(rotnet.backbone, train, test)
+result = evaluate(rotnet, train, test)
 save_result("rotnet", result)
 rows = {"floor (random init)": reference.get("floor", {}), "RotNet": result, "supervised": reference.get("supervised", {})}
 display(Markdown(f"**CIFAR-10 test top-1, profile `{PROFILE.name}`**\n\n" + format_table(rows)))
@@ -93,7 +93,7 @@ if "floor" in reference:
     print(f"RotNet vs the random-init floor: kNN {100 * gain['knn']:+.1f} points, linear {100 * gain['linear']:+.1f} points")
 
 # %%
-h_test = extract_features(rotnet.backbone, test)
+h_test = extract_features(rotnet, test)
 fig = plots.embedding(h_test, test.labels, test.classes, "tsne", PROFILE.embed_points, title="RotNet features (t-SNE)")
 
 # %% [markdown]
@@ -117,22 +117,27 @@ fig = plots.accuracy_bars({f"stage {s + 1}": {"RotNet": depth["RotNet"][s], "ran
                           title="linear probe on each stage's features")
 best = max(range(4), key=lambda s: depth["RotNet"][s])
 print(f"best RotNet stage: {best + 1} ({depth['RotNet'][best]:.1%}); last stage: {depth['RotNet'][3]:.1%}")
+for name, accs in depth.items():
+    print(f"{name:>12}: " + ", ".join(f"stage {s + 1} {a:.1%}" for s, a in enumerate(accs)))
+print("RotNet − random init: " + ", ".join(f"{100 * (a - b):+.1f}" for a, b in zip(depth["RotNet"], depth["random init"]))
+      + " points")
 
 # %% [markdown]
-# **What our committed run shows** (cpu profile, 2-core CPU, 2026-11-28; other profiles print
+# **What our committed run shows** (cpu profile, 2-core CPU, 2026-11-29; other profiles print
 # other numbers above):
 #
 # - *RotNet learns the pretext task and beats the floor*: 4 epochs (each image in four
-#   rotations) reach 54% rotation accuracy (chance 25%) and lift the frozen backbone from the
-#   random-init floor (27.1% kNN, 32.3% linear) to 32.9% kNN and 35.9% linear, +5.8 and +3.6
+#   rotations) reach 53.0% rotation accuracy (chance 25%) and lift the frozen backbone from the
+#   random-init floor (27.1% kNN, 32.3% linear) to 33.1% kNN and 34.9% linear, +6.0 and +2.6
 #   points. SimCLR gets further on the same budget (notebook 04), and supervised training
-#   (57.6%) remains far ahead.
-# - *Depth*: the second stage gives the best RotNet features (44.2% vs 39.0% at the last stage),
+#   (56.3% kNN) remains far ahead.
+# - *Depth*: the second stage gives the best RotNet features (43.2% vs 39.6% at the last stage),
 #   the paper's "middle blocks are best". But the random-init network has the same shape
-#   (42.6% at stage 2, 35.1% at stage 4): on 32×32 images, spatially pooled early features are
-#   simply strong. What RotNet *adds* over random weights grows with depth here (+0.0, +1.6,
-#   +3.1, +3.9 points), so at this short budget we cannot attribute the middle-stage peak to
-#   the last layers specializing in rotations.
+#   (42.6% at stage 2, 35.2% at stage 4): on 32×32 images, spatially pooled early features are
+#   simply strong. What RotNet *adds* over random weights is largest at the last stage here
+#   (+1.8, +0.6, +2.9, +4.5 points), so at this short budget we cannot attribute the
+#   middle-stage peak to the last layers specializing in rotations. (One seed; differences of
+#   a point or two are within the noise.)
 #
 # ## References
 # - Gidaris, Singh, Komodakis, *Unsupervised Representation Learning by Predicting Image

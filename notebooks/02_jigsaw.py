@@ -52,17 +52,17 @@ import matplotlib.pyplot as plt
 import torch
 from IPython.display import Markdown, display
 
-from sslkit import paths, plots
+from sslkit import plots
 from sslkit.augment import assemble_tiles, jigsaw_tiles, shuffle_tiles
 from sslkit.data import cifar10
 from sslkit.evaluate import evaluate, extract_features, knn_accuracy
 from sslkit.methods.jigsaw import Jigsaw, min_hamming_distance, permutation_set
 from sslkit.profiles import PROFILE, describe
 from sslkit.results import format_table, load_reference, reference_lines, save_result
+from sslkit.runs import run_dir
 from sslkit.train import pretrain
 
 print(describe())
-runs = paths.runs_dir() / PROFILE.name
 train, test = cifar10()
 reference = load_reference()  # floor and supervised baseline from notebook 00
 
@@ -100,14 +100,14 @@ for ax, im, title in zip(axes, [img[0].float() / 255, spaced(plain), spaced(tile
 
 # %%
 epochs = max(1, PROFILE.pretrain_epochs // 2)
-jigsaw = pretrain(Jigsaw, train, test, runs / "jigsaw", epochs=epochs)
-fig = plots.training_curves(runs / "jigsaw", "Jigsaw pretraining", reference=reference_lines(reference))
+jigsaw = pretrain(Jigsaw, train, test, run_dir("jigsaw", Jigsaw, epochs=epochs), epochs=epochs)
+fig = plots.training_curves(jigsaw.report.run_dir, "Jigsaw pretraining", reference=reference_lines(reference))
 
 # %% [markdown]
 # ## 3 · Evaluation
 
 # %%
-result = evaluate(jigsaw.backbone, train, test)
+result = evaluate(jigsaw, train, test)
 save_result("jigsaw", result)
 rows = {"floor (random init)": reference.get("floor", {}), "Jigsaw": result, "supervised": reference.get("supervised", {})}
 display(Markdown(f"**CIFAR-10 test top-1, profile `{PROFILE.name}`**\n\n" + format_table(rows)))
@@ -126,32 +126,32 @@ sweep = PROFILE.sweep()
 sweep_train, _ = cifar10(sweep)
 shortcut = {}
 for name, kw in (("gap + jitter", {"gap": True, "tile_jitter": True}), ("no defences", {"gap": False, "tile_jitter": False})):
-    run = runs / "jigsaw-sweeps" / name.replace(" ", "_").replace("+", "and")
-    model = pretrain(Jigsaw, sweep_train, None, run, profile=sweep, progress=False, **kw)
-    pretext = plots.read_metrics(run)["train/pretext_acc"].dropna().iloc[-1]
-    h_tr, h_te = extract_features(model.backbone, sweep_train), extract_features(model.backbone, test)
+    model = pretrain(Jigsaw, sweep_train, None, run_dir("jigsaw-sweep", Jigsaw, sweep, **kw), profile=sweep,
+                     progress=False, **kw)
+    pretext = plots.read_metrics(model.report.run_dir)["train/pretext_acc"].dropna().iloc[-1]
+    h_tr, h_te = extract_features(model, sweep_train), extract_features(model, test)
     shortcut[name] = {"pretext": pretext, "knn": knn_accuracy(h_tr, sweep_train.labels, h_te, test.labels, 10)}
 fig = plots.accuracy_bars(shortcut, columns=("pretext", "knn"), title="puzzle accuracy vs transfer (kNN)")
 for name, r in shortcut.items():
     print(f"{name}: puzzle solved {r['pretext']:.1%}, transfer kNN {r['knn']:.1%}")
 
 # %% [markdown]
-# **What our committed run shows** (cpu profile, 2-core CPU, 2026-11-28; other profiles print
+# **What our committed run shows** (cpu profile, 2-core CPU, 2026-11-29; other profiles print
 # other numbers above):
 #
-# - *Jigsaw does not beat the floor at this budget.* After 4 epochs the network solves only 4%
-#   of the puzzles (chance: 1/64 = 1.6%), and its frozen features score 26.9% kNN and 26.2%
-#   linear against the random-init floor's 27.1% and 32.3%. A 64-way puzzle over nine
-#   12-pixel tiles with colour jitter is a hard task that this short run has barely started to
-#   learn; and the backbone trained on small tiles is evaluated on whole images, a change of
-#   scale its BatchNorm statistics and filters were not trained for. We expect it to need many
-#   more epochs (the gpu profile) before it transfers.
+# - *Jigsaw does not beat the floor at this budget.* After 4 epochs its
+#   frozen features score 25.3% kNN and 28.7% linear against the random-init floor's 27.1% and
+#   32.3%. A 64-way puzzle over nine 12-pixel tiles with colour jitter is a hard task that this
+#   short run has barely started to learn (the curve above shows the puzzle accuracy); and the
+#   backbone trained on small tiles is evaluated on whole images, a change of scale its
+#   BatchNorm statistics and filters were not trained for. We expect it to need many more
+#   epochs (the gpu profile) before it transfers.
 # - *The shortcut experiment:* the defences make the puzzle harder, as they should — without
-#   gap and jitter the network solves 7.7% of puzzles instead of 2.4% — but the undefended run
-#   does **not** transfer worse here (21.9% vs 20.9% kNN, a tie at this noise level). So our run
-#   shows the shortcut making the pretext task easier, not yet making the features worse; we
-#   think that needs a run long enough for the network to actually exploit edges and colour
-#   to solve the puzzle, which these 4-epoch runs are not.
+#   gap and jitter the network solves 6.1% of puzzles instead of 1.7% (chance: 1/64 = 1.6%) —
+#   but the undefended run does **not** transfer worse here (21.3% vs 20.5% kNN, a tie at this
+#   noise level). So our run shows the shortcut making the pretext task easier, not yet making
+#   the features worse; we think that needs a run long enough for the network to actually
+#   exploit edges and colour to solve the puzzle, which these 4-epoch runs are not.
 #
 # ## References
 # - Noroozi, Favaro, *Unsupervised Learning of Visual Representations by Solving Jigsaw

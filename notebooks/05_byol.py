@@ -63,7 +63,7 @@ if importlib.util.find_spec("sslkit") is None:
 import torch
 from IPython.display import Markdown, display
 
-from sslkit import paths, plots
+from sslkit import plots
 from sslkit.baselines import random_floor
 from sslkit.data import cifar10
 from sslkit.evaluate import evaluate, extract_features
@@ -71,10 +71,10 @@ from sslkit.experiments import sweep_knn
 from sslkit.methods import BYOL, SimCLR
 from sslkit.profiles import PROFILE, describe
 from sslkit.results import format_table, load_reference, reference_lines, save_result
+from sslkit.runs import run_dir
 from sslkit.train import pretrain
 
 print(describe())
-runs = paths.runs_dir() / PROFILE.name
 train, test = cifar10()
 reference = load_reference()  # floor and supervised baseline from notebook 00, SimCLR from 04
 print(f"{len(train):,} train / {len(test):,} test images")
@@ -89,8 +89,8 @@ print(f"{len(train):,} train / {len(test):,} test images")
 # 1/√d; a collapsed network, whose outputs are all the same, gives 0.
 
 # %%
-byol = pretrain(BYOL, train, test, runs / "byol")
-fig = plots.training_curves(runs / "byol", "BYOL pretraining", reference=reference_lines(reference))
+byol = pretrain(BYOL, train, test, run_dir("byol", BYOL))
+fig = plots.training_curves(byol.report.run_dir, "BYOL pretraining", reference=reference_lines(reference))
 
 # %% [markdown]
 # BYOL's loss is not a classification against negatives: it measures how well the online
@@ -103,14 +103,14 @@ fig = plots.training_curves(runs / "byol", "BYOL pretraining", reference=referen
 # The protocol of notebook 00 on the frozen backbone: kNN and a linear probe on h.
 
 # %%
-result = evaluate(byol.backbone, train, test)
+result = evaluate(byol, train, test)
 save_result("byol", result)
 rows = {"floor (random init)": reference.get("floor", {}), "SimCLR (notebook 04)": reference.get("simclr", {}),
         "BYOL": result, "supervised": reference.get("supervised", {})}
 display(Markdown(f"**CIFAR-10 test top-1, profile `{PROFILE.name}`**\n\n" + format_table(rows)))
 
 # %%
-h_test = extract_features(byol.backbone, test)
+h_test = extract_features(byol, test)
 fig = plots.embedding(h_test, test.labels, test.classes, "tsne", PROFILE.embed_points, title="BYOL features h (t-SNE)")
 
 # %% [markdown]
@@ -129,9 +129,22 @@ print(f"sweep runs: {len(sweep_train):,} images, width {sweep_profile.width}, {s
       f"random-init kNN {100 * sweep_floor['knn']:.1f}%")
 
 
-def byol_run(name, **kwargs):
+def byol_run(**kwargs):
     """kNN accuracy of one small BYOL run (reloaded if it already ran)."""
-    return sweep_knn(BYOL, sweep_train, test, runs / "byol-sweeps" / name, **kwargs)
+    return sweep_knn(BYOL, sweep_train, test, "byol-sweep", **kwargs)
+
+
+def byol_dir(**kwargs):
+    """The folder of that run, for its curves."""
+    return run_dir("byol-sweep", BYOL, sweep_profile, **kwargs)
+
+
+def monitor_summary(name, **kwargs):
+    """First and last epoch of the collapse monitor of z (and the loss) of one sweep run."""
+    df = plots.read_metrics(byol_dir(**kwargs))
+    std, rank, loss = df["collapse/z_std"], df["collapse/z_rank"], df["train/loss_epoch"]
+    print(f"{name:>15}: z std {std.iloc[0]:.4f} → {std.iloc[-1]:.4f}, effective rank {rank.iloc[0]:.1f} → "
+          f"{rank.iloc[-1]:.1f}, loss {loss.iloc[0]:.3f} → {loss.iloc[-1]:.3f}")
 
 
 # %% [markdown]
@@ -145,9 +158,12 @@ def byol_run(name, **kwargs):
 # %%
 variants = {"BYOL": {}, "no predictor": {"predictor": False}, "no EMA": {"tau_base": 0.0},
             "neither": {"predictor": False, "tau_base": 0.0}}
-acc_collapse = {name: byol_run(name.replace(" ", "_"), **kw) for name, kw in variants.items()}
-fig = plots.collapse_curves({name: runs / "byol-sweeps" / name.replace(" ", "_") for name in variants},
-                            title="collapse monitor of z")
+acc_collapse = {name: byol_run(**kw) for name, kw in variants.items()}
+fig = plots.collapse_curves({name: byol_dir(**kw) for name, kw in variants.items()}, title="collapse monitor of z")
+d = int(plots.read_metrics(byol_dir())["collapse/z_dim"].iloc[-1])
+print(f"vectors spread over the sphere in d = {d} dimensions: std 1/√d = {d ** -0.5:.3f}")
+for name, kw in variants.items():
+    monitor_summary(name, **kw)
 
 # %%
 fig = plots.sweep(list(variants), {"kNN": list(acc_collapse.values())}, "variant",
@@ -160,13 +176,14 @@ fig = plots.sweep(list(variants), {"kNN": list(acc_collapse.values())}, "variant
 # projector and predictor: no layer anywhere looks at another image of the batch.
 
 # %%
-acc_norm = {"BatchNorm": acc_collapse["BYOL"], "GroupNorm + WS": byol_run("gn", norm="gn")}
+acc_norm = {"BatchNorm": acc_collapse["BYOL"], "GroupNorm + WS": byol_run(norm="gn")}
 fig = plots.sweep(list(acc_norm), {"kNN": list(acc_norm.values())}, "normalization",
                   "BatchNorm vs GroupNorm + weight standardization", reference=floor_line, categorical=True)
 
 # %%
-fig = plots.collapse_curves({"BatchNorm": runs / "byol-sweeps" / "BYOL", "GroupNorm + WS": runs / "byol-sweeps" / "gn"},
-                            title="collapse monitor of z")
+fig = plots.collapse_curves({"BatchNorm": byol_dir(), "GroupNorm + WS": byol_dir(norm="gn")}, title="collapse monitor of z")
+monitor_summary("BatchNorm")
+monitor_summary("GroupNorm + WS", norm="gn")
 
 # %% [markdown]
 # ### Batch size: BYOL against SimCLR
@@ -176,9 +193,8 @@ fig = plots.collapse_curves({"BatchNorm": runs / "byol-sweeps" / "BYOL", "GroupN
 
 # %%
 batches = [sweep_profile.batch_size // 2, sweep_profile.batch_size, sweep_profile.batch_size * 2]
-acc_byol_b = [acc_collapse["BYOL"] if b == sweep_profile.batch_size else byol_run(f"b{b}", batch_size=b) for b in batches]
-acc_simclr_b = [sweep_knn(SimCLR, sweep_train, test, runs / "simclr-sweeps" / f"b{b}-t0.5-full", batch_size=b,
-                          temperature=0.5) for b in batches]
+acc_byol_b = [byol_run(batch_size=b) for b in batches]  # the default batch reloads the run above
+acc_simclr_b = [sweep_knn(SimCLR, sweep_train, test, "simclr-sweep", batch_size=b) for b in batches]
 fig = plots.sweep(batches, {"BYOL": acc_byol_b, "SimCLR": acc_simclr_b}, "batch size", "kNN accuracy vs batch size",
                   reference=floor_line, logx=True)
 
@@ -198,38 +214,39 @@ lines = [
 display(Markdown("\n".join(lines)))
 
 # %% [markdown]
-# **What our committed run shows** (cpu profile on a 2-core CPU, 2026-11-28; under other profiles
-# the numbers above differ and so may the conclusions):
+# **What our committed run shows** (cpu profile on a 2-core CPU, 2026-11-29; under other profiles
+# the numbers above differ and so may the conclusions). Each experiment is one seed scored on
+# 2,000 test images (about ±1 point of sampling error by itself):
 #
-# - *Pretraining*: at this budget BYOL has barely started. After 8 epochs on 5,000 images (312
-#   steps, 594 s of training) the frozen backbone gives 28.2% kNN and 34.4% linear, just above
-#   the random-init floor (27.1% / 32.3%), where SimCLR reached 36.6% / 40.1% with the same
-#   epochs. The online probe climbed, with a dip in epoch 3, to 25.5%. The projections did not
-#   collapse (std 0.038) but their effective rank fell from 41 to about 5 within three epochs and
-#   stayed there: at this budget BYOL's z uses only a few directions. BYOL is known to start
-#   slowly (its target begins as a random network); this profile stops it early.
+# - *Pretraining*: at this budget BYOL has only started. After 8 epochs on 5,000 images the
+#   frozen backbone gives 29.8% kNN and 32.5% linear: 2.7 points above the random-init floor
+#   in kNN (27.1%), level with it in the linear probe (32.3%), where SimCLR reached 37.7% /
+#   41.7% with the same epochs. Its learning rate (base 0.2) was chosen on a validation split
+#   of the train set (see `sslkit/methods/byol.py`). The online probe is still climbing when
+#   training stops, and the collapse panel shows z spread out (std well above 0) but using few
+#   directions: BYOL starts slowly (its target begins as a random network) and this profile
+#   stops it early.
 # - *Collapse*: the claim shows in the collapse monitor, not in accuracy. Without the predictor
-#   the projection collapsed within one epoch (std of the normalized z 0.0020 against 0.042 for
-#   full BYOL and 1/√256 = 0.063 for spread-out vectors; effective rank 2.1 against 5.1) while
-#   the loss fell to 0.01, a near-perfect score for a useless output; with neither predictor
-#   nor EMA the same (std 0.0019, loss 0.002). Without the EMA but with the predictor (SimSiam's
-#   setting) z did not collapse in 4 epochs (std 0.036, rank 4.1), though it sits below full
-#   BYOL on both. So here the predictor is what prevents collapse. Full BYOL scores highest
-#   (21.8%; no predictor 20.6%, no EMA 20.3%, neither 20.3%), but within 1.5 points, and it only
-#   matches the random-init network of this size (21.8%): too small a run for accuracy to rank
-#   the variants.
+#   the projection collapsed (the std of the normalized z fell from 0.027 to 0.003, against
+#   0.048 for full BYOL and 1/√256 = 0.062 for vectors spread over the sphere; effective rank
+#   2.9 against 14.0) while the loss fell to 0.04, a near-perfect score for a useless output;
+#   with neither predictor nor EMA the same (std 0.002, rank 2.4, loss 0.003). Without the EMA
+#   but with the predictor (SimSiam's setting) z did not collapse in 4 epochs (std 0.044,
+#   rank 9.2). So here the predictor is what prevents collapse. In kNN the four variants lie
+#   within 2 points of each other and of the random-init network of this size (21.8%): too
+#   small a run for accuracy to rank them.
 # - *Normalization*: not reproduced. With GroupNorm + weight standardization everywhere, our
-#   BYOL collapsed completely (std 0.0001, effective rank 1.1, kNN 12.7%, near chance). Its
-#   projections were bunched together from the first epoch (std 0.0067 against 0.048 with
-#   BatchNorm): normalizing each image on its own does not spread a batch out the way
-#   BatchNorm's centring over the batch does, and BYOL's dynamics finished the collapse. The
-#   paper's BatchNorm-free BYOL (Richemond et al.) was trained for 300 ImageNet epochs with a
-#   ResNet-50; whether ours learns with a longer run or other settings is open.
-# - *Batch size*: not tested by this run. BYOL's kNN moved 2.7 points across batches 64–256
-#   (22.5%, 21.8%, 19.8%) against SimCLR's 3.2, both worst at 256, where 4 epochs are only 28
-#   steps; but BYOL never rose clearly above the random-init level (21.8%), and a method that
-#   has not started to learn says nothing about its batch-size sensitivity. The gpu profile (200 epochs on full
-#   CIFAR-10) is where this comparison means something.
+#   BYOL collapsed completely (std 0.0070 → 0.0002, effective rank 1.2, kNN 11.9%, near
+#   chance). Its projections were bunched together from the first epoch (std 0.0070 against
+#   0.049 with BatchNorm): normalizing each image on its own does not spread a batch out the
+#   way BatchNorm's centring over the batch does, and BYOL's dynamics finished the collapse.
+#   The paper's BatchNorm-free BYOL (Richemond et al.) was trained for 300 ImageNet epochs with
+#   a ResNet-50; whether ours learns with a longer run or other settings is open.
+# - *Batch size*: not tested by this run. BYOL's kNN moved 2.8 points across batches 64–256
+#   against SimCLR's 3.7, both worst at 256, where 4 epochs are only 28 steps; but at this size
+#   BYOL never rose clearly above the random-init level (21.8%), and a method that has not
+#   started to learn says nothing about its batch-size sensitivity. The gpu profile (200 epochs
+#   on full CIFAR-10) is where this comparison means something.
 #
 # ## References
 # - Grill et al., *Bootstrap Your Own Latent: A New Approach to Self-Supervised Learning*,
