@@ -29,6 +29,7 @@ import hashlib
 import inspect
 import json
 import math
+import os
 import re
 import shutil
 from pathlib import Path
@@ -124,7 +125,9 @@ def claim(run_dir: str | Path, settings: dict, overwrite: bool = False) -> None:
     """
     run_dir = Path(run_dir)
     record = run_dir / RUN_FILE
-    if overwrite and run_dir.exists():
+    # Lightning's "ddp" strategy re-runs the script in the other ranks (LOCAL_RANK set) after
+    # rank 0 has claimed the folder: they must check it, never delete what rank 0 started.
+    if overwrite and run_dir.exists() and os.environ.get("LOCAL_RANK", "0") == "0":
         print(f"{run_dir.name}: overwrite=True, deleting the previous run in {run_dir}.")
         shutil.rmtree(run_dir)
     if record.is_file():

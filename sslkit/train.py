@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+import uuid
 import warnings
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -98,12 +99,13 @@ class _WallClock(Callback):
     def __init__(self, run_dir: Path, every_s: float = 10.0):
         self.run_dir, self.every_s = run_dir, every_s
         self.started = False  # a finished run only reloads: no training, no segment
+        self.token = uuid.uuid4().hex  # marks this fit's segment (also when DDP trains in other processes)
 
     def on_train_start(self, trainer, pl_module):
         self.started = True
         self.t0 = self.last = time.perf_counter()
         self.record = wall_time(self.run_dir)
-        self.record["segments"].append({"started": time.strftime("%Y-%m-%d %H:%M:%S"), "seconds": 0.0,
+        self.record["segments"].append({"started": time.strftime("%Y-%m-%d %H:%M:%S"), "token": self.token, "seconds": 0.0,
                                         "from_epoch": trainer.current_epoch, "to_epoch": trainer.current_epoch})
         self.done = self.record["epochs"]
 
@@ -256,10 +258,10 @@ def pretrain(
     print(f"{Path(run_dir).name}: {method_cls.__name__} on {len(train):,} images, {hp.arch} width {hp.width:g}, "
           f"batch {train_loader.batch_size}, {epochs} epochs, seed {seed}, {p.device} {p.precision}"
           + (f", {devices} processes" if devices > 1 else ""), flush=True)
-    segments = 0 if overwrite else len(wall_time(run_dir)["segments"])
-    fit(module, train_loader, run_dir, epochs, p, val_loader=test_loader, progress=progress,
-        callbacks=callbacks, overwrite=overwrite, devices=devices, strategy=strategy)
+    trainer = fit(module, train_loader, run_dir, epochs, p, val_loader=test_loader, progress=progress,
+                  callbacks=callbacks, overwrite=overwrite, devices=devices, strategy=strategy)
     t = wall_time(run_dir)  # read from the run folder: also right after DDP in spawned processes
+    token = next(c.token for c in trainer.callbacks if isinstance(c, _WallClock))
     module.report = RunReport(Path(run_dir), t["epochs"], t["steps"], len(train), train_loader.batch_size,
-                              t["seconds"], trained_now=len(t["segments"]) > segments)
+                              t["seconds"], trained_now=any(s.get("token") == token for s in t["segments"]))
     return module.to(p.device)

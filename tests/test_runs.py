@@ -191,3 +191,12 @@ def test_run_names_count_the_learning_rate_pretrain_would_use():
     default_lr = SimCLR.base_lr * SMOKE.batch_size / 256
     assert run_name("s", SimCLR, SMOKE, lr=default_lr) == "s"
     assert run_name("s", SimCLR, SMOKE, lr=0.1) == "s-lr=0.1"  # 0.1 is Method's default, not pretrain's
+
+
+def test_overwrite_in_a_relaunched_ddp_rank_deletes_nothing(digits, tmp_path, monkeypatch):
+    train, _ = digits
+    run = tmp_path / "run"
+    pretrain(SimCLR, train, None, run, **SMALL)
+    monkeypatch.setenv("LOCAL_RANK", "1")  # what Lightning's "ddp" launcher sets in the other ranks
+    again = pretrain(SimCLR, train, None, run, overwrite=True, **SMALL)
+    assert not again.report.trained_now and latest_checkpoint(run)[1] == 1  # rank 0's run is kept
