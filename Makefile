@@ -38,7 +38,8 @@ unit: install
 data: install  # decode CIFAR-10 once into data/cache (fails fast, naming the fix, when it is unreachable)
 	$(PY) -c "from sslkit.data import load_cifar10; [print(s, len(load_cifar10(s))) for s in ('train', 'test')]"
 
-nbval: data
+nbval: data  # smoke runs are disposable: start from none, so every notebook trains (and no stale run is refused)
+	rm -rf "$${SSLKIT_HOME:-.}/runs/smoke"
 	cd notebooks && SSLKIT_PROFILE=smoke ../$(PY) -m pytest --nbval-lax --nbval-current-env -q -p no:cacheprovider $(notdir $(NOTEBOOK_SOURCES:.py=.ipynb))
 
 notebooks: data
