@@ -53,12 +53,16 @@ def main():
     base = get_profile(args.profile)
     p = base.sweep() if args.size == "sweep" else base
     cls = getattr(methods, args.method)
-    sweep, val = validation_split(base, args.val_per_class, args.size)
-    print(describe(p, sweep), f"\nvalidation queries: {len(val):,} train images outside the profile's subset", flush=True)
+    train, val = validation_split(base, args.val_per_class, args.size)
+
+    def val_knn(model) -> float:
+        return knn_accuracy(extract_features(model, train), train.labels, extract_features(model, val), val.labels,
+                            train.num_classes)
+
+    print(describe(p, train), f"\nvalidation queries: {len(val):,} train images outside the profile's subset", flush=True)
     torch.manual_seed(0)
     floor_net = build_backbone(p.arch, p.width)
-    floor = knn_accuracy(extract_features(floor_net, sweep), sweep.labels, extract_features(floor_net, val), val.labels,
-                         sweep.num_classes)
+    floor = val_knn(floor_net)
     print(json.dumps({"random_init_val_knn": round(floor, 4)}), flush=True)
     scores: dict[float, list[float]] = {}
     for base_lr in args.base_lrs:
@@ -67,10 +71,9 @@ def main():
             t0 = time.perf_counter()
             # the lr is always in the name: the method's default (its base_lr) may change later
             stem = f"lr-{args.method.lower()}" + ("-main" if args.size == "main" else "") + f"-lr={lr:g}"
-            model = pretrain(cls, sweep, None, run_dir(stem, cls, p, seed=seed),
+            model = pretrain(cls, train, None, run_dir(stem, cls, p, seed=seed),
                              profile=p, seed=seed, lr=lr, progress=False)
-            knn = knn_accuracy(extract_features(model, sweep), sweep.labels, extract_features(model, val), val.labels,
-                               sweep.num_classes)
+            knn = val_knn(model)
             scores.setdefault(base_lr, []).append(knn)
             print(json.dumps({"method": args.method, "base_lr": base_lr, "lr": lr, "seed": seed, "val_knn": round(knn, 4),
                               "train_s": round(model.report.seconds, 1), "wall_s": round(time.perf_counter() - t0, 1)}),

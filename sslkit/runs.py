@@ -37,6 +37,7 @@ from pathlib import Path
 import torch
 
 from . import paths
+from .profiles import get_profile
 
 RUN_FILE = "run.json"
 
@@ -210,8 +211,6 @@ def run_name(stem: str, method_cls=None, profile=None, **settings) -> str:
 
 def run_dir(stem: str, method_cls=None, profile=None, **settings) -> Path:
     """``<runs>/<profile>/<run_name(...)>``: the folder for that run (see :func:`run_name`)."""
-    from .profiles import get_profile
-
     p = profile or get_profile()
     return paths.runs_dir() / p.name / run_name(stem, method_cls, p, **settings)
 
@@ -222,11 +221,6 @@ def read_checkpoint(path: str | Path) -> dict:
     """A checkpoint's contents, read safely: ``weights_only=True`` refuses any pickled object
     that would run code on load; ``mmap`` keeps the weights on disk until used."""
     return torch.load(path, map_location="cpu", weights_only=True, mmap=True)
-
-
-def _epoch_of(path: Path) -> int:
-    m = re.search(r"epoch=?(\d+)", path.stem)
-    return int(m.group(1)) if m else -1
 
 
 def latest_checkpoint(run_dir: str | Path) -> tuple[Path | None, int]:

@@ -107,7 +107,6 @@ class _WallClock(Callback):
         self.record = wall_time(self.run_dir)
         self.record["segments"].append({"started": time.strftime("%Y-%m-%d %H:%M:%S"), "token": self.token, "seconds": 0.0,
                                         "from_epoch": trainer.current_epoch, "to_epoch": trainer.current_epoch})
-        self.done = self.record["epochs"]
 
     def _write(self, trainer, epochs_done: int | None = None) -> None:
         if trainer.global_rank != 0:
@@ -116,10 +115,9 @@ class _WallClock(Callback):
         seg = self.record["segments"][-1]
         seg["seconds"] = round(self.last - self.t0, 2)
         self.record["steps"] = trainer.global_step
-        if epochs_done is not None:
-            seg["to_epoch"] = self.done = epochs_done
+        if epochs_done is not None:  # the epochs the weights now hold
+            seg["to_epoch"] = self.record["epochs"] = epochs_done
         self.record["seconds"] = round(sum(s["seconds"] for s in self.record["segments"]), 2)
-        self.record["epochs"] = max(self.record["epochs"], self.done)
         tmp = self.run_dir / "wall_time.tmp"
         tmp.write_text(json.dumps(self.record, indent=1) + "\n")
         tmp.replace(self.run_dir / "wall_time.json")
