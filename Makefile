@@ -42,7 +42,8 @@ nbval: data  # smoke runs are disposable: start from none, so every notebook tra
 	rm -rf "$${SSLKIT_HOME:-.}/runs/smoke"
 	cd notebooks && SSLKIT_PROFILE=smoke ../$(PY) -m pytest --nbval-lax --nbval-current-env -q -p no:cacheprovider $(notdir $(NOTEBOOK_SOURCES:.py=.ipynb))
 
-notebooks: data
+notebooks: data  # one notebook (one torch process) at a time: two on two cores slow each other several-fold
+	$(PY) -m sslkit.threads
 	for f in $(NOTEBOOK_SOURCES); do \
 	  $(VENV)/bin/jupytext --to ipynb $$f && \
 	  (cd notebooks && SSLKIT_PROFILE=$${SSLKIT_PROFILE:-cpu} ../$(VENV)/bin/jupyter nbconvert --to notebook --execute --inplace \

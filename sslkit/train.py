@@ -13,7 +13,10 @@
 - a collapse monitor (:class:`sslkit.monitor.CollapseMonitor`) for every method;
 - the wall time of every segment, killed ones included, in ``<run>/wall_time.json``;
 - one process or several (``devices=2``: DDP, negatives gathered across processes);
-- bf16 autocast and channels_last on GPU, float32 on CPU (from the profile).
+- the profile's precision and memory layout (:func:`sslkit.profiles.fast_settings`: bf16 or
+  float16 autocast + channels_last on GPU, bf16 + channels_last on CPUs with native bf16);
+- on CPU, torch threads matched to the cores other processes leave free, re-checked every
+  epoch (:mod:`sslkit.threads`), so a busy browser or test runner costs its share, not 5×.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ from . import runs
 from .data import DeviceLoader, ImageSet, epoch_seed
 from .monitor import CollapseMonitor
 from .profiles import Profile, get_profile
+from .threads import ThreadGovernor, physical_cores
 
 
 class _Chatter(logging.Filter):
@@ -89,6 +93,30 @@ class _EpochStreams(Callback):
         if hasattr(loader, "set_epoch"):
             loader.set_epoch(trainer.current_epoch)
         torch.manual_seed(epoch_seed(self.seed, trainer.current_epoch, trainer.global_rank))
+
+
+class _Threads(Callback):
+    """On CPU: intra-op threads = the physical cores other processes leave free, chosen at the
+    start of training and re-chosen at each epoch start from the load over the last epoch."""
+
+    def __init__(self):
+        self.governor = ThreadGovernor()
+
+    def on_train_start(self, trainer, pl_module):
+        self.governor.start()
+        self._say(trainer)
+
+    def on_train_epoch_start(self, trainer, pl_module):
+        seen = len(self.governor.changes)
+        self.governor.update()
+        if len(self.governor.changes) > seen:
+            self._say(trainer)
+
+    def _say(self, trainer):
+        ch = self.governor.changes
+        if ch and trainer.global_rank == 0 and (len(ch) > 1 or ch[-1][2] < physical_cores()):
+            print(f"sslkit: {ch[-1][1]:.1f} cores busy with other processes → training on {ch[-1][2]} thread(s) "
+                  f"of {physical_cores()}.", flush=True)
 
 
 class _WallClock(Callback):
@@ -176,6 +204,7 @@ def fit(
             ),
             _EpochStreams(train_loader.seed),
             _WallClock(run_dir),
+            *([_Threads()] if p.device == "cpu" and devices == 1 else []),
             *([_EpochBar(refresh_rate=max(1, len(train_loader) // 20))] if progress else []),
             *([CollapseMonitor()] if monitor else []),
             *callbacks,
