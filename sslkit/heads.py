@@ -7,6 +7,7 @@ for the BatchNorm-free BYOL variant) or "none".
 
 from __future__ import annotations
 
+import torch
 import torch.nn as nn
 
 from .backbones import _groups
@@ -24,7 +25,14 @@ def _norm1d(kind: str, dim: int) -> list[nn.Module]:
 
 class MLPHead(nn.Sequential):
     """MLP (B, in_dim) → (B, out_dim): ``num_layers - 1`` hidden blocks of Linear → norm →
-    ReLU, then a plain Linear."""
+    ReLU, then a plain Linear.
+
+    Under bf16/fp16 autocast the head runs in float32 when ``float32`` is True (the class
+    default): its output feeds a loss that compares projections closely, and the head costs a
+    few percent of a backbone's step (``bench/precision_check.py`` measures the difference).
+    """
+
+    float32 = True
 
     def __init__(self, in_dim: int, hidden_dim: int, out_dim: int, num_layers: int = 2, norm: str = "bn"):
         if num_layers < 1:
@@ -35,6 +43,12 @@ class MLPHead(nn.Sequential):
             d = hidden_dim
         layers.append(nn.Linear(d, out_dim))
         super().__init__(*layers)
+
+    def forward(self, x):
+        if self.float32 and torch.is_autocast_enabled(x.device.type):
+            with torch.autocast(x.device.type, enabled=False):
+                return super().forward(x.float())
+        return super().forward(x)
 
 
 class ProjectionHead(MLPHead):

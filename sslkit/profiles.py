@@ -8,10 +8,26 @@ Without it: ``gpu`` when CUDA is available, else ``cpu``.
 - **smoke**: CI. Seconds per notebook: a tiny class-balanced subset and a very narrow
   network. It proves the code path runs and the loss is finite and falls, nothing more;
   its accuracies mean nothing.
-- **cpu**: a laptop. Minutes per notebook: a small subset and a narrow ResNet-18.
-  Honest, low numbers.
-- **gpu**: Colab or one GPU. Full CIFAR-10 and a full-width ResNet-18, bf16 autocast and
-  channels_last; numbers comparable with published ones.
+- **cpu**: a laptop. About 15 minutes per notebook: a fifth of CIFAR-10 and a narrow
+  ResNet-18. Honest, low numbers.
+- **gpu**: Colab or one GPU. Full CIFAR-10 and a full-width ResNet-18; numbers comparable
+  with published ones.
+
+Precision and memory layout are not part of a profile's sizes: :func:`fast_settings` picks
+them for the device the profile runs on (``precision="auto"``), the fastest configuration
+measured to be correct (``bench/train_step.py``, ``bench/RESULTS.md``):
+
+- a GPU with bf16 (Ampere and later): bf16 autocast + channels_last;
+- a GPU without it (Colab's free T4, V100): float16 autocast with loss scaling (Lightning's
+  ``16-mixed`` runs a GradScaler) + channels_last;
+- a CPU whose oneDNN has native bf16 (AVX512-BF16 or AMX): bf16 autocast + channels_last —
+  about 2× float32 for a ResNet-18 at width 1/4 on a 2-core AVX512-BF16 CPU, with loss and
+  online-probe accuracy within float32's seed-to-seed spread;
+- any other CPU: float32 + channels_last.
+
+``SSLKIT_PRECISION`` (``32-true``, ``bf16-mixed``, ``16-mixed``) overrides the choice, e.g.
+``SSLKIT_PRECISION=32-true`` to reproduce a float32 run. Losses are float32 inside either way
+(:func:`sslkit.losses.float32`).
 
 Example::
 
@@ -46,8 +62,8 @@ class Profile:
     sweep_width: float = 1.0
     sweep_epochs: int = 20
     device: str = "cpu"
-    precision: str = "32-true"  # Lightning precision; "bf16-mixed" on GPU
-    channels_last: bool = False
+    precision: str = "auto"  # Lightning precision; "auto" → fast_settings(device) in get_profile
+    channels_last: bool | None = None  # None → fast_settings(device)
 
     def sweep(self) -> "Profile":
         """This profile resized for one run of an experiment's sweep."""
@@ -69,25 +85,66 @@ PROFILES = {
         supervised_epochs=2, pretrain_epochs=2, embed_points=100,
         sweep_per_class=20, sweep_width=0.125, sweep_epochs=1,
     ),
+    # cpu: sized so each notebook trains in about 15 minutes on a 2-core laptop CPU with native
+    # bf16 (bench/RESULTS.md): 10,000 images × 8 epochs per main run, 2,000 × 8 per sweep run
     "cpu": Profile(
-        "cpu", train_per_class=500, test_per_class=200, width=0.25, batch_size=128,
+        "cpu", train_per_class=1000, test_per_class=500, width=0.25, batch_size=128,
         supervised_epochs=15, pretrain_epochs=8, embed_points=1000,
-        sweep_per_class=200, sweep_width=0.125, sweep_epochs=4,
+        sweep_per_class=200, sweep_width=0.125, sweep_epochs=8,
     ),
     "gpu": Profile(
         "gpu", train_per_class=None, test_per_class=None, width=1.0, batch_size=512,
         supervised_epochs=30, pretrain_epochs=200, embed_points=2000,
         sweep_per_class=None, sweep_width=0.5, sweep_epochs=30,
-        device="cuda", precision="bf16-mixed", channels_last=True,
+        device="cuda",
     ),
 }
 
 
-def get_profile(name: str | None = None) -> Profile:
-    """The profile called ``name``, else ``$SSLKIT_PROFILE``, else gpu/cpu by hardware.
+PRECISIONS = ("32-true", "bf16-mixed", "16-mixed")
 
-    On a machine without CUDA the gpu profile keeps its sizes but runs on the CPU in float32
-    (slow, but it runs), so a gpu-profile script can be smoke-tested anywhere.
+
+def cpu_has_bf16() -> bool:
+    """True when this CPU's oneDNN runs bf16 natively (AVX512-BF16 or AMX), where bf16
+    autocast is faster than float32; emulated bf16 elsewhere is slower."""
+    try:
+        return bool(torch.backends.mkldnn.is_available() and torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    except (AttributeError, RuntimeError):
+        return False
+
+
+def cuda_has_bf16() -> bool:
+    """True on GPUs with native bf16 (compute capability 8.0+); a T4 only emulates it."""
+    try:
+        return torch.cuda.is_bf16_supported(including_emulation=False)
+    except TypeError:  # older torch without the argument
+        return torch.cuda.get_device_capability()[0] >= 8
+
+
+def fast_settings(device: str) -> dict:
+    """{"precision", "channels_last"}: the fastest correct configuration for ``device``
+    ("cuda" or "cpu") on this machine, or ``SSLKIT_PRECISION`` when set."""
+    forced = os.environ.get("SSLKIT_PRECISION", "").strip()
+    if forced and forced not in PRECISIONS:
+        raise ValueError(f"SSLKIT_PRECISION={forced!r}: use one of {', '.join(PRECISIONS)}, or unset it for "
+                         "the fastest setting of this device.")
+    if device == "cuda":
+        precision = "bf16-mixed" if cuda_has_bf16() else "16-mixed"
+        layout = True
+    else:
+        precision = "bf16-mixed" if cpu_has_bf16() else "32-true"
+        layout = torch.backends.mkldnn.is_available()
+        if forced == "16-mixed":
+            raise ValueError("SSLKIT_PRECISION=16-mixed needs a GPU; on a CPU use bf16-mixed or 32-true.")
+    return {"precision": forced or precision, "channels_last": layout}
+
+
+def get_profile(name: str | None = None) -> Profile:
+    """The profile called ``name``, else ``$SSLKIT_PROFILE``, else gpu/cpu by hardware, with
+    precision and memory layout chosen for this device by :func:`fast_settings`.
+
+    On a machine without CUDA the gpu profile keeps its sizes but runs on the CPU (slow, but
+    it runs), so a gpu-profile script can be smoke-tested anywhere.
     """
     name = (name or os.environ.get("SSLKIT_PROFILE") or ("gpu" if _cuda() else "cpu")).strip().lower()
     if name not in PROFILES:
@@ -97,8 +154,10 @@ def get_profile(name: str | None = None) -> Profile:
         )
     profile = PROFILES[name]
     if profile.device == "cuda" and not _cuda():
-        profile = replace(profile, device="cpu", precision="32-true", channels_last=False)
-    return profile
+        profile = replace(profile, device="cpu")
+    auto = fast_settings(profile.device)
+    return replace(profile, precision=auto["precision"] if profile.precision == "auto" else profile.precision,
+                   channels_last=auto["channels_last"] if profile.channels_last is None else profile.channels_last)
 
 
 def hardware() -> str:
@@ -107,8 +166,8 @@ def hardware() -> str:
         props = torch.cuda.get_device_properties(0)
         return f"GPU {props.name} ({props.total_memory / 2**30:.0f} GiB), torch {torch.__version__}"
     return (
-        f"CPU {platform.processor() or platform.machine()} with {torch.get_num_threads()} threads, "
-        f"no CUDA, torch {torch.__version__}"
+        f"CPU {platform.processor() or platform.machine()} with {torch.get_num_threads()} threads"
+        f"{', native bf16' if cpu_has_bf16() else ''}, no CUDA, torch {torch.__version__}"
     )
 
 
@@ -122,7 +181,7 @@ def describe(profile: Profile | None = None, train=None) -> str:
         subset = "all" if p.train_per_class is None else f"{p.train_per_class}/class"
     return (
         f"sslkit profile: {p.name} | {p.arch} width {p.width} | train {subset} | batch {p.batch_size} "
-        f"| {p.device} {p.precision}\nhardware: {hardware()}"
+        f"| {p.device} {p.precision}{', channels_last' if p.channels_last else ''}\nhardware: {hardware()}"
     )
 
 

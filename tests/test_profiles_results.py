@@ -16,7 +16,8 @@ def test_profile_by_name_and_environment(monkeypatch):
 def test_gpu_profile_without_cuda_runs_on_cpu(monkeypatch):
     monkeypatch.setattr(profiles, "_cuda", lambda: False)
     p = profiles.get_profile("gpu")
-    assert p.device == "cpu" and p.precision == "32-true" and p.train_per_class is None
+    assert p.device == "cpu" and p.train_per_class is None
+    assert p.precision == profiles.get_profile("cpu").precision  # the CPU's own fast setting
     monkeypatch.delenv("SSLKIT_PROFILE", raising=False)
     assert profiles.get_profile().name == "cpu"
     assert "profile: gpu" in profiles.describe(p) and "hardware:" in profiles.describe(p)
@@ -60,3 +61,30 @@ def test_the_profile_is_read_when_used_not_at_import(monkeypatch):
     assert loaders(data, None)[0].batch_size == 64
     monkeypatch.setenv("SSLKIT_PROFILE", "cpu")  # changed after sslkit was imported
     assert profiles.PROFILE.name == "cpu" and loaders(data, None)[0].batch_size == 128
+
+
+def test_precision_follows_the_device(monkeypatch):
+    monkeypatch.delenv("SSLKIT_PRECISION", raising=False)
+    monkeypatch.setattr(profiles, "_cuda", lambda: True)
+    monkeypatch.setattr(profiles, "cuda_has_bf16", lambda: False)  # a T4: float16 with loss scaling
+    p = profiles.get_profile("gpu")
+    assert p.device == "cuda" and p.precision == "16-mixed" and p.channels_last
+    monkeypatch.setattr(profiles, "cuda_has_bf16", lambda: True)  # an A100 / H100
+    assert profiles.get_profile("gpu").precision == "bf16-mixed"
+    monkeypatch.setattr(profiles, "_cuda", lambda: False)
+    monkeypatch.setattr(profiles, "cpu_has_bf16", lambda: True)
+    assert profiles.get_profile("cpu").precision == "bf16-mixed"
+    monkeypatch.setattr(profiles, "cpu_has_bf16", lambda: False)  # emulated bf16 would be slower
+    assert profiles.get_profile("cpu").precision == "32-true"
+
+
+def test_precision_override_and_its_errors(monkeypatch):
+    monkeypatch.setenv("SSLKIT_PRECISION", "32-true")
+    assert profiles.get_profile("cpu").precision == "32-true"
+    monkeypatch.setenv("SSLKIT_PRECISION", "fp8")
+    with pytest.raises(ValueError, match="SSLKIT_PRECISION='fp8'.*32-true, bf16-mixed, 16-mixed"):
+        profiles.get_profile("cpu")
+    monkeypatch.setenv("SSLKIT_PRECISION", "16-mixed")
+    monkeypatch.setattr(profiles, "_cuda", lambda: False)
+    with pytest.raises(ValueError, match="needs a GPU"):
+        profiles.get_profile("cpu")

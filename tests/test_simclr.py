@@ -31,3 +31,16 @@ def test_pretrain_runs_and_scales_the_learning_rate(tmp_path):
     m = pretrain(SimCLR, train, test, tmp_path / "simclr", epochs=1, profile=smoke, batch_size=32, progress=False)
     assert m.hparams.lr == SimCLR.base_lr * 32 / 256
     assert (tmp_path / "simclr" / "checkpoints" / "last.ckpt").is_file()
+
+
+def test_heads_stay_float32_under_bf16_autocast(monkeypatch):
+    torch.manual_seed(0)
+    head = ProjectionHead(32, 64, 16).eval()
+    h = torch.randn(8, 32)
+    ref = head(h)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        out = head(h.bfloat16())  # a bf16 backbone output
+        monkeypatch.setattr(ProjectionHead, "float32", False)
+        low = head(h)
+    assert out.dtype == torch.float32 and torch.allclose(out, head(h.bfloat16().float()), atol=1e-6)
+    assert low.dtype == torch.bfloat16 and not torch.allclose(low.float(), ref, atol=1e-4)  # the switch works

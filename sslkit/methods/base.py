@@ -85,7 +85,7 @@ class Method(L.LightningModule):
         self.save_hyperparameters(ignore=["augment"])  # also records the subclass's arguments
         self.backbone = build_backbone(arch, width, depth, norm)
         self.probe = nn.Linear(self.backbone.feature_dim, num_classes) if online_probe else None
-        self.channels_last = False  # set by sslkit.train.fit on GPU
+        self.channels_last = False  # set by sslkit.train.fit when the profile trains in channels_last
 
     # -- what a method defines
     def step(self, batch: Batch) -> Step:
@@ -119,7 +119,7 @@ class Method(L.LightningModule):
 
     # -- shared machinery
     def prepare(self, x: Tensor) -> Tensor:
-        """Float [0, 1] and, on GPU, channels_last memory layout."""
+        """Float [0, 1], in channels_last memory layout when the module trains in it."""
         x = to_float(x)
         return x.contiguous(memory_format=torch.channels_last) if self.channels_last else x
 
