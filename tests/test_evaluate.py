@@ -69,11 +69,55 @@ def test_extract_features_uses_eval_mode_and_restores_it():
     net = resnet18(0.125)
     x = torch.randint(0, 256, (10, 3, 32, 32), dtype=torch.uint8)
     net.train()
-    h = E.extract_features(net, x, batch_size=3)
+    h = E.extract_features(net, x, batch_size=3, dtype=None)
     assert net.training  # mode restored
     with torch.no_grad():
         ref = net.eval()(x.float() / 255)
     assert h.shape == (10, net.feature_dim) and torch.allclose(h, ref, atol=1e-5)
+    assert not h.is_inference()  # usable where autograd saves it (e.g. a probe trained on it)
+
+
+def test_fast_features_match_float32():
+    torch.manual_seed(0)
+    net = resnet18(0.125)
+    x = torch.randint(0, 256, (64, 3, 32, 32), dtype=torch.uint8)
+    ref = E.extract_features(net, x, dtype=None)
+    fast = E.extract_features(net.to(memory_format=torch.channels_last), x, dtype=torch.bfloat16)
+    assert E._channels_last(net) and fast.dtype == torch.float32
+    cos = torch.nn.functional.cosine_similarity(fast, ref, dim=1)
+    assert cos.min() > 0.99, cos.min()  # bf16 rounds; the direction kNN reads stays
+    assert torch.allclose(E.extract_features(net, x, dtype=None), ref, atol=1e-4)  # layout alone: same numbers
+
+
+def test_logistic_gradient_in_closed_form_matches_autograd():
+    g = torch.Generator().manual_seed(3)
+    x, y = torch.randn(50, 6, generator=g), torch.randint(0, 3, (50,), generator=g)
+    init = torch.nn.Linear(6, 3)
+    wd = 0.05
+    layer = E.fit_logistic_regression(x, y, 3, wd, max_iter=1, init=init)  # one L-BFGS iteration
+    # rerun the first closure by hand: the gradient L-BFGS saw at init must be autograd's
+    w, b = init.weight.detach().clone().requires_grad_(), init.bias.detach().clone().requires_grad_()
+    loss = torch.nn.functional.cross_entropy(x @ w.T + b, y) + 0.5 * wd * w.pow(2).sum()
+    loss.backward()
+    onehot = torch.nn.functional.one_hot(y, 3).float()
+    logits = x @ init.weight.detach().T + init.bias.detach()
+    g_logits = (logits.softmax(1) - onehot) / len(x)
+    assert torch.allclose(g_logits.T @ x + wd * init.weight.detach(), w.grad, atol=1e-6)
+    assert layer.iterations == 1
+
+
+def test_warm_started_path_finds_the_same_solutions_as_cold_fits():
+    g = torch.Generator().manual_seed(2)
+    x = torch.randn(600, 12, generator=g)
+    y = (x[:, :4] @ torch.randn(4, 5, generator=g) + torch.randn(600, 5, generator=g)).argmax(1)
+    prev, cold_iters, warm_iters = None, 0, 0
+    for wd in (1e-1, 1e-2, 1e-3, 1e-4, 1e-5):
+        cold = E.fit_logistic_regression(x, y, 5, wd, tolerance_grad=1e-6)
+        warm = E.fit_logistic_regression(x, y, 5, wd, init=prev, tolerance_grad=1e-6)
+        with torch.no_grad():
+            assert torch.allclose(cold(x).softmax(1), warm(x).softmax(1), atol=2e-3), wd
+        cold_iters, warm_iters, prev = cold_iters + cold.iterations, warm_iters + warm.iterations, warm
+    assert warm_iters < cold_iters, (warm_iters, cold_iters)  # the point of the path
 
 
 def test_evaluate_and_low_label_on_digits():
