@@ -55,6 +55,9 @@ def main():
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--device", default="cpu")
     args = ap.parse_args()
+    from sslkit.threads import warn_if_busy
+
+    warn_if_busy()
     dev = torch.device(args.device)
 
     from torchvision import transforms as T

@@ -26,6 +26,7 @@ from sslkit.data import class_balanced_subset, load_cifar10
 from sslkit.evaluate import extract_features, knn_accuracy
 from sslkit.profiles import describe, get_profile
 from sslkit.runs import run_dir
+from sslkit.threads import warn_if_busy
 from sslkit.train import pretrain
 
 
@@ -50,6 +51,7 @@ def main():
     ap.add_argument("--val-per-class", type=int, default=200)
     ap.add_argument("--size", choices=("main", "sweep"), default="main")
     args = ap.parse_args()
+    warn_if_busy()
     base = get_profile(args.profile)
     p = base.sweep() if args.size == "sweep" else base
     cls = getattr(methods, args.method)

@@ -12,8 +12,10 @@ update — for each configuration:
   reported apart).
 
 It also reports the share of the step spent in augmentation, and, with ``--busy``, images/s
-of the fp32 SimCLR step with 2 and with 1 intra-op threads, idle and while another process
-keeps one core busy (each in a fresh subprocess, since OpenMP settles its threads at start).
+of the whole ``pretrain`` path (SimCLR, first width, 20 batches × 2 epochs, each in a fresh
+process): float32 and cl+bf16 idle, cl+bf16 while another process keeps one core busy — with
+sslkit choosing the threads (:mod:`sslkit.threads`) and with 2 threads pinned as before — and
+cl+bf16 on 1 pinned thread idle. Ratios of these rows are to the idle float32 ``pretrain``.
 ``--compile`` compiles the backbone; the first step's extra time is reported as compile time.
 
 Images: CIFAR-10 when ``SSLKIT_DATA`` (or the download) is there, else random uint8 images
@@ -41,6 +43,7 @@ import torch
 
 from sslkit import methods
 from sslkit.data import Batch
+from sslkit.threads import warn_if_busy
 
 CONFIGS = {"fp32": (False, False), "cl": (True, False), "bf16": (False, True), "cl+bf16": (True, True)}
 
@@ -98,17 +101,41 @@ def _timed(fn, n: int) -> list[float]:
     return out
 
 
-def fresh_process(threads: int, busy: bool, args) -> dict:
-    """The default step in a fresh process with ``threads`` intra-op threads, idle or while
-    another process spins on one core."""
+def fit_worker(config: str, width: float, batch: int, steps: int) -> dict:
+    """images/s of ``sslkit.train.pretrain`` (SimCLR, cpu profile's sizes) in this process: the
+    whole training path — loader, augmentation, step, Lightning, checkpoints, thread governor."""
+    import tempfile
+    from dataclasses import replace
+
+    from sslkit.data import ImageSet
+    from sslkit.profiles import get_profile
+    from sslkit.train import pretrain
+
+    channels_last, bf16 = CONFIGS[config]
+    p = replace(get_profile("cpu"), width=width, batch_size=batch, channels_last=channels_last,
+                precision="bf16-mixed" if bf16 else "32-true")
+    x = images(batch * steps)
+    data = ImageSet(x, torch.arange(len(x)) % 10, tuple(str(i) for i in range(10)))
+    with tempfile.TemporaryDirectory() as tmp:
+        m = pretrain(methods.SimCLR, data, None, tmp, epochs=2, profile=p, progress=False, temperature=0.5)
+    r = m.report
+    return {"method": "SimCLR", "width": width, "config": config, "batch": batch, "img_s": round(r.images_per_s, 1),
+            "threads": torch.get_num_threads(), "aug_share": float("nan"), "path": "pretrain"}
+
+
+def fresh_process(config: str, busy: bool, args, threads: int | None = None) -> dict:
+    """``pretrain`` in a fresh process, idle or while another process spins on one core;
+    ``threads`` pins the thread count (None: sslkit's governor chooses)."""
     spin = subprocess.Popen([sys.executable, "-c", "while True: pass"]) if busy else None
     try:
         time.sleep(1)
-        env = {**os.environ, "OMP_NUM_THREADS": str(threads)}
-        cmd = [sys.executable, __file__, "--worker", "SimCLR", str(args.widths[0]), "fp32", str(args.batch),
-               str(args.steps), str(args.warmup)]
+        env = {k: v for k, v in os.environ.items() if k not in ("OMP_NUM_THREADS", "SSLKIT_THREADS")}
+        if threads:
+            env["SSLKIT_THREADS"] = str(threads)
+        cmd = [sys.executable, __file__, "--fit-worker", config, str(args.widths[0]), str(args.batch), "20"]
         out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True).stdout
-        return {**json.loads(out.strip().splitlines()[-1]), "competitor": "one busy core" if busy else "none"}
+        return {**json.loads(out.strip().splitlines()[-1]), "competitor": "one busy core" if busy else "none",
+                "policy": f"{threads} threads pinned" if threads else "sslkit chooses threads"}
     finally:
         if spin:
             spin.kill()
@@ -123,19 +150,17 @@ def main():
     ap.add_argument("--warmup", type=int, default=3)
     ap.add_argument("--configs", nargs="+", default=list(CONFIGS))
     ap.add_argument("--compile", action="store_true", help="also each configuration under torch.compile")
-    ap.add_argument("--busy", action="store_true", help="also 2 vs 1 threads beside one busy process")
-    ap.add_argument("--worker", nargs=6, help=argparse.SUPPRESS)
+    ap.add_argument("--busy", action="store_true", help="also the whole pretrain path, idle and beside one busy process")
+    ap.add_argument("--fit-worker", nargs=4, help=argparse.SUPPRESS)
     args = ap.parse_args()
-    if args.worker:
-        m, w, c, b, s, wu = args.worker
-        print(json.dumps(measure(m, float(w), c, int(b), int(s), int(wu))))
+    if args.fit_worker:
+        c, w, b, s = args.fit_worker
+        print(json.dumps(fit_worker(c, float(w), int(b), int(s))))
         return
-    load = os.getloadavg()[0]
+    load, other = os.getloadavg()[0], warn_if_busy()
     print(f"# bench/train_step.py — {date.today()} — {platform.machine()}, {os.cpu_count()} cores, "
-          f"torch {torch.__version__}, {torch.get_num_threads()} threads, load average {load:.2f}", flush=True)
-    if load > 0.5:
-        print(f"WARNING: load average {load:.2f}: another busy process is running; these numbers will be low.",
-              file=sys.stderr, flush=True)
+          f"torch {torch.__version__}, {torch.get_num_threads()} threads, load average {load:.2f}, "
+          f"other processes busy on {'?' if other is None else f'{other:.2f}'} cores (1 s sample)", flush=True)
     rows = []
     for method in args.methods:
         for width in args.widths:
@@ -145,19 +170,21 @@ def main():
                     rows.append(r)
                     print(json.dumps(r), flush=True)
     if args.busy:
-        for threads in (2, 1):
-            for busy in (False, True):
-                r = fresh_process(threads, busy, args)
-                rows.append(r)
-                print(json.dumps(r), flush=True)
+        for config, busy, threads in (("fp32", False, None), ("cl+bf16", False, None), ("cl+bf16", True, None),
+                                      ("cl+bf16", True, 2), ("cl+bf16", False, 1)):
+            r = fresh_process(config, busy, args, threads)
+            rows.append(r)
+            print(json.dumps(r), flush=True)
     base = {(r["method"], r["width"]): r["img_s"] for r in rows if r["config"] == "fp32" and "competitor" not in r}
+    base.update({(r["method"], r["width"], "pretrain"): r["img_s"] for r in rows
+                 if r["config"] == "fp32" and r.get("competitor") == "none"})
     print("\n| method | width | configuration | threads | images/s | × fp32 | augmentation share |\n|---|---:|---|---:|---:|---:|---:|")
     for r in rows:
-        cfg = r["config"] + {"none": ", fresh process, idle", "one busy core": ", fresh process, one core busy"}.get(
-            r.get("competitor"), "")
-        ratio = r["img_s"] / base[(r["method"], r["width"])]
+        cfg = r["config"] + ({"none": ", pretrain, idle", "one busy core": ", pretrain, one core busy"}[r["competitor"]]
+                             + f" ({r['policy']})" if "competitor" in r else "")
+        ratio = r["img_s"] / base[(r["method"], r["width"]) + (("pretrain",) if "competitor" in r else ())]
         print(f"| {r['method']} | {r['width']:g} | {cfg} | {r['threads']} | {r['img_s']:.0f} | {ratio:.2f}× | "
-              f"{100 * r['aug_share']:.0f}% |")
+              + ("– |" if r["aug_share"] != r["aug_share"] else f"{100 * r['aug_share']:.0f}% |"))
 
 
 if __name__ == "__main__":

@@ -150,6 +150,19 @@ class ThreadGovernor:
         return n
 
 
+def warn_if_busy(threshold: float = 0.3, sample_s: float = 1.0) -> float | None:
+    """For benchmarks: measure other processes' load over ``sample_s`` and, above ``threshold``
+    cores, print a loud warning that the timings will be low. Returns the load (None: unknown)."""
+    import sys
+
+    other = other_load(sample_s)
+    if other is not None and other > threshold:
+        bar = "!" * 88
+        print(f"\n{bar}\nWARNING: other processes keep {other:.1f} cores busy: timings will be low and not "
+              f"comparable.\nStop them (ps aux --sort=-%cpu) and run again.\n{bar}\n", file=sys.stderr, flush=True)
+    return other
+
+
 def main() -> None:
     """``python -m sslkit.threads``: how busy the machine is, and what training would use.
     Run before long jobs (``make notebooks`` does): two torch processes on two cores slow each

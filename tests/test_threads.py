@@ -65,3 +65,12 @@ def test_governor_follows_the_load_and_respects_a_pinned_count(monkeypatch):
         assert not pinned.enabled and pinned.start() == 1 and pinned.update() == 1
     finally:
         torch.set_num_threads(before)
+
+
+def test_benchmarks_warn_loudly_on_a_busy_machine(monkeypatch, capsys):
+    monkeypatch.setattr(threads, "other_load", lambda sample_s=1.0: 1.2)
+    assert threads.warn_if_busy() == 1.2
+    assert "WARNING: other processes keep 1.2 cores busy" in capsys.readouterr().err
+    monkeypatch.setattr(threads, "other_load", lambda sample_s=1.0: 0.05)
+    threads.warn_if_busy()
+    assert capsys.readouterr().err == ""
