@@ -63,7 +63,7 @@ print(describe())
 
 # %% [markdown]
 # The line above says which **profile** sized this run. `smoke` (CI) proves the code runs;
-# `cpu` (a laptop) gives honest but low numbers from a 5,000-image subset and a narrow
+# `cpu` (a laptop) gives honest but low numbers from a 10,000-image subset and a narrow
 # network; `gpu` (Colab) uses all of CIFAR-10 and a full ResNet-18. Set `SSLKIT_PROFILE`
 # before starting the kernel to choose.
 #

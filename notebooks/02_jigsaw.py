@@ -139,19 +139,22 @@ for name, r in shortcut.items():
 # **What our committed run shows** (cpu profile, 2-core CPU, 2026-11-29; other profiles print
 # other numbers above):
 #
-# - *Jigsaw does not beat the floor at this budget.* After 4 epochs its
-#   frozen features score 25.3% kNN and 28.7% linear against the random-init floor's 27.1% and
-#   32.3%. A 64-way puzzle over nine 12-pixel tiles with colour jitter is a hard task that this
-#   short run has barely started to learn (the curve above shows the puzzle accuracy); and the
-#   backbone trained on small tiles is evaluated on whole images, a change of scale its
-#   BatchNorm statistics and filters were not trained for. We expect it to need many more
-#   epochs (the gpu profile) before it transfers.
+# - *Jigsaw does not beat the floor at this budget.* After 4 epochs on 10,000 images its
+#   frozen features score 27.1% kNN and 27.9% linear against the random-init
+#   floor's 28.2% and 32.1%. A 64-way puzzle over nine 12-pixel tiles with colour jitter is a
+#   hard task that this short run has barely started to learn (the curve above shows the
+#   puzzle accuracy); and the backbone trained on small tiles is evaluated on whole images, a
+#   change of scale its BatchNorm statistics and filters were not trained for. We expect it to
+#   need many more epochs (the gpu profile) before it transfers.
 # - *The shortcut experiment:* the defences make the puzzle harder, as they should — without
-#   gap and jitter the network solves 6.1% of puzzles instead of 1.7% (chance: 1/64 = 1.6%) —
-#   but the undefended run does **not** transfer worse here (21.3% vs 20.5% kNN, a tie at this
-#   noise level). So our run shows the shortcut making the pretext task easier, not yet making
-#   the features worse; we think that needs a run long enough for the network to actually
-#   exploit edges and colour to solve the puzzle, which these 4-epoch runs are not.
+#   gap and jitter the network solves 16.7% of puzzles instead of 2.1% (chance: 1/64 = 1.6%) —
+#   but the undefended run transfers **better**, not worse (23.5% vs 16.4% kNN, 8 epochs on
+#   2,000 images at width 1/8). Reversed, then, at this size: the easy puzzle is one the network
+#   actually starts to solve, and solving it teaches something, while the defended puzzle is
+#   still at chance and its features are worse than none (a random-init network of that size
+#   scores 21.1%, notebook 05). The paper's point — that a network
+#   which solves the puzzle through edges and colour learns less about objects — needs runs
+#   long enough for both variants to solve their puzzles; these are not. (One seed each.)
 #
 # ## References
 # - Noroozi, Favaro, *Unsupervised Learning of Visual Representations by Solving Jigsaw

@@ -216,37 +216,37 @@ display(Markdown("\n".join(lines)))
 # %% [markdown]
 # **What our committed run shows** (cpu profile on a 2-core CPU, 2026-11-29; under other profiles
 # the numbers above differ and so may the conclusions). Each experiment is one seed scored on
-# 2,000 test images (about ±1 point of sampling error by itself):
+# 5,000 test images (about ±0.7 point of sampling error by itself):
 #
-# - *Pretraining*: at this budget BYOL has only started. After 8 epochs on 5,000 images the
-#   frozen backbone gives 29.8% kNN and 32.5% linear: 2.7 points above the random-init floor
-#   in kNN (27.1%), level with it in the linear probe (32.3%), where SimCLR reached 37.7% /
-#   41.7% with the same epochs. Its learning rate (base 0.2) was chosen on a validation split
-#   of the train set (see `sslkit/methods/byol.py`). The online probe is still climbing when
-#   training stops, and the collapse panel shows z spread out (std well above 0) but using few
-#   directions: BYOL starts slowly (its target begins as a random network) and this profile
-#   stops it early.
+# - *Pretraining*: BYOL learns, more slowly than SimCLR. After 8 epochs on 10,000 images the
+#   frozen backbone gives 34.7% kNN and 37.9% linear: 6.5 and 5.8 points above
+#   the random-init floor (28.2% / 32.1%), where SimCLR reached 39.5% / 42.0% with the same
+#   epochs and images. Its learning rate (base 0.2) was chosen on a validation split of the
+#   train set at the previous, smaller cpu size (see `sslkit/methods/byol.py`). The online probe
+#   is still climbing when training stops, and the collapse panel shows z spread out (std well
+#   above 0) but using few directions: BYOL starts slowly (its target begins as a random
+#   network) and this profile stops it early.
 # - *Collapse*: the claim shows in the collapse monitor, not in accuracy. Without the predictor
-#   the projection collapsed (the std of the normalized z fell from 0.027 to 0.003, against
-#   0.048 for full BYOL and 1/√256 = 0.062 for vectors spread over the sphere; effective rank
-#   2.9 against 14.0) while the loss fell to 0.04, a near-perfect score for a useless output;
-#   with neither predictor nor EMA the same (std 0.002, rank 2.4, loss 0.003). Without the EMA
-#   but with the predictor (SimSiam's setting) z did not collapse in 4 epochs (std 0.044,
-#   rank 9.2). So here the predictor is what prevents collapse. In kNN the four variants lie
-#   within 2 points of each other and of the random-init network of this size (21.8%): too
-#   small a run for accuracy to rank them.
+#   the projection collapsed (the std of the normalized z fell from 0.027 to 0.002, against
+#   0.046 for full BYOL; effective rank 2.6 against 7.8) while the loss fell to 0.009, a
+#   near-perfect score for a useless output; with neither predictor nor EMA the same (std
+#   0.001, rank 2.0, loss 0.001). Without the EMA but with the predictor (SimSiam's setting) z
+#   did not collapse in 8 epochs (std 0.041, rank 6.0). So here the predictor is what prevents
+#   collapse. In kNN the four variants lie within 2.2 points of each other (BYOL 22.8%, no
+#   predictor 21.1%, no EMA 20.6%, neither 21.6%) and of the random-init network of this size
+#   (21.1%): too small a run for accuracy to rank them.
 # - *Normalization*: not reproduced. With GroupNorm + weight standardization everywhere, our
-#   BYOL collapsed completely (std 0.0070 → 0.0002, effective rank 1.2, kNN 11.9%, near
-#   chance). Its projections were bunched together from the first epoch (std 0.0070 against
-#   0.049 with BatchNorm): normalizing each image on its own does not spread a batch out the
+#   BYOL collapsed completely (std 0.0071 → 0.0002, effective rank 1.3, kNN 11.4%, near
+#   chance). Its projections were bunched together from the first epoch (std 0.0071 against
+#   0.050 with BatchNorm): normalizing each image on its own does not spread a batch out the
 #   way BatchNorm's centring over the batch does, and BYOL's dynamics finished the collapse.
 #   The paper's BatchNorm-free BYOL (Richemond et al.) was trained for 300 ImageNet epochs with
 #   a ResNet-50; whether ours learns with a longer run or other settings is open.
-# - *Batch size*: not tested by this run. BYOL's kNN moved 2.8 points across batches 64–256
-#   against SimCLR's 3.7, both worst at 256, where 4 epochs are only 28 steps; but at this size
-#   BYOL never rose clearly above the random-init level (21.8%), and a method that has not
-#   started to learn says nothing about its batch-size sensitivity. The gpu profile (200 epochs
-#   on full CIFAR-10) is where this comparison means something.
+# - *Batch size*: not tested by this run. BYOL's kNN moved 2.3 points across batches 64–256
+#   (22.1%, 22.8%, 20.5%) against SimCLR's 4.1, both worst at 256, where 8 epochs are only 56
+#   steps; but at this size BYOL barely rose above the random-init level (21.1%), and a method
+#   that has not started to learn says nothing about its batch-size sensitivity. The gpu
+#   profile (200 epochs on full CIFAR-10) is where this comparison means something.
 #
 # ## References
 # - Grill et al., *Bootstrap Your Own Latent: A New Approach to Self-Supervised Learning*,
