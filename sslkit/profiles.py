@@ -155,6 +155,14 @@ def get_profile(name: str | None = None) -> Profile:
     profile = PROFILES[name]
     if profile.device == "cuda" and not _cuda():
         profile = replace(profile, device="cpu")
+    return resolved(profile)
+
+
+def resolved(profile: Profile) -> Profile:
+    """``profile`` with ``precision="auto"`` and ``channels_last=None`` replaced by this device's
+    :func:`fast_settings` (a profile built by hand, not by :func:`get_profile`, may hold them)."""
+    if profile.precision != "auto" and profile.channels_last is not None:
+        return profile
     auto = fast_settings(profile.device)
     return replace(profile, precision=auto["precision"] if profile.precision == "auto" else profile.precision,
                    channels_last=auto["channels_last"] if profile.channels_last is None else profile.channels_last)

@@ -37,7 +37,7 @@ from lightning.pytorch.loggers import CSVLogger
 from . import runs
 from .data import DeviceLoader, ImageSet, epoch_seed
 from .monitor import CollapseMonitor
-from .profiles import Profile, get_profile
+from .profiles import Profile, get_profile, resolved
 from .threads import ThreadGovernor, physical_cores
 
 
@@ -179,7 +179,7 @@ def fit(
     with DDP (on CPU pass ``strategy="ddp_spawn"`` from a notebook or test; the batch stays
     global). ``monitor`` adds a :class:`~sslkit.monitor.CollapseMonitor`. Returns the Trainer.
     """
-    p = profile or get_profile()
+    p = resolved(profile) if profile else get_profile()
     run_dir = Path(run_dir)
     settings = runs.run_settings(module, train_loader.data, epochs=epochs, batch_size=train_loader.batch_size,
                                  seed=train_loader.seed, profile=p, devices=devices)

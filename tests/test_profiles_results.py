@@ -78,6 +78,14 @@ def test_precision_follows_the_device(monkeypatch):
     assert profiles.get_profile("cpu").precision == "32-true"
 
 
+def test_a_hand_built_profile_gets_the_device_settings():
+    hand = profiles.Profile("mine", train_per_class=10, test_per_class=5)
+    assert hand.precision == "auto" and hand.channels_last is None
+    r = profiles.resolved(hand)
+    assert r.precision in profiles.PRECISIONS and isinstance(r.channels_last, bool)
+    assert profiles.resolved(r) is r
+
+
 def test_precision_override_and_its_errors(monkeypatch):
     monkeypatch.setenv("SSLKIT_PRECISION", "32-true")
     assert profiles.get_profile("cpu").precision == "32-true"
