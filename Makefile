@@ -3,6 +3,7 @@
 #   make test        unit tests + every notebook under the smoke profile (nbval)
 #   make notebooks   regenerate each .ipynb from its .py and execute it under the cpu profile
 #   make bench       augmentation throughput vs torchvision / lightly / kornia
+#   make lab         open the notebooks in JupyterLab (installs it into .venv on first use)
 #
 # TORCH pins the torch build installed first; `make TORCH=` lets pip choose.
 PYTHON ?= python3
@@ -17,7 +18,7 @@ ifdef SSLKIT_DATA
 export SSLKIT_DATA := $(abspath $(SSLKIT_DATA))
 endif
 
-.PHONY: install data demo test unit nbval notebooks bench clean
+.PHONY: install data demo test unit nbval notebooks bench lab clean
 
 install: $(STAMP)
 
@@ -49,6 +50,10 @@ notebooks: data  # one notebook (one torch process) at a time: two on two cores 
 	  (cd notebooks && SSLKIT_PROFILE=$${SSLKIT_PROFILE:-cpu} ../$(VENV)/bin/jupyter nbconvert --to notebook --execute --inplace \
 	     --ExecutePreprocessor.timeout=3600 $$(basename $${f%.py}.ipynb)) || exit 1; \
 	done
+
+lab: install
+	$(PY) -c "import jupyterlab" 2>/dev/null || $(PY) -m pip install -q -e ".[dev,lab]"
+	cd notebooks && ../$(VENV)/bin/jupyter lab
 
 bench: install
 	$(PY) bench/augment.py

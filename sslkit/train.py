@@ -61,9 +61,11 @@ class _EpochBar(TQDMProgressBar):
     """Lightning's bar without the nested validation bar, which floods notebook output."""
 
     def init_validation_tqdm(self):
-        bar = super().init_validation_tqdm()
-        bar.disable = True
-        return bar
+        # created disabled: a notebook bar disabled after creation has already been displayed,
+        # leaving one empty "Validation 0/?" widget per epoch in the saved notebook
+        from lightning.pytorch.callbacks.progress.tqdm_progress import Tqdm
+
+        return Tqdm(disable=True)
 
     def get_metrics(self, trainer, pl_module):
         items = super().get_metrics(trainer, pl_module)

@@ -14,14 +14,24 @@ from .augment import simclr_augment
 from .plots import augmentation_grid
 
 
+def _show(fig) -> None:
+    """Draw ``fig`` into the current output (an ``Output`` widget) and release it, under any
+    matplotlib backend (``plt.show(fig)`` fails outside the notebook's inline backend)."""
+    from IPython.display import display
+
+    display(fig)
+    plt.close(fig)
+
+
 def augmentation_explorer(images: Tensor, n_views: int = 6, seed: int = 0):
     """Sliders for crop scale, colour-jitter strength and grayscale probability over a grid
     of ``images`` (N, 3, H, W) and ``n_views`` views each; returns the widget to display."""
     import ipywidgets as W
 
-    crop = W.FloatSlider(value=0.08, min=0.05, max=1.0, step=0.01, description="min crop scale")
-    jitter = W.FloatSlider(value=0.5, min=0.0, max=1.5, step=0.05, description="jitter strength")
-    gray = W.FloatSlider(value=0.2, min=0.0, max=1.0, step=0.05, description="grayscale p")
+    label = dict(style={"description_width": "initial"}, layout=W.Layout(width="32%"))  # labels in full
+    crop = W.FloatSlider(value=0.08, min=0.05, max=1.0, step=0.01, description="min crop scale", **label)
+    jitter = W.FloatSlider(value=0.5, min=0.0, max=1.5, step=0.05, description="jitter strength", **label)
+    gray = W.FloatSlider(value=0.2, min=0.0, max=1.0, step=0.05, description="grayscale p", **label)
     out = W.Output()
 
     def redraw(*_):
@@ -30,13 +40,15 @@ def augmentation_explorer(images: Tensor, n_views: int = 6, seed: int = 0):
         )
         with out:
             out.clear_output(wait=True)
-            fig = augmentation_grid(images, aug, n_views, torch.Generator().manual_seed(seed))
-            plt.show(fig)
+            _show(augmentation_grid(images, aug, n_views, torch.Generator().manual_seed(seed)))
 
     for s in (crop, jitter, gray):
         s.observe(redraw, names="value")
     redraw()
     return W.VBox([W.HBox([crop, jitter, gray]), out])
+
+
+TEMPERATURES = (0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 1.0, 2.0, 3.0)
 
 
 def temperature_explorer(sims: Tensor, positive: int):
@@ -46,13 +58,15 @@ def temperature_explorer(sims: Tensor, positive: int):
 
     from .plots import softmax_over_similarities
 
-    tau = W.FloatLogSlider(value=0.5, base=10, min=-2, max=0.5, step=0.05, description="temperature τ")
+    # the values themselves, not log-spaced steps: a FloatLogSlider turns 0.5 into 0.501187
+    tau = W.SelectionSlider(options=TEMPERATURES, value=0.5, description="temperature τ",
+                            style={"description_width": "initial"}, layout=W.Layout(width="60%"))
     out = W.Output()
 
     def redraw(*_):
         with out:
             out.clear_output(wait=True)
-            plt.show(softmax_over_similarities(sims, positive, (tau.value,)))
+            _show(softmax_over_similarities(sims, positive, (tau.value,)))
 
     tau.observe(redraw, names="value")
     redraw()

@@ -131,3 +131,12 @@ def test_an_early_stop_records_the_epochs_it_ran(digits, tmp_path):
     assert wall_time(run)["epochs"] == 1  # what ran, not the 3 planned
     fit(small_module(), loaders(train, None, SMOKE)[0], run, 3, SMOKE, progress=False)  # the same run continues
     assert wall_time(run)["epochs"] == 3 and len(wall_time(run)["segments"]) == 2
+
+
+def test_the_progress_bar_never_draws_a_validation_bar(digits, tmp_path, capsys):
+    train, test = digits
+    a, b = loaders(train.balanced(per_class=20), test.balanced(per_class=5), SMOKE)
+    fit(small_module(), a, tmp_path / "run", 2, SMOKE, val_loader=b, progress=True)
+    out = capsys.readouterr()
+    assert "Epoch 1" in out.out + out.err  # the training bar is there
+    assert "Validation" not in out.out + out.err  # in a notebook each one stayed as an empty widget
