@@ -8,8 +8,8 @@ Without it: ``gpu`` when CUDA is available, else ``cpu``.
 - **smoke**: CI. Seconds per notebook: a tiny class-balanced subset and a very narrow
   network. It proves the code path runs and the loss is finite and falls, nothing more;
   its accuracies mean nothing.
-- **cpu**: a laptop. About 15 minutes per notebook: a fifth of CIFAR-10 and a narrow
-  ResNet-18. Honest, low numbers.
+- **cpu**: a laptop. Minutes per notebook: a fifth of CIFAR-10 and a narrow ResNet-18.
+  Honest, low numbers.
 - **gpu**: Colab or one GPU. Full CIFAR-10 and a full-width ResNet-18; numbers comparable
   with published ones.
 
@@ -85,8 +85,8 @@ PROFILES = {
         supervised_epochs=2, pretrain_epochs=2, embed_points=100,
         sweep_per_class=20, sweep_width=0.125, sweep_epochs=1,
     ),
-    # cpu: sized so each notebook trains in about 15 minutes on a 2-core laptop CPU with native
-    # bf16 (bench/RESULTS.md): 10,000 images × 8 epochs per main run, 2,000 × 8 per sweep run
+    # cpu: 10,000 images × 8 epochs per main run, 2,000 × 8 per sweep run; notebooks 00–05 ran
+    # in 3–7 minutes each (24 in all) on a 2-core CPU with native bf16 (2026-11-29)
     "cpu": Profile(
         "cpu", train_per_class=1000, test_per_class=500, width=0.25, batch_size=128,
         supervised_epochs=15, pretrain_epochs=8, embed_points=1000,
