@@ -42,6 +42,13 @@ def validation_split(profile, per_class: int, size: str):
     return train, full.subset(val)
 
 
+def val_knn(model, train, val, dtype="auto") -> float:
+    """kNN accuracy of ``val`` queries against ``train`` as memory bank (the protocol's k and
+    temperature); ``dtype`` as in :func:`sslkit.evaluate.extract_features`."""
+    return knn_accuracy(extract_features(model, train, dtype=dtype), train.labels,
+                        extract_features(model, val, dtype=dtype), val.labels, train.num_classes)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--method", default="BYOL", help="a class in sslkit.methods")
@@ -57,14 +64,10 @@ def main():
     cls = getattr(methods, args.method)
     train, val = validation_split(base, args.val_per_class, args.size)
 
-    def val_knn(model) -> float:
-        return knn_accuracy(extract_features(model, train), train.labels, extract_features(model, val), val.labels,
-                            train.num_classes)
-
     print(describe(p, train), f"\nvalidation queries: {len(val):,} train images outside the profile's subset", flush=True)
     torch.manual_seed(0)
     floor_net = build_backbone(p.arch, p.width)
-    floor = val_knn(floor_net)
+    floor = val_knn(floor_net, train, val)
     print(json.dumps({"random_init_val_knn": round(floor, 4)}), flush=True)
     scores: dict[float, list[float]] = {}
     for base_lr in args.base_lrs:
@@ -75,7 +78,7 @@ def main():
             stem = f"lr-{args.method.lower()}" + ("-main" if args.size == "main" else "") + f"-lr={lr:g}"
             model = pretrain(cls, train, None, run_dir(stem, cls, p, seed=seed),
                              profile=p, seed=seed, lr=lr, progress=False)
-            knn = val_knn(model)
+            knn = val_knn(model, train, val)
             scores.setdefault(base_lr, []).append(knn)
             print(json.dumps({"method": args.method, "base_lr": base_lr, "lr": lr, "seed": seed, "val_knn": round(knn, 4),
                               "train_s": round(model.report.seconds, 1), "wall_s": round(time.perf_counter() - t0, 1)}),

@@ -30,10 +30,9 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).parent))
-from choose_lr import validation_split  # noqa: E402
+from choose_lr import val_knn, validation_split  # noqa: E402
 
 from sslkit import methods  # noqa: E402
-from sslkit.evaluate import extract_features, knn_accuracy  # noqa: E402
 from sslkit.heads import MLPHead  # noqa: E402
 from sslkit.plots import read_metrics  # noqa: E402
 from sslkit.profiles import get_profile
@@ -74,8 +73,7 @@ def main():
                 rd = run_dir(f"precision-{name.lower()}-{config}", cls, p, seed=seed, epochs=args.epochs)
                 model = pretrain(cls, train, val, rd, epochs=args.epochs, profile=p, seed=seed, progress=False)
                 last = read_metrics(rd).iloc[-1]
-                knn = knn_accuracy(extract_features(model, train, dtype=None), train.labels,
-                                   extract_features(model, val, dtype=None), val.labels, train.num_classes)
+                knn = val_knn(model, train, val, dtype=None)
                 r = {"method": name, "config": config, "seed": seed,
                      "loss": float(last["train/loss_epoch"]), "probe_acc": float(last["val/acc"]), "val_knn": knn,
                      "train_s": round(model.report.seconds, 1), "img_s": round(model.report.images_per_s, 1)}
@@ -96,6 +94,7 @@ def main():
                 d = (statistics.mean(b) - statistics.mean(a)) / sd if sd else float("nan")
                 cells.append("" if metric == "img_s" else f"{d:+.1f}" + ("" if abs(d) <= 2 else " (outside)"))
             print(f"| {name} | {metric} | " + " | ".join(cells) + " |")
+
 
 if __name__ == "__main__":
     main()

@@ -30,7 +30,6 @@ import json
 import os
 import platform
 import shutil
-import sys
 import tempfile
 import time
 from dataclasses import replace
@@ -192,7 +191,7 @@ def main():
                       flush=True)
             row["quality"] = rows
         out[width] = row
-    print(f"\n| width | timed | sslkit now, img/s | sslkit fp32 (previous), img/s | lightly, img/s | × previous | × lightly |\n"
+    print("\n| width | timed | sslkit now, img/s | sslkit fp32 (previous), img/s | lightly, img/s | × previous | × lightly |\n"
           "|---:|---|---:|---:|---:|---:|---:|")
     for width, r in out.items():
         for label, i, a, b in ((f"steps {args.warm + 1}–{args.steps}", r["img_s"], r["vs_previous"], r["vs_lightly"]),

@@ -21,11 +21,10 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).parent))
-from choose_lr import validation_split  # noqa: E402
+from choose_lr import val_knn, validation_split  # noqa: E402
 
 from sslkit import methods  # noqa: E402
 from sslkit.backbones import build_backbone  # noqa: E402
-from sslkit.evaluate import extract_features, knn_accuracy  # noqa: E402
 from sslkit.profiles import describe, get_profile  # noqa: E402
 from sslkit.runs import run_dir  # noqa: E402
 from sslkit.threads import warn_if_busy  # noqa: E402
@@ -42,14 +41,10 @@ def main():
     p = get_profile(args.profile)
     train, val = validation_split(p, args.val_per_class, "main")
 
-    def val_knn(model) -> float:
-        return knn_accuracy(extract_features(model, train), train.labels, extract_features(model, val), val.labels,
-                            train.num_classes)
-
     print(f"# bench/size_references.py — {date.today()}\n" + describe(p, train)
           + f"\nvalidation queries: {len(val):,} train images outside the subset", flush=True)
     torch.manual_seed(0)
-    floor = val_knn(build_backbone(p.arch, p.width).to(memory_format=torch.channels_last))
+    floor = val_knn(build_backbone(p.arch, p.width).to(memory_format=torch.channels_last), train, val)
     print(json.dumps({"random_init_val_knn": round(floor, 4)}), flush=True)
     rows = []
     for spec in args.runs:
@@ -57,7 +52,7 @@ def main():
         cls = getattr(methods, name)
         model = pretrain(cls, train, None, run_dir(f"size-{name.lower()}", cls, p, epochs=int(epochs)),
                          epochs=int(epochs), profile=p, progress=False)
-        knn = val_knn(model)
+        knn = val_knn(model, train, val)
         r = {"method": name, "epochs": int(epochs), "val_knn": round(knn, 4), "margin_points": round(100 * (knn - floor), 1),
              "train_s": round(model.report.seconds, 1)}
         rows.append(r)

@@ -151,8 +151,8 @@ for name, r in shortcut.items():
 #   but the undefended run transfers **better**, not worse (23.5% vs 16.4% kNN, 8 epochs on
 #   2,000 images at width 1/8). Reversed, then, at this size: the easy puzzle is one the network
 #   actually starts to solve, and solving it teaches something, while the defended puzzle is
-#   still at chance and its features are worse than none (a random-init network of that size
-#   scores 21.1%, notebook 05). The paper's point — that a network
+#   still at chance and its features are worse than none (notebook 05 measures the random-init
+#   network of this size). The paper's point — that a network
 #   which solves the puzzle through edges and colour learns less about objects — needs runs
 #   long enough for both variants to solve their puzzles; these are not. (One seed each.)
 #

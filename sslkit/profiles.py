@@ -86,7 +86,7 @@ PROFILES = {
         sweep_per_class=20, sweep_width=0.125, sweep_epochs=1,
     ),
     # cpu: 10,000 images × 8 epochs per main run, 2,000 × 8 per sweep run; notebooks 00–05 ran
-    # in 3–7 minutes each (24 in all) on a 2-core CPU with native bf16 (2026-11-29)
+    # in 3–9 minutes each (24 in all) on a 2-core CPU with native bf16 (2026-11-29)
     "cpu": Profile(
         "cpu", train_per_class=1000, test_per_class=500, width=0.25, batch_size=128,
         supervised_epochs=15, pretrain_epochs=8, embed_points=1000,

@@ -7,7 +7,7 @@ So sslkit counts the cores other processes keep busy and leaves them alone:
 
 - :func:`other_load` — cores kept busy by *other* processes over an interval, from
   ``/proc/stat`` (all CPU time) minus this process's own CPU time (``os.times``);
-- :func:`choose_threads` — physical cores usable by this process minus the busy ones
+- :func:`threads_for` — physical cores usable by this process minus the busy ones
   (rounded, at least 1);
 - :class:`ThreadGovernor` — applies the choice at the start of training (a short sample)
   and again at every epoch start (measured over the epoch that just ran), so a competitor
@@ -61,9 +61,6 @@ class LoadMeter:
     """Cores kept busy by other processes since the last :meth:`read` (or construction)."""
 
     def __init__(self):
-        self.reset()
-
-    def reset(self) -> None:
         self.t, self.busy, self.own = time.perf_counter(), _cpu_busy_s(), _own_s()
 
     def read(self) -> float | None:
@@ -100,16 +97,6 @@ def pinned() -> int | None:
             except ValueError:
                 raise ValueError(f"{var}={v!r} is not a whole number of threads; unset it or give e.g. {var}=1.") from None
     return None
-
-
-def choose_threads(sample_s: float = 0.2) -> int:
-    """Set torch's intra-op threads for this machine's load now and return the count."""
-    n = pinned()
-    if n is None:
-        other = other_load(sample_s)
-        n = threads_for(other) if other is not None else torch.get_num_threads()
-    torch.set_num_threads(n)
-    return n
 
 
 class ThreadGovernor:
@@ -167,19 +154,13 @@ def main() -> None:
     """``python -m sslkit.threads``: how busy the machine is, and what training would use.
     Run before long jobs (``make notebooks`` does): two torch processes on two cores slow each
     other down several-fold, so run one at a time."""
-    import sys
-
-    other = other_load(1.0)
+    other = warn_if_busy(threshold=0.5)
     if other is None:
         print("sslkit.threads: cannot measure other processes' load here (no /proc/stat).")
         return
     cores = physical_cores()
     print(f"sslkit.threads: other processes keep {other:.1f} of {cores} cores busy → training would use "
-          f"{threads_for(other, cores)} thread(s).")
-    if other > 0.5:
-        print(f"WARNING: {other:.1f} cores are busy with other processes. Timings will be low; stop them first "
-              "(ps aux --sort=-%cpu) — and never run two sslkit trainings at once.", file=sys.stderr)
-
+          f"{threads_for(other, cores)} thread(s). Never run two sslkit trainings at once.")
 
 if __name__ == "__main__":
     main()
