@@ -2,6 +2,9 @@
 #   make demo        pretrain/evaluate under the detected profile, print the table, write plots
 #   make test        unit tests + every notebook under the smoke profile (nbval)
 #   make notebooks   regenerate each .ipynb from its .py and execute it under the cpu profile
+#                    (loading the committed reference runs: minutes per notebook)
+#   make references  retrain-or-reuse every reference run of the profile (default cpu), update
+#                    results/<profile>-manifest.json and the README's table (maintainers)
 #   make bench       augmentation throughput vs torchvision / lightly / kornia
 #   make lab         open the notebooks in JupyterLab (installs it into .venv on first use)
 #
@@ -18,7 +21,7 @@ ifdef SSLKIT_DATA
 export SSLKIT_DATA := $(abspath $(SSLKIT_DATA))
 endif
 
-.PHONY: install data demo test unit nbval notebooks bench lab clean
+.PHONY: install data demo test unit nbval references-smoke references notebooks bench lab clean
 
 install: $(STAMP)
 
@@ -31,7 +34,7 @@ $(STAMP): pyproject.toml requirements.txt
 demo: install
 	$(PY) -m sslkit.demo
 
-test: unit nbval
+test: unit nbval references-smoke
 
 unit: install
 	$(PY) -m pytest tests -q
@@ -42,6 +45,14 @@ data: install  # decode CIFAR-10 once into data/cache (fails fast, naming the fi
 nbval: data  # smoke runs are disposable: start from none, so every notebook trains (and no stale run is refused)
 	rm -rf "$${SSLKIT_HOME:-.}/runs/smoke"
 	cd notebooks && SSLKIT_PROFILE=smoke ../$(PY) -m pytest --nbval-lax --nbval-current-env -q -p no:cacheprovider $(notdir $(NOTEBOOK_SOURCES:.py=.ipynb))
+
+references: data  # resumable: finished runs under runs/<profile> are reused
+	$(PY) -m sslkit.reference all --profile $${SSLKIT_PROFILE:-cpu}
+	$(PY) -m sslkit.reference table --profile $${SSLKIT_PROFILE:-cpu} --write
+
+references-smoke: data  # the reference command end to end, on throwaway smoke runs (not committed)
+	rm -rf "$${SSLKIT_HOME:-.}/runs/smoke" results/smoke results/smoke-manifest.json
+	$(PY) -m sslkit.reference all --profile smoke
 
 notebooks: data  # one notebook (one torch process) at a time: two on two cores slow each other several-fold
 	$(PY) -m sslkit.threads

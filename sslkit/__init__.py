@@ -9,7 +9,11 @@ The package behind the sslkit notebooks. Modules:
 - :mod:`sslkit.evaluate`  kNN, linear probe, fine-tuning, low-label subsets
 - :mod:`sslkit.train`     the one Lightning training path every method uses
 - :mod:`sslkit.methods`   one LightningModule per method
+- :mod:`sslkit.reference` reference runs: trained once, committed, loaded by the notebooks
 - :mod:`sslkit.plots`, :mod:`sslkit.widgets`  figures and ipywidgets explorers
 """
 
 __version__ = "0.1.0"
+# the one place the repository's address lives: Colab badges, install cells (checked by
+# tests/test_notebooks_sync.py) and reference downloads read it
+REPOSITORY = "https://github.com/sslkit/sslkit"

@@ -12,13 +12,13 @@ from pathlib import Path
 
 import torch
 
-from . import paths
 from .backbones import build_backbone
 from .data import ImageSet
 from .evaluate import evaluate, evaluate_classifier
 from .methods.supervised import Supervised
 from .profiles import Profile, get_profile
-from .train import pretrain, wall_time
+from .reference import load_or_pretrain
+from .train import pretrain
 
 
 def random_floor(train: ImageSet, test: ImageSet, profile: Profile | None = None, seed: int = 0):
@@ -35,17 +35,22 @@ def supervised_baseline(
     train: ImageSet, test: ImageSet, profile: Profile | None = None, run_dir: str | Path | None = None,
     epochs: int | None = None, progress: bool = True,
 ):
-    """(trained Supervised module, metrics) — trains (or reloads) ``runs/<profile>/supervised``.
+    """(trained Supervised module, metrics) — the profile's reference run ``supervised`` when
+    there is one (:func:`sslkit.reference.load_or_pretrain`), else trained (or reloaded) in
+    ``runs/<profile>/supervised``; with ``run_dir``, always trained there.
 
     metrics: kNN and linear probe of the frozen trained backbone, the accuracy of its own
     classifier, and the training wall time in seconds.
     """
     p = profile or get_profile()
-    run_dir = Path(run_dir or paths.runs_dir() / p.name / "supervised")
     epochs = epochs or p.supervised_epochs
-    module = pretrain(Supervised, train, test, run_dir, epochs=epochs, profile=p, progress=progress,
-                      lr=p.scaled_lr(), weight_decay=5e-4, warmup_epochs=1 if epochs > 5 else 0)
+    kwargs = dict(epochs=epochs, profile=p, progress=progress, lr=p.scaled_lr(), weight_decay=5e-4,
+                  warmup_epochs=1 if epochs > 5 else 0)
+    if run_dir is None:  # the notebooks' baseline: its reference run when there is one
+        module = load_or_pretrain(Supervised, train, test, "supervised", name="supervised", **kwargs)
+    else:
+        module = pretrain(Supervised, train, test, run_dir, **kwargs)
     metrics = evaluate(module, train, test)
     metrics["classifier"] = evaluate_classifier(module, test)
-    metrics["wall_s"] = wall_time(run_dir)["seconds"]
+    metrics["wall_s"] = module.report.seconds
     return module, metrics

@@ -2,8 +2,9 @@
 
 Under the detected profile: loads CIFAR-10, pretrains SimCLR (``runs/<profile>/simclr``),
 evaluates it with the protocol of notebook 00 beside the random-init floor and the supervised
-baseline (``runs/<profile>/supervised``), prints the table, saves the numbers to
-``results/<profile>.json`` and writes the plots to ``runs/<profile>/demo/``. Runs that already
+baseline (the profile's reference run, else ``runs/<profile>/supervised``), prints the table,
+saves the numbers to ``runs/<profile>/results.json`` and writes the plots to
+``runs/<profile>/demo/``; it never rewrites a committed file. Runs that already
 finished are reloaded and interrupted ones resume, so re-running costs little.
 
     python -m sslkit.demo [--profile smoke|cpu|gpu]
@@ -28,7 +29,7 @@ from .evaluate import evaluate, extract_features  # noqa: E402
 from .methods import SimCLR  # noqa: E402
 from .plots import accuracy_bars, augmentation_grid, embedding, training_curves  # noqa: E402
 from .profiles import describe, get_profile  # noqa: E402
-from .results import format_table, save_result  # noqa: E402
+from .results import format_table, results_path, save_result  # noqa: E402
 from .runs import run_dir  # noqa: E402
 from .train import pretrain  # noqa: E402
 
@@ -69,7 +70,7 @@ def main(argv=None) -> dict:
 
     print(f"\nCIFAR-10, profile {p.name} (test top-1)\n")
     print(format_table(results, ("knn", "linear", "wall_s")))
-    print(f"\nPlots in {out}; numbers in results/{p.name}.json")
+    print(f"\nPlots in {out}; numbers in {results_path(p)}")
     return results
 
 

@@ -1,22 +1,58 @@
-"""Small repeated runs for the notebooks' experiments: one setting changed per run."""
+"""Small repeated runs for the notebooks' experiments ("sweeps"): one setting changed per run.
+
+A sweep run keeps no weights: its reference (:mod:`sslkit.reference`) is its kNN accuracy and
+its training curves, which is all an experiment's plot needs.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import paths, reference, runs
 from .data import ImageSet
 from .evaluate import evaluate
 from .profiles import Profile, get_profile
-from .runs import run_dir
-from .train import pretrain
+from .train import planned_settings, pretrain
+
+
+@dataclass
+class SweepRun:
+    """One sweep run: its name, kNN top-1 (0–1), the folder holding its curves (a run folder or
+    a reference folder; :func:`sslkit.plots.read_metrics` reads either) and whether it was loaded."""
+
+    name: str
+    knn: float
+    curves: Path
+    loaded: bool
+
+
+def sweep_run(method_cls, train: ImageSet, test: ImageSet, stem: str, profile: Profile | None = None,
+              retrain: bool | None = None, **kwargs) -> SweepRun:
+    """``method_cls`` pretrained on ``train`` at the profile's *sweep* size
+    (:meth:`~sslkit.profiles.Profile.sweep`) and scored by kNN on ``test``.
+
+    ``kwargs`` go to :func:`sslkit.train.pretrain` and the method. The run is named
+    ``run_name(stem, method_cls, sweep profile, **kwargs)`` (the stem plus the settings that
+    differ from the defaults); its reference is used when there is one (see
+    :func:`sslkit.reference.load_or_pretrain` for when it trains instead), and the same call in
+    another notebook reloads it instead of training again."""
+    p = (profile or get_profile()).sweep()
+    name = runs.run_name(stem, method_cls, p, **kwargs)
+    if p.name != "smoke" and not reference.retrain_requested(retrain):
+        entry, why = reference.find(name, planned_settings(method_cls, train, p, **kwargs)[1], p)
+        if entry is not None and "knn" in entry.get("results", {}):
+            return SweepRun(name, entry["results"]["knn"], reference.artefact_dir(p, name), loaded=True)
+        print(f"{name}: {why}; training it here.", flush=True)
+    run_dir = paths.runs_dir() / p.name / name
+    model = pretrain(method_cls, train, None, run_dir, profile=p, progress=False, **kwargs)
+    knn = evaluate(model, train, test, probe=False)["knn"]
+    if reference.recording():
+        reference.record_run(name, run_dir, p, "sweep", results={"knn": knn})
+    return SweepRun(name, knn, run_dir, loaded=False)
 
 
 def sweep_knn(method_cls, train: ImageSet, test: ImageSet, stem: str, profile: Profile | None = None,
               **kwargs) -> float:
-    """kNN top-1 (0–1) of ``method_cls`` pretrained on ``train`` at the profile's *sweep* size
-    (:meth:`~sslkit.profiles.Profile.sweep`). ``kwargs`` go to :func:`sslkit.train.pretrain`
-    and the method. The run lives in ``run_dir(stem, method_cls, sweep profile, **kwargs)``
-    (the stem plus the settings that differ from the defaults), so the same call in another
-    notebook reloads it instead of training again."""
-    p = (profile or get_profile()).sweep()
-    model = pretrain(method_cls, train, None, run_dir(stem, method_cls, p, **kwargs), profile=p, progress=False,
-                     **kwargs)
-    return evaluate(model, train, test, probe=False)["knn"]
+    """kNN top-1 (0–1) of :func:`sweep_run`."""
+    return sweep_run(method_cls, train, test, stem, profile, **kwargs).knn

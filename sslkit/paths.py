@@ -7,14 +7,26 @@ Everything lives under one *home* folder:
   ``pyproject.toml`` next to the package);
 - else the current working directory (a pip install, e.g. in Colab: ``/content``).
 
-Inside it: ``data/`` (downloads and decoded caches), ``runs/`` (checkpoints, logs, plots)
-and ``results/`` (reference numbers per profile, read by later notebooks).
+Inside it: ``data/`` (downloads and decoded caches) and ``runs/`` (checkpoints, logs, plots,
+and each profile's ``results.json``: the numbers the user's notebooks measured).
+
+The committed reference runs (:mod:`sslkit.reference`) live in the repository's ``results/``
+(:func:`references_dir`); outside a checkout they are fetched into ``<home>/results``.
 """
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
+
+
+def repo_root() -> Path:
+    """The folder above the package (the repository root in a checkout)."""
+    return Path(__file__).resolve().parents[1]
+
+
+def in_checkout() -> bool:
+    return (repo_root() / "pyproject.toml").is_file()
 
 
 def home() -> Path:
@@ -35,5 +47,9 @@ def runs_dir() -> Path:
     return home() / "runs"
 
 
-def results_dir() -> Path:
-    return home() / "results"
+def references_dir() -> Path:
+    """Where reference runs live: ``SSLKIT_REFERENCES`` when set; else the repository's
+    ``results/`` in a checkout; else ``<home>/results`` (fetched from the repository)."""
+    if os.environ.get("SSLKIT_REFERENCES"):
+        return Path(os.environ["SSLKIT_REFERENCES"]).expanduser().resolve()
+    return (repo_root() if in_checkout() else home()) / "results"

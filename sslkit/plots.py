@@ -88,9 +88,12 @@ def embedding(features: Tensor, labels: Tensor, classes, method: str = "tsne", m
 
 def read_metrics(run_dir: str | Path):
     """All CSV logs of a run (every resumed version), one row per epoch, as a DataFrame
-    indexed by epoch: the mean of each logged column over that epoch's rows."""
+    indexed by epoch: the mean of each logged column over that epoch's rows. A reference
+    run's folder (:mod:`sslkit.reference`) holds them already joined in ``metrics.csv``."""
     import pandas as pd
 
+    if (Path(run_dir) / "metrics.csv").is_file():
+        return pd.read_csv(Path(run_dir) / "metrics.csv", index_col="epoch")
     files = sorted(Path(run_dir).glob("logs/version_*/metrics.csv"), key=lambda f: int(f.parent.name.split("_")[1]))
     if not files:
         raise FileNotFoundError(f"No logs/version_*/metrics.csv under {run_dir}: has this run trained yet?")

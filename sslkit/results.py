@@ -1,9 +1,14 @@
-"""Reference numbers per profile, saved by one notebook and read by the next.
+"""Numbers per profile, saved by one notebook and read by the next.
 
-``results/<profile>.json`` maps a name ("floor", "supervised", "simclr", …) to its metrics
-(accuracies in 0–1) plus where and when they were measured. Notebook 00 writes the floor and
-the supervised baseline; every method notebook reads them to draw reference lines and to
-fill its table. The cpu and gpu files are committed; smoke results are not.
+``runs/<profile>/results.json`` (under ``SSLKIT_HOME``) maps a name ("floor", "supervised",
+"simclr", …) to its metrics (accuracies in 0–1) plus where and when they were measured: what
+*this user's* notebooks measured. Notebook 00 writes the floor and the supervised baseline;
+every method notebook reads them to draw reference lines and fill its table.
+:func:`load_reference` falls back on the committed reference runs' numbers
+(``results/<profile>-manifest.json``, :mod:`sslkit.reference`) for any name the user has not
+measured, so notebook 04 has its reference lines without running notebook 00 first. Running a
+notebook never writes a committed file; under ``python -m sslkit.reference`` the numbers also
+go into the manifest.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from .profiles import Profile, get_profile, hardware
 
 
 def results_path(profile: Profile | None = None) -> Path:
-    return paths.results_dir() / f"{(profile or get_profile()).name}.json"
+    return paths.runs_dir() / (profile or get_profile()).name / "results.json"
 
 
 def load_results(profile: Profile | None = None) -> dict[str, dict]:
@@ -26,9 +31,17 @@ def load_results(profile: Profile | None = None) -> dict[str, dict]:
     return json.loads(path.read_text()) if path.is_file() else {}
 
 
-def save_result(name: str, metrics: dict, profile: Profile | None = None) -> dict:
-    """Store ``metrics`` under ``name`` for the profile, stamped with hardware and date."""
+def save_result(name: str, metrics: dict, profile: Profile | None = None, *, model=None) -> dict:
+    """Store ``metrics`` under ``name`` for the profile, stamped with hardware and date.
+
+    ``model``: the module the metrics describe (from :func:`sslkit.reference.load_or_pretrain`);
+    under the reference command its run's manifest entry gets the metrics."""
+    from . import reference
+
     p = profile or get_profile()
+    if reference.recording():
+        run = getattr(getattr(model, "report", None), "run_dir", None)
+        reference.record_results(Path(run).name if run else name, metrics, p, result=name)
     path = results_path(p)
     path.parent.mkdir(parents=True, exist_ok=True)
     data = load_results(p)
@@ -57,9 +70,18 @@ def format_table(results: dict[str, dict], columns=("knn", "linear")) -> str:
 
 
 def load_reference(profile: Profile | None = None) -> dict[str, dict]:
-    """The profile's saved results, with a hint when notebook 00's floor and supervised
-    baseline are not among them yet (method notebooks draw those as reference lines)."""
-    results = load_results(profile)
+    """The profile's results: the user's own (:func:`load_results`) over the reference runs'
+    (smoke has none: CI must use what its notebooks measured), with a hint when the floor
+    and supervised baseline are missing (method notebooks draw those as reference lines)."""
+    from . import reference
+
+    p = profile or get_profile()
+    results = {}
+    if p.name != "smoke":
+        for e in reference.load_manifest(p)["runs"].values():
+            if e.get("result"):
+                results[e["result"]] = {**e["results"], "hardware": e["hardware"], "date": e["date"]}
+    results.update(load_results(p))
     if not {"floor", "supervised"} <= set(results):
         print(f"No floor / supervised baseline saved for profile {(profile or get_profile()).name!r} yet: "
               "run notebook 00 under this profile first to get the reference lines.")

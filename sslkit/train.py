@@ -256,6 +256,33 @@ class RunReport:
         return self.steps * self.batch_size / self.seconds if self.seconds else float("nan")
 
 
+def build(method_cls, train: ImageSet, profile: Profile | None = None, epochs: int | None = None,
+          batch_size: int | None = None, seed: int = 0, **kwargs):
+    """(profile, epochs, module): ``method_cls`` built as :func:`pretrain` builds it — the
+    profile's backbone size, lr = ``base_lr`` × batch / 256, 10% warmup, the seed's init —
+    with the profile resized to ``batch_size`` when given. No training."""
+    p = profile or get_profile()
+    if batch_size:
+        p = replace(p, batch_size=batch_size)
+    epochs = epochs or p.pretrain_epochs
+    kwargs.setdefault("arch", p.arch)
+    kwargs.setdefault("width", p.width)
+    kwargs.setdefault("lr", method_cls.base_lr * p.batch_size / 256)
+    kwargs.setdefault("warmup_epochs", 0.1 * epochs)
+    torch.manual_seed(seed)
+    return p, epochs, method_cls(num_classes=train.num_classes, **kwargs)
+
+
+def planned_settings(method_cls, train: ImageSet, profile: Profile | None = None, epochs: int | None = None,
+                     batch_size: int | None = None, seed: int = 0, **kwargs):
+    """(module, settings): the module :func:`pretrain` would train and the run settings it would
+    record (:func:`sslkit.runs.run_settings`), without training — to match a reference run."""
+    p, epochs, module = build(method_cls, train, profile, epochs, batch_size, seed, **kwargs)
+    loader, _ = loaders(train, None, p, seed)
+    return module, runs.run_settings(module, train, epochs=epochs, batch_size=loader.batch_size, seed=seed,
+                                     profile=resolved(p))
+
+
 def pretrain(
     method_cls, train: ImageSet, test: ImageSet | None, run_dir: str | Path, epochs: int | None = None,
     profile: Profile | None = None, batch_size: int | None = None, progress: bool = True, seed: int = 0,
@@ -272,16 +299,7 @@ def pretrain(
     finished run) with ``module.report``, a :class:`RunReport` (epochs, steps, wall time,
     images/s, whether it trained now).
     """
-    p = profile or get_profile()
-    if batch_size:
-        p = replace(p, batch_size=batch_size)
-    epochs = epochs or p.pretrain_epochs
-    kwargs.setdefault("arch", p.arch)
-    kwargs.setdefault("width", p.width)
-    kwargs.setdefault("lr", method_cls.base_lr * p.batch_size / 256)
-    kwargs.setdefault("warmup_epochs", 0.1 * epochs)
-    torch.manual_seed(seed)
-    module = method_cls(num_classes=train.num_classes, **kwargs)
+    p, epochs, module = build(method_cls, train, profile, epochs, batch_size, seed, **kwargs)
     train_loader, test_loader = loaders(train, test, p, seed)
     hp = module.hparams
     print(f"{Path(run_dir).name}: {method_cls.__name__} on {len(train):,} images, {hp.arch} width {hp.width:g}, "

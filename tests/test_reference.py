@@ -1,0 +1,216 @@
+"""Reference runs: recorded once, loaded only when their files and settings match, trained otherwise."""
+
+import os
+import re
+from dataclasses import replace
+
+import pytest
+import torch
+
+from sslkit import REPOSITORY, paths, reference
+from sslkit.data import load_digits
+from sslkit.experiments import sweep_run
+from sslkit.methods import SimCLR, Supervised
+from sslkit.plots import read_metrics
+from sslkit.profiles import get_profile
+from sslkit.results import load_reference, results_path, save_result
+
+# a tiny profile that is not "smoke" (smoke always trains): references are used for it
+TINY = replace(get_profile("smoke"), name="tiny", pretrain_epochs=1, sweep_epochs=1)
+
+
+@pytest.fixture(scope="module")
+def digits():
+    train, test = load_digits("train"), load_digits("test")
+    return train.subset(torch.arange(0, len(train), 8)), test.subset(torch.arange(0, len(test), 4))
+
+
+@pytest.fixture
+def record(monkeypatch):
+    """Record mode, as under python -m sslkit.reference (a test deletes the variable to load)."""
+    monkeypatch.setenv("SSLKIT_REFERENCE_RECORD", "1")
+    monkeypatch.setenv("SSLKIT_REFERENCE_COMMAND", "python -m sslkit.reference test --profile tiny")
+
+
+def _train_simclr(digits, **kw):
+    train, test = digits
+    return reference.load_or_pretrain(SimCLR, train, test, "simclr", profile=TINY, progress=False, **kw)
+
+
+def test_float16_weights_round_trip_and_keep_what_float16_cannot_hold():
+    net = torch.nn.BatchNorm1d(3)
+    net.running_var.fill_(1e6)  # beyond float16's 65504: must stay float32
+    net.weight.data = torch.tensor([0.1, 1 / 3, 2.0])
+    state = reference.half_state(net)
+    assert state["weight"].dtype == torch.float16 and state["running_var"].dtype == torch.float32
+    assert state["num_batches_tracked"].dtype == torch.int64
+    other = torch.nn.BatchNorm1d(3)
+    reference.load_half_state(other, state)
+    assert other.weight.dtype == torch.float32
+    assert torch.equal(other.weight, net.weight.half().float()) and torch.equal(other.running_var, net.running_var)
+    with pytest.raises(RuntimeError, match="do not fit"):
+        reference.load_half_state(torch.nn.BatchNorm1d(4), {"weight": torch.zeros(4)})
+
+
+def test_a_recorded_run_is_loaded_with_its_curves_and_the_same_weights(digits, record, monkeypatch, capsys):
+    trained = _train_simclr(digits)
+    entry = reference.load_manifest(TINY)["runs"]["simclr"]
+    assert {"files", "command", "hardware", "date", "wall_time_s", "results"} <= set(entry)
+    assert entry["command"] == "python -m sslkit.reference test --profile tiny" and entry["kind"] == "main"
+    for rel, digest in entry["files"].items():  # repo-relative paths, sha256 of each file
+        f = paths.references_dir().parent / rel
+        assert rel.startswith("results/tiny/simclr/") and reference.sha256(f) == digest
+    assert "knn_float32" in entry["results"]
+    monkeypatch.delenv("SSLKIT_REFERENCE_RECORD")
+    capsys.readouterr()
+    loaded = _train_simclr(digits)
+    out = capsys.readouterr().out
+    assert "loaded the reference run" in out and "python -m sslkit.reference test --profile tiny" in out
+    assert loaded.report.trained_now is False and loaded.reference["date"] == entry["date"]
+    # the trained module continued with its float16-rounded weights: exactly what was loaded
+    for (k, a), b in zip(trained.state_dict().items(), loaded.state_dict().values()):
+        assert torch.equal(a.cpu(), b.cpu()), k
+    assert len(read_metrics(loaded.report.run_dir)) == len(read_metrics(trained.report.run_dir)) == 1
+
+
+def test_a_tampered_missing_or_other_reference_trains_live(digits, record, monkeypatch, capsys):
+    from sslkit.train import planned_settings
+
+    _train_simclr(digits)
+    monkeypatch.delenv("SSLKIT_REFERENCE_RECORD")
+    # same name, other settings: refused, and the difference named
+    entry, why = reference.find("simclr", planned_settings(SimCLR, digits[0], TINY, temperature=0.2)[1], TINY)
+    assert entry is None and "made with other settings (hparams.temperature: 0.5 → 0.2)" in why
+    # another setting is another run: no reference
+    capsys.readouterr()
+    _train_simclr(digits, temperature=0.3)
+    assert "no reference run 'simclr-temperature=0.3'" in capsys.readouterr().out
+    # a file that does not match its sha256
+    weights = paths.references_dir() / "tiny" / "simclr" / "weights.pt"
+    data = bytearray(weights.read_bytes())
+    data[-20] ^= 0xFF
+    weights.write_bytes(bytes(data))
+    m = _train_simclr(digits)
+    assert "does not match its sha256" in capsys.readouterr().out and m.reference is None
+
+
+def test_retrain_and_the_smoke_profile_always_train(digits, record, monkeypatch, capsys):
+    train, test = digits
+    _train_simclr(digits)
+    monkeypatch.delenv("SSLKIT_REFERENCE_RECORD")
+    monkeypatch.setenv("SSLKIT_RETRAIN", "1")
+    assert _train_simclr(digits).reference is None
+    monkeypatch.delenv("SSLKIT_RETRAIN")
+    assert _train_simclr(digits, retrain=True).reference is None
+    assert _train_simclr(digits).reference is not None
+    assert "not used under the smoke profile" in reference.summary("04_simclr", get_profile("smoke"))
+
+
+def test_sweep_runs_record_their_knn_and_curves_but_no_weights(digits, record, monkeypatch):
+    train, test = digits
+    first = sweep_run(SimCLR, train, test, "simclr-sweep", profile=TINY, temperature=0.2)
+    entry = reference.load_manifest(TINY)["runs"][first.name]
+    assert entry["kind"] == "sweep" and entry["results"]["knn"] == first.knn
+    assert not any(f.endswith("weights.pt") for f in entry["files"])
+    monkeypatch.delenv("SSLKIT_REFERENCE_RECORD")
+    again = sweep_run(SimCLR, train, test, "simclr-sweep", profile=TINY, temperature=0.2)
+    assert again.loaded and again.knn == first.knn
+    assert read_metrics(again.curves).equals(read_metrics(first.curves))
+
+
+def test_notebook_results_go_to_the_run_folder_and_the_manifest_only_when_recording(digits, record, monkeypatch):
+    model = _train_simclr(digits)
+    save_result("simclr", {"knn": 0.5, "linear": 0.6}, TINY, model=model)
+    entry = reference.load_manifest(TINY)["runs"]["simclr"]
+    assert entry["result"] == "simclr" and entry["results"]["knn"] == 0.5
+    monkeypatch.delenv("SSLKIT_REFERENCE_RECORD")
+    before = reference.manifest_path(TINY).read_bytes()
+    save_result("simclr", {"knn": 0.7, "linear": 0.8}, TINY, model=model)
+    assert reference.manifest_path(TINY).read_bytes() == before  # a notebook never writes the references
+    assert results_path(TINY).parent == paths.runs_dir() / "tiny"
+    assert load_reference(TINY)["simclr"]["knn"] == 0.7  # the user's own number first
+    results_path(TINY).unlink()
+    assert load_reference(TINY)["simclr"]["knn"] == 0.5  # else the reference's
+
+
+def test_the_readme_table_comes_from_the_manifest(digits, record, tmp_path):
+    model = _train_simclr(digits)
+    save_result("floor", {"knn": 0.25, "linear": 0.3}, TINY)
+    save_result("simclr", {"knn": 0.5, "linear": 0.6}, TINY, model=model)
+    table = reference.results_table(TINY)
+    assert "| random init (floor) | 25.0% | 30.0% | – |" in table and "| SimCLR | 50.0% | 60.0% | +25.0 |" in table
+    readme = tmp_path / "README.md"
+    readme.write_text(f"intro\n{reference.BEGIN}\nold\n{reference.END}\noutro\n")
+    assert reference.write_table(readme, TINY) and not reference.write_table(readme, TINY)
+    assert readme.read_text() == f"intro\n{reference.BEGIN}\n{table}\n{reference.END}\noutro\n"
+    readme.write_text("no markers")
+    with pytest.raises(ValueError, match="markers"):
+        reference.write_table(readme, TINY)
+
+
+def test_fetch_checks_every_downloaded_file(digits, record, tmp_path, monkeypatch, capsys):
+    _train_simclr(digits)
+    source = paths.references_dir().parent  # serves as the "repository" (file:// URL)
+    monkeypatch.setenv("SSLKIT_REFERENCES", str(tmp_path / "fetched" / "results"))
+    assert reference.fetch(TINY, source.as_uri())
+    entry = reference.load_manifest(TINY)["runs"]["simclr"]
+    assert reference.check(entry) is None
+    for rel in entry["files"]:
+        assert (tmp_path / "fetched" / rel).read_bytes() == (source / rel).read_bytes()
+    (source / next(iter(entry["files"]))).write_bytes(b"tampered")
+    monkeypatch.setenv("SSLKIT_REFERENCES", str(tmp_path / "again" / "results"))
+    assert not reference.fetch(TINY, source.as_uri())
+    assert "does not match its sha256" in capsys.readouterr().out
+
+
+def test_the_readme_table_is_the_committed_manifest(monkeypatch):
+    readme = (paths.repo_root() / "README.md").read_text()
+    monkeypatch.delenv("SSLKIT_REFERENCES")  # the repository's own references
+    table = reference.results_table(get_profile("cpu"))
+    assert f"{reference.BEGIN}\n{table}\n{reference.END}" in readme, \
+        "README's table is stale: python -m sslkit.reference table --profile cpu --write"
+
+
+def test_notebooks_take_the_repository_address_from_one_place():
+    pyproject = (paths.repo_root() / "pyproject.toml").read_text()
+    assert f'Homepage = "{REPOSITORY}"' in pyproject
+    slug = REPOSITORY.removeprefix("https://github.com/")
+    for py in sorted((paths.repo_root() / "notebooks").glob("[0-9]*.py")):
+        text = py.read_text()
+        assert f"colab.research.google.com/github/{slug}/blob/main/notebooks/{py.stem}.ipynb" in text, py.name
+        assert f'"git+{REPOSITORY}"' in text, py.name
+        named = set(re.findall(r"github(?:\.com)?/([\w.-]+/[\w.-]+?)(?:/|\"|\.git|$)", text, re.M))
+        assert named == {slug}, f"{py.name} names another repository: {named}"
+
+
+COMMITTED = paths.repo_root() / "results" / "cpu-manifest.json"
+
+
+@pytest.mark.skipif(not COMMITTED.is_file(), reason="no committed cpu references")
+@pytest.mark.skipif(not os.environ.get("SSLKIT_DATA"), reason="needs CIFAR-10 offline (SSLKIT_DATA; CI sets it)")
+def test_each_committed_reference_reproduces_the_knn_in_its_manifest(monkeypatch, capsys):
+    """Load every committed cpu main run through the notebooks' path and score it again."""
+    from sslkit.baselines import random_floor
+    from sslkit.data import cifar10
+    from sslkit.evaluate import evaluate
+    from sslkit.methods import BYOL, Jigsaw, RotNet
+
+    monkeypatch.delenv("SSLKIT_REFERENCES")
+    cpu = get_profile("cpu")
+    manifest = reference.load_manifest(cpu)["runs"]
+    train, test = cifar10(cpu)
+    # the notebooks' calls (00 supervised, 01, 02, 04, 05), by the names they give their runs
+    calls = {"supervised": (Supervised, {"name": "supervised", "epochs": cpu.supervised_epochs, "lr": cpu.scaled_lr(),
+                                         "weight_decay": 5e-4, "warmup_epochs": 1}),
+             "rotnet": (RotNet, {}), "jigsaw-epochs=8": (Jigsaw, {"epochs": cpu.pretrain_epochs // 2}),
+             "simclr": (SimCLR, {"temperature": 0.5}), "byol-epochs=32": (BYOL, {"epochs": 2 * cpu.pretrain_epochs})}
+    mains = {n for n, e in manifest.items() if e["kind"] == "main"}
+    assert mains == set(calls), "a main reference run without a test here (or the other way round)"
+    for name, (cls, kw) in calls.items():
+        model = reference.load_or_pretrain(cls, train, test, name.split("-")[0], profile=cpu, **kw)
+        assert model.reference is not None, capsys.readouterr().out  # loaded, not trained
+        knn = evaluate(model, train, test, probe=False)["knn"]
+        # exact on the machine that made them; another CPU's kernels may move a few of 5,000 votes
+        assert knn == pytest.approx(manifest[name]["results"]["knn"], abs=0.002), name
+    _, floor = random_floor(train, test, cpu)
+    assert floor["knn"] == pytest.approx(manifest["floor"]["results"]["knn"], abs=0.002)
