@@ -45,6 +45,8 @@ import sys
 
 if importlib.util.find_spec("sslkit") is None:
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", "git+https://github.com/sslkit/sslkit"], check=True)
+# Colab: to keep your runs across a disconnect, mount Drive and keep them there (uncomment):
+# import os; from google.colab import drive; drive.mount("/content/drive"); os.environ["SSLKIT_HOME"] = "/content/drive/MyDrive/sslkit"
 
 # %%
 import matplotlib.pyplot as plt
@@ -57,9 +59,11 @@ from sslkit.baselines import random_floor, supervised_baseline
 from sslkit.data import cifar10
 from sslkit.evaluate import extract_features
 from sslkit.profiles import PROFILE, describe
+from sslkit.reference import summary
 from sslkit.results import format_table, save_result
 
 print(describe())
+print(summary("00_data_and_baselines"))
 
 # %% [markdown]
 # The line above says which **profile** sized this run. `smoke` (CI) proves the code runs;
@@ -125,9 +129,10 @@ print(f"random-init backbone: kNN {floor['knn']:.1%}, linear probe {floor['linea
 # %% [markdown]
 # ### The ceiling: supervised training
 # The same backbone trained end to end with every label (cross-entropy, crop and flip
-# augmentation, SGD with cosine decay), then evaluated with the same protocol. The run lives
-# in `runs/<profile>/supervised/`: interrupting and re-running this cell resumes from the last
-# checkpoint, and a finished run is simply reloaded.
+# augmentation, SGD with cosine decay), then evaluated with the same protocol. By default the
+# cell loads this profile's reference run (trained once by `python -m sslkit.reference`, its
+# weights checked against their sha256) and says so; with `SSLKIT_RETRAIN=1` it trains here, in
+# `runs/<profile>/supervised/`, where an interrupted run resumes from its last checkpoint.
 
 # %%
 supervised, sup = supervised_baseline(train, test)
@@ -164,13 +169,13 @@ fig = plots.retrieval_grid(test.images[q], h_sup[q], train.images, h_train, k=8,
 
 # %% [markdown]
 # ## 5 · The reference table
-# Saved to `results/<profile>.json`; every later notebook reads it and draws these two
-# numbers as reference lines.
+# Saved to `runs/<profile>/results.json`; every later notebook reads it (or, when you have not
+# run this notebook, the reference runs' numbers) and draws these two numbers as reference lines.
 
 # %%
 results = {"floor (random init)": floor, "supervised": sup}
 save_result("floor", floor)
-save_result("supervised", sup)
+save_result("supervised", sup, model=supervised)
 display(Markdown(f"**CIFAR-10 test top-1, profile `{PROFILE.name}`**\n\n"
                  + format_table(results, ("knn", "linear", "classifier", "wall_s"))))
 fig = plots.accuracy_bars(results, title=f"profile {PROFILE.name}")

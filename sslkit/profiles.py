@@ -85,17 +85,22 @@ PROFILES = {
         supervised_epochs=2, pretrain_epochs=2, embed_points=100,
         sweep_per_class=20, sweep_width=0.125, sweep_epochs=1,
     ),
-    # cpu: 10,000 images × 8 epochs per main run, 2,000 × 8 per sweep run; notebooks 00–05 ran
-    # in 3–9 minutes each (24 in all) on a 2-core CPU with native bf16 (2026-11-29)
+    # cpu: 10,000 images × 16 epochs per main run (BYOL 32, Jigsaw 8), 2,000 × 8 per sweep run:
+    # the epochs each method needs to clear the random-init floor by 8+ kNN points
+    # (bench/size_references.py). Its reference runs (python -m sslkit.reference) are committed,
+    # so notebooks load them and run in minutes.
     "cpu": Profile(
         "cpu", train_per_class=1000, test_per_class=500, width=0.25, batch_size=128,
-        supervised_epochs=15, pretrain_epochs=8, embed_points=1000,
+        supervised_epochs=15, pretrain_epochs=16, embed_points=1000,
         sweep_per_class=200, sweep_width=0.125, sweep_epochs=8,
     ),
+    # gpu: all of CIFAR-10 at full width, sized so that every reference run of notebooks 00–05
+    # fits about 9 minutes of one H100 (bench/gpu_references.py) and a notebook's live training
+    # a Colab session — an estimate until a lent GPU measures it (200 epochs took hours on a T4)
     "gpu": Profile(
         "gpu", train_per_class=None, test_per_class=None, width=1.0, batch_size=512,
-        supervised_epochs=30, pretrain_epochs=200, embed_points=2000,
-        sweep_per_class=None, sweep_width=0.5, sweep_epochs=30,
+        supervised_epochs=15, pretrain_epochs=15, embed_points=2000,
+        sweep_per_class=1000, sweep_width=0.5, sweep_epochs=10,
         device="cuda",
     ),
 }
