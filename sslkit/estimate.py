@@ -1,0 +1,95 @@
+"""How long a notebook's live training will take here, measured before it starts.
+
+:func:`training_minutes` times a few optimizer steps of each method a notebook trains, on this
+machine, at the profile's sizes (random uint8 images: no data needed), and multiplies by the
+images the notebook's runs will see (:data:`PLANS`). It is what a notebook prints first when it
+is about to train instead of loading its reference runs — e.g. in Colab, where a session ends
+after a few hours. It counts training only (evaluation and plots add a little) and leaves out
+small per-step extras such as BYOL's EMA update.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+
+import torch
+
+from .data import Batch
+from .profiles import Profile, get_profile
+
+
+def _plans():
+    from .methods import BYOL, Jigsaw, RotNet, SimCLR, Supervised
+
+    # notebook → [(method, "main" | "sweep", epochs as a multiple of the profile's, number of runs)]
+    return {
+        "00_data_and_baselines": [(Supervised, "supervised", 1.0, 1)],
+        "01_rotnet": [(RotNet, "main", 1.0, 1)],
+        "02_jigsaw": [(Jigsaw, "main", 0.5, 1), (Jigsaw, "sweep", 1.0, 2)],
+        "04_simclr": [(SimCLR, "main", 1.0, 1), (SimCLR, "sweep", 1.0, 7)],
+        "05_byol": [(BYOL, "main", 2.0, 1), (BYOL, "sweep", 1.0, 7)],
+    }
+
+
+def images_per_s(method_cls, profile: Profile, steps: int = 3, warmup: int = 1) -> float:
+    """Training throughput of ``method_cls`` at ``profile``'s backbone size and batch on its
+    device and precision: images per second over ``steps`` timed SGD steps (after ``warmup``)."""
+    from .train import build
+
+    p, _, module = build(method_cls, _FakeSet(profile), profile)
+    module = module.to(p.device)
+    if p.channels_last:
+        module = module.to(memory_format=torch.channels_last)
+    module.train()
+    module.log = lambda *a, **k: None  # no Trainer attached
+    g = torch.Generator().manual_seed(0)
+    b = p.batch_size
+    batch = Batch(torch.randint(0, 256, (b, 3, 32, 32), dtype=torch.uint8, generator=g).to(p.device),
+                  torch.randint(0, 10, (b,), generator=g).to(p.device), torch.arange(b, device=p.device))
+    opt = torch.optim.SGD(module.parameters(), lr=1e-4, momentum=0.9)
+    dtype = {"bf16-mixed": torch.bfloat16, "16-mixed": torch.float16}.get(p.precision)
+    cast = torch.autocast(p.device, dtype=dtype) if dtype else contextlib.nullcontext()
+    sync = torch.cuda.synchronize if p.device == "cuda" else (lambda: None)
+    for i in range(warmup + steps):
+        if i == warmup:
+            sync()
+            t0 = time.perf_counter()
+        with cast:
+            loss = module.step(batch).loss
+        loss.backward()
+        opt.step()
+        opt.zero_grad(set_to_none=True)
+    sync()
+    return steps * b / (time.perf_counter() - t0)
+
+
+class _FakeSet:
+    """Stands in for an ImageSet where only the number of classes is read."""
+
+    num_classes = 10
+
+    def __init__(self, profile: Profile):
+        self.profile = profile
+
+
+def _images(per_class: int | None) -> int:
+    return 50_000 if per_class is None else 10 * per_class
+
+
+def training_minutes(notebook: str, profile: Profile | None = None) -> tuple[float, str]:
+    """(minutes, how): the estimated training time of ``notebook``'s runs on this machine."""
+    p = profile or get_profile()
+    plan = _plans().get(notebook)
+    if plan is None:
+        raise ValueError(f"No training plan for {notebook!r}: one of {', '.join(_plans())}.")
+    total, parts = 0.0, []
+    for cls, kind, factor, runs in plan:
+        q = p.sweep() if kind == "sweep" else p
+        epochs = p.supervised_epochs if kind == "supervised" else max(1, int(q.pretrain_epochs * factor))
+        rate = images_per_s(cls, q)
+        seconds = runs * epochs * _images(q.train_per_class) / rate
+        total += seconds
+        parts.append(f"{cls.__name__} {kind if runs == 1 else f'{runs} {kind} runs'}: {seconds / 60:.1f} min "
+                     f"at {rate:,.0f} images/s")
+    return total / 60, "; ".join(parts)
