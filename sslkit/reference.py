@@ -98,6 +98,9 @@ def _abs(rel: str) -> Path:
 
 # ----------------------------------------------------------------------------- the manifest
 
+_UNFETCHABLE: set[str] = set()
+
+
 def load_manifest(profile: Profile | None = None) -> dict:
     """``{"runs": {name: entry}}`` of the profile (``{"runs": {}}`` when it has none).
 
@@ -105,8 +108,9 @@ def load_manifest(profile: Profile | None = None) -> dict:
     from the repository (:func:`fetch`) when the internet is reachable."""
     p = profile or get_profile()
     path = manifest_path(p)
-    if not path.is_file() and not paths.in_checkout() and p.name != "smoke":
-        fetch(p)
+    if not path.is_file() and not paths.in_checkout() and p.name != "smoke" and p.name not in _UNFETCHABLE:
+        if not fetch(p):
+            _UNFETCHABLE.add(p.name)  # said once; not retried (and waited on) for every run
     return json.loads(path.read_text()) if path.is_file() else {"runs": {}}
 
 

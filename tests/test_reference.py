@@ -163,6 +163,15 @@ def test_fetch_checks_every_downloaded_file(digits, record, tmp_path, monkeypatc
     assert "does not match its sha256" in capsys.readouterr().out
 
 
+def test_a_pip_install_fetches_once_and_trains_live_when_offline(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(paths, "in_checkout", lambda: False)
+    monkeypatch.setattr(reference, "_UNFETCHABLE", set())
+    monkeypatch.setenv("SSLKIT_REFERENCE_URL", (tmp_path / "nowhere").as_uri())
+    assert reference.load_manifest(TINY) == {"runs": {}}
+    assert reference.load_manifest(TINY) == {"runs": {}}
+    assert capsys.readouterr().out.count("could not be fetched") == 1
+
+
 def test_the_readme_table_is_the_committed_manifest(monkeypatch):
     readme = (paths.repo_root() / "README.md").read_text()
     monkeypatch.delenv("SSLKIT_REFERENCES")  # the repository's own references
