@@ -56,3 +56,39 @@ def sweep_knn(method_cls, train: ImageSet, test: ImageSet, stem: str, profile: P
               **kwargs) -> float:
     """kNN top-1 (0–1) of :func:`sweep_run`."""
     return sweep_run(method_cls, train, test, stem, profile, **kwargs).knn
+
+
+SEEDS = (0, 1, 2)  # every experiment's setting is trained once per seed
+
+
+def sweep_seeds(method_cls, train: ImageSet, test: ImageSet, stem: str, seeds=SEEDS, profile: Profile | None = None,
+                **kwargs) -> list[float]:
+    """kNN top-1 (0–1) of :func:`sweep_run` once per seed: the spread an experiment is judged against."""
+    return [sweep_run(method_cls, train, test, stem, profile, seed=s, **kwargs).knn for s in seeds]
+
+
+def judge(baseline: list[float], other: list[float], claim: str = "higher") -> tuple[str, float, float]:
+    """(verdict, difference of means, its standard error): is ``other`` ``claim`` ("higher" or
+    "lower") than ``baseline``, beyond the seed-to-seed spread?
+
+    The difference of the means counts as real when it exceeds twice its standard error,
+    √(s_a²/n_a + s_b²/n_b) with the seeds' sample standard deviations — a 2σ screen, not a
+    significance test (with 3 seeds a t-test would ask for more). Verdict: "shown" (the claimed
+    direction), "reversed" (the opposite direction), or "not shown at this size".
+    """
+    import statistics as st
+
+    if claim not in ("higher", "lower"):
+        raise ValueError(f"claim must be 'higher' or 'lower', got {claim!r}.")
+    if min(len(baseline), len(other)) < 2:
+        raise ValueError("judge needs at least 2 seeds per setting to measure a spread; use sweep_seeds.")
+    diff = st.mean(other) - st.mean(baseline)
+    se = (st.variance(baseline) / len(baseline) + st.variance(other) / len(other)) ** 0.5
+    signed = diff if claim == "higher" else -diff
+    if signed > 2 * se:
+        verdict = "shown"
+    elif signed < -2 * se:
+        verdict = "reversed"
+    else:
+        verdict = "not shown at this size"
+    return verdict, diff, se

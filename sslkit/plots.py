@@ -128,7 +128,7 @@ def training_curves(run_dir: str | Path, title: str | None = None, reference: di
     a2.set(xlabel="epoch", ylabel="accuracy (%)", title="accuracy")
     a2.legend(fontsize=8)
     if collapse:
-        _collapse_panel(axes[2], [("z (loss output)", df, "z"), ("h (backbone)", df, "h")])
+        _collapse_panel(axes[2], [("z (projection)", df, "z"), ("h (backbone)", df, "h")])
     if title:
         fig.suptitle(title)
     fig.tight_layout()
@@ -270,3 +270,40 @@ def softmax_over_similarities(sims: Tensor, positive: int, temperatures=(0.1, 0.
     if fig:
         fig.tight_layout()
     return fig or axes[0].figure
+
+
+def seed_bars(groups: dict[str, list[float]], floor: float | None = None, main: float | None = None,
+              ylabel: str = "kNN top-1 (%)", title: str | None = None, ystart: float = 0.0, ax=None):
+    """One bar per setting at the mean over seeds, ± one standard deviation, each seed a dot;
+    the random-init ``floor`` and the ``main`` run (same metric) as labelled dashed lines.
+
+    groups: {setting: [accuracy per seed (0–1)]}. The y-axis starts at ``ystart`` (%), stated
+    in the axis label, and ends a little above the highest value, so a 3-point spread is drawn
+    as 3 points, not as the whole frame."""
+    fig = None
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(1.3 * len(groups) + 2.5, 3.6))
+    names = list(groups)
+    vals = [100 * np.asarray(groups[n], dtype=float) for n in names]
+    means = [v.mean() for v in vals]
+    sds = [v.std(ddof=1) if len(v) > 1 else 0.0 for v in vals]
+    xs = np.arange(len(names))
+    ax.bar(xs, means, yerr=sds, capsize=5, color="C0", alpha=0.75, label=f"mean ± sd ({len(vals[0])} seeds)")
+    for x, v in zip(xs, vals):
+        ax.plot(np.full(len(v), x) + np.linspace(-0.12, 0.12, len(v)), v, "o", color="k", ms=3)
+    for x, m, s in zip(xs, means, sds):
+        ax.annotate(f"{m:.1f} ± {s:.1f}", (x, m + s), textcoords="offset points", xytext=(0, 4), ha="center",
+                    fontsize=8)
+    for value, label, color in ((floor, "random init (floor)", "C3"), (main, "main run", "C2")):
+        if value is not None:
+            ax.axhline(100 * value, ls="--", color=color, label=f"{label}: {100 * value:.1f}")
+    top = max([m + s for m, s in zip(means, sds)] + [100 * v for v in (floor, main) if v is not None])
+    ax.set_ylim(ystart, top + 8)
+    ax.set_xticks(xs, names)
+    ax.set_ylabel(f"{ylabel}, axis from {ystart:g}")
+    if title:
+        ax.set_title(title)
+    ax.legend(fontsize=7, loc="lower right")
+    if fig is not None:
+        fig.tight_layout()
+    return fig or ax.figure

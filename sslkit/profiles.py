@@ -8,10 +8,10 @@ Without it: ``gpu`` when CUDA is available, else ``cpu``.
 - **smoke**: CI. Seconds per notebook: a tiny class-balanced subset and a very narrow
   network. It proves the code path runs and the loss is finite and falls, nothing more;
   its accuracies mean nothing.
-- **cpu**: a laptop. Minutes per notebook: a fifth of CIFAR-10 and a narrow ResNet-18.
-  Honest, low numbers.
-- **gpu**: Colab or one GPU. Full CIFAR-10 and a full-width ResNet-18; numbers comparable
-  with published ones.
+- **cpu**: a laptop. A fifth of CIFAR-10 and a narrow ResNet-18; notebooks load the committed
+  reference runs and run in minutes. Honest, low numbers.
+- **gpu**: Colab or one GPU. Full CIFAR-10 and a full-width ResNet-18, trained for 15 epochs:
+  a Colab-sized run, far shorter than the papers' (their numbers need hundreds of epochs).
 
 Precision and memory layout are not part of a profile's sizes: :func:`fast_settings` picks
 them for the device the profile runs on (``precision="auto"``), the fastest configuration
