@@ -158,8 +158,9 @@ plots.embedding(h_sup, test.labels, test.classes, "tsne", PROFILE.embed_points, 
 fig.tight_layout()
 
 # %% [markdown]
-# Nearest neighbours tell the same story image by image: the first column is a test image,
-# the rest its closest training images in supervised feature space (red: another class).
+# Nearest neighbours, image by image: the first column is a test image, the rest its closest
+# training images in supervised feature space (red: another class). Count the red ones: at
+# this size even supervised features retrieve other classes for some queries.
 
 # %%
 h_train = extract_features(supervised, train)

@@ -24,7 +24,8 @@
 #
 # The paper feeds all four rotated copies of every image in the same batch (better than one
 # random rotation each) and finds that the most transferable features sit in the *middle*
-# of the network: the last layers specialize in rotations. We check both below.
+# of the network: the last layers specialize in rotations. We train with all four rotations
+# and check the second finding below.
 
 # %% [markdown]
 # ## Setup
@@ -66,6 +67,17 @@ reference = load_reference()  # floor and supervised baseline from notebook 00
 xr, yr = rotations(train.images[:3])
 order = torch.arange(12).view(4, 3).T.flatten()  # image by image
 fig = plots.image_grid(xr[order], [f"label {int(yr[i])}: {90 * int(yr[i])}°" for i in order], ncols=4)
+
+# %% [markdown]
+# The labels, written out: rotate the batch by k × 90° for k = 0…3 and label each copy k.
+# Checked against the package's `rotations`, which the training uses:
+
+# %%
+x = train.images[:5]
+x_by_hand = torch.cat([torch.rot90(x, k, dims=(2, 3)) for k in range(4)])  # (4B, 3, H, W): [0°, 90°, 180°, 270°]
+y_by_hand = torch.tensor([k for k in range(4) for _ in range(len(x))])  # (4B,) the rotation index
+assert torch.equal(x_by_hand, rotations(x)[0]) and torch.equal(y_by_hand, rotations(x)[1])
+print(f"{len(x_by_hand)} rotated images, labels {y_by_hand.tolist()} = sslkit.augment.rotations")
 
 # %% [markdown]
 # ## 2 · Pretraining

@@ -223,3 +223,13 @@ def test_each_committed_reference_reproduces_the_knn_in_its_manifest(monkeypatch
         assert knn == pytest.approx(manifest[name]["results"]["knn"], abs=0.002), name
     _, floor = random_floor(train, test, cpu)
     assert floor["knn"] == pytest.approx(manifest["floor"]["results"]["knn"], abs=0.002)
+
+
+def test_sweep_seeds_train_one_run_per_seed_and_seed_0_is_the_plain_run(digits):
+    from sslkit.experiments import sweep_seeds
+
+    train, test = digits
+    accs = sweep_seeds(SimCLR, train, test, "simclr-sweep", seeds=(0, 1), profile=TINY)
+    assert len(accs) == 2 and all(0 <= a <= 1 for a in accs)
+    names = sorted(d.name for d in (paths.runs_dir() / "tiny").iterdir())
+    assert names == ["simclr-sweep", "simclr-sweep-seed=1"]
