@@ -141,7 +141,7 @@ print(f"supervised: kNN {sup['knn']:.1%}, linear probe {sup['linear']:.1%}, "
 
 # %%
 fig = plots.training_curves(supervised.report.run_dir, "supervised baseline",
-                            reference={"floor (kNN)": floor["knn"]})
+                            reference={"floor (linear probe)": floor["linear"]})
 
 # %% [markdown]
 # ## 4 · What the features look like

@@ -90,7 +90,7 @@ print(f"{len(x_by_hand)} rotated images, labels {y_by_hand.tolist()} = sslkit.au
 
 # %%
 rotnet = load_or_pretrain(RotNet, train, test, "rotnet")
-fig = plots.training_curves(rotnet.report.run_dir, "RotNet pretraining", reference=reference_lines(reference))
+fig = plots.training_curves(rotnet.report.run_dir, "RotNet pretraining", reference=reference_lines(reference, metric="linear"))
 df = plots.read_metrics(rotnet.report.run_dir)
 print(f"rotation accuracy in the last epoch: {df['train/pretext_acc'].dropna().iloc[-1]:.1%} (chance: 25%)")
 

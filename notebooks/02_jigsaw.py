@@ -129,7 +129,7 @@ print(f"labels {labels.tolist()}: shuffled by hand = sslkit.augment.shuffle_tile
 # %%
 epochs = max(1, PROFILE.pretrain_epochs // 2)
 jigsaw = load_or_pretrain(Jigsaw, train, test, "jigsaw", epochs=epochs)
-fig = plots.training_curves(jigsaw.report.run_dir, "Jigsaw pretraining", reference=reference_lines(reference))
+fig = plots.training_curves(jigsaw.report.run_dir, "Jigsaw pretraining", reference=reference_lines(reference, metric="linear"))
 
 # %% [markdown]
 # ## 3 · Evaluation

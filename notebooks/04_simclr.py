@@ -118,7 +118,7 @@ assert torch.allclose(nt_xent_by_hand(z1, z2, 0.5), nt_xent(z1, z2, 0.5), atol=1
 
 # %%
 simclr = load_or_pretrain(SimCLR, train, test, "simclr", temperature=0.5)
-fig = plots.training_curves(simclr.report.run_dir, "SimCLR pretraining", reference=reference_lines(reference))
+fig = plots.training_curves(simclr.report.run_dir, "SimCLR pretraining", reference=reference_lines(reference, metric="linear"))
 
 # %% [markdown]
 # The loss falls as the network learns to find each image's partner among the batch; the

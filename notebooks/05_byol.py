@@ -132,7 +132,7 @@ print("EMA by hand = sslkit.ema.ema_update")
 
 # %%
 byol = load_or_pretrain(BYOL, train, test, "byol", epochs=2 * PROFILE.pretrain_epochs)
-fig = plots.training_curves(byol.report.run_dir, "BYOL pretraining", reference=reference_lines(reference))
+fig = plots.training_curves(byol.report.run_dir, "BYOL pretraining", reference=reference_lines(reference, metric="linear"))
 
 # %% [markdown]
 # BYOL's loss is not a classification against negatives: it measures how well the online

@@ -64,7 +64,8 @@ def main(argv=None) -> dict:
     h = extract_features(simclr, test)
     embedding(h, test.labels, test.classes, "tsne", p.embed_points, title="SimCLR features (t-SNE)").savefig(
         out / "embedding_simclr.png", dpi=100)
-    training_curves(simclr.report.run_dir, "SimCLR pretraining", reference={"supervised (kNN)": sup["knn"]}).savefig(
+    training_curves(simclr.report.run_dir, "SimCLR pretraining",
+                    reference={"supervised (linear probe)": sup["linear"]}).savefig(
         out / "training_curves.png", dpi=100)
     accuracy_bars(results, title=f"CIFAR-10 test, profile {p.name}").savefig(out / "accuracy.png", dpi=100)
 

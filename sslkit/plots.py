@@ -109,7 +109,8 @@ def training_curves(run_dir: str | Path, title: str | None = None, reference: di
                     collapse: bool | None = None):
     """Loss (left) and accuracy (middle) per epoch: the pretext task's accuracy where the method
     logs one, and the online probe's on train and test; ``reference`` draws dashed lines,
-    e.g. {"supervised": 0.8}. With ``collapse`` (default: when the run logged it) a third panel
+    e.g. {"supervised (linear)": 0.8} — the online probe is a linear classifier, so compare it
+    with linear-probe numbers (``reference_lines(results, metric="linear")``), not kNN. With ``collapse`` (default: when the run logged it) a third panel
     shows the collapse monitor: std of the L2-normalized z (and h) against 1/√d."""
     df = read_metrics(run_dir)
     collapse = any(c.startswith("collapse/") for c in df) if collapse is None else collapse
