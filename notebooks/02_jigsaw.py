@@ -50,7 +50,6 @@
 
 # %%
 import importlib.util
-import statistics
 import subprocess
 import sys
 
@@ -69,7 +68,7 @@ from sslkit.augment import assemble_tiles, jigsaw_tiles, shuffle_tiles
 from sslkit.data import cifar10
 from sslkit.evaluate import evaluate
 from sslkit.baselines import random_floor
-from sslkit.experiments import SEEDS, judge, sweep_run
+from sslkit.experiments import SEEDS, mean_sd, sweep_run, verdict
 from sslkit.methods.jigsaw import Jigsaw, min_hamming_distance, permutation_set
 from sslkit.profiles import PROFILE, describe
 from sslkit.reference import load_or_pretrain, summary
@@ -167,11 +166,9 @@ a1.legend(fontsize=7)
 plots.seed_bars(transfer, floor=sweep_floor["knn"], main=result["knn"], title="transfer: kNN on CIFAR-10 test", ax=a2)
 fig.tight_layout()
 for name in variants:
-    print(f"{name}: puzzle solved {100 * statistics.mean(puzzle_acc[name]):.1f} ± {100 * statistics.stdev(puzzle_acc[name]):.1f} %, "
-          f"transfer kNN {100 * statistics.mean(transfer[name]):.1f} ± {100 * statistics.stdev(transfer[name]):.1f} % "
+    print(f"{name}: puzzle solved {mean_sd(puzzle_acc[name])} %, transfer kNN {mean_sd(transfer[name])} % "
           f"(random init {100 * sweep_floor['knn']:.1f} %)")
-v, d, se = judge(transfer["no defences"], transfer["gap + jitter"])
-print(f"the defences improve transfer: {100 * d:+.1f} ± {100 * se:.1f} kNN points → {v}")
+verdict("the defences improve transfer (kNN)", transfer["no defences"], transfer["gap + jitter"])
 
 # %% [markdown]
 # **What our reference runs show** (cpu profile, reference runs made on a 2-core CPU,

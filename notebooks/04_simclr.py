@@ -51,7 +51,6 @@
 
 # %%
 import importlib.util
-import statistics
 import subprocess
 import sys
 
@@ -71,7 +70,7 @@ from sslkit.augment import simclr_augment
 from sslkit.data import cifar10
 from sslkit.evaluate import evaluate, extract_features, knn_accuracy, linear_probe
 from sslkit.baselines import random_floor
-from sslkit.experiments import SEEDS, judge, sweep_seeds
+from sslkit.experiments import SEEDS, mean_sd, sweep_seeds, verdict
 from sslkit.losses import nt_xent
 from sslkit.methods import SimCLR
 from sslkit.profiles import PROFILE, describe
@@ -175,12 +174,6 @@ def sweep_run(batch_size=sweep_profile.batch_size, temperature=0.5, augment="ful
                        augment=augs[augment], **({"epochs": epochs} if epochs else {}))
 
 
-def verdict(claim, baseline, other, direction="higher"):
-    """One line: the claim, the difference of means ± its standard error, the verdict."""
-    v, d, se = judge(baseline, other, direction)
-    print(f"{claim}: {100 * d:+.1f} ± {100 * se:.1f} points → {v}")
-    return v
-
 
 # %% [markdown]
 # ### Batch size
@@ -269,17 +262,12 @@ fig = plots.accuracy_bars({"h (backbone)": {"knn": acc_h["kNN"], "linear": acc_h
 # The numbers below are this run's (profile and hardware printed at the top).
 
 # %%
-def ms(accs):
-    """mean ± sd over seeds, in points."""
-    return f"{100 * statistics.mean(accs):.1f} ± {100 * statistics.stdev(accs):.1f}"
-
-
 lines = [
     f"- random init at sweep size: kNN {100 * sweep_floor['knn']:.1f} %",
-    "- batch size at equal epochs: " + ", ".join(f"{b}: {ms(a)}" for b, a in zip(batches, acc_batch)) + " % kNN",
-    "- batch size at equal steps: " + ", ".join(f"{b}: {ms(a)}" for b, a in zip(batches, acc_steps)) + " % kNN",
-    "- temperature: " + ", ".join(f"{t:g}: {ms(a)}" for t, a in zip(temperatures, acc_temp)) + " % kNN",
-    "- augmentations: " + ", ".join(f"{n}: {ms(a)}" for n, a in zip(augment_names, acc_aug)) + " % kNN",
+    "- batch size at equal epochs: " + ", ".join(f"{b}: {mean_sd(a)}" for b, a in zip(batches, acc_batch)) + " % kNN",
+    "- batch size at equal steps: " + ", ".join(f"{b}: {mean_sd(a)}" for b, a in zip(batches, acc_steps)) + " % kNN",
+    "- temperature: " + ", ".join(f"{t:g}: {mean_sd(a)}" for t, a in zip(temperatures, acc_temp)) + " % kNN",
+    "- augmentations: " + ", ".join(f"{n}: {mean_sd(a)}" for n, a in zip(augment_names, acc_aug)) + " % kNN",
     f"- probe on h: kNN {100 * acc_h['kNN']:.1f} %, linear {100 * acc_h['linear']:.1f} %; "
     f"on z: kNN {100 * acc_z['kNN']:.1f} %, linear {100 * acc_z['linear']:.1f} %",
 ]

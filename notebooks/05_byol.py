@@ -62,8 +62,6 @@ if importlib.util.find_spec("sslkit") is None:
 # import os; from google.colab import drive; drive.mount("/content/drive"); os.environ["SSLKIT_HOME"] = "/content/drive/MyDrive/sslkit"
 
 # %%
-import statistics
-
 import matplotlib.pyplot as plt
 import torch
 import torch.nn as nn
@@ -75,7 +73,7 @@ from sslkit.baselines import random_floor
 from sslkit.data import cifar10
 from sslkit.evaluate import evaluate, extract_features
 from sslkit.ema import ema_update
-from sslkit.experiments import SEEDS, judge, sweep_run, sweep_seeds
+from sslkit.experiments import SEEDS, mean_sd, sweep_run, sweep_seeds, verdict
 from sslkit.losses import byol_loss
 from sslkit.methods import BYOL, SimCLR
 from sslkit.profiles import PROFILE, describe
@@ -182,12 +180,6 @@ def byol_dir(**kwargs):
     return sweep_run(BYOL, sweep_train, test, "byol-sweep", **kwargs).curves
 
 
-def verdict(claim, baseline, other, direction="higher"):
-    """One line: the claim, the difference of means ± its standard error, the verdict."""
-    v, d, se = judge(baseline, other, direction)
-    print(f"{claim}: {100 * d:+.1f} ± {100 * se:.1f} points → {v}")
-    return v
-
 
 def monitor_summary(name, **kwargs):
     """First and last epoch of the collapse monitor of z (and the loss) of one sweep run."""
@@ -259,17 +251,12 @@ verdict(f"SimCLR: batch {batches[-1]} worse than {batches[0]}", acc_simclr_b[0],
 # The numbers below are this run's (profile and hardware printed at the top).
 
 # %%
-def ms(accs):
-    """mean ± sd over seeds, in points."""
-    return f"{100 * statistics.mean(accs):.1f} ± {100 * statistics.stdev(accs):.1f}"
-
-
 lines = [
     f"- random-init network at sweep size: kNN {100 * sweep_floor['knn']:.1f} %",
-    "- collapse: " + ", ".join(f"{k} {ms(v)}" for k, v in acc_collapse.items()) + " % kNN",
-    "- normalization: " + ", ".join(f"{k} {ms(v)}" for k, v in acc_norm.items()) + " % kNN",
-    "- batch size: BYOL " + ", ".join(f"{b}: {ms(a)}" for b, a in zip(batches, acc_byol_b))
-    + "; SimCLR " + ", ".join(f"{b}: {ms(a)}" for b, a in zip(batches, acc_simclr_b)) + " % kNN",
+    "- collapse: " + ", ".join(f"{k} {mean_sd(v)}" for k, v in acc_collapse.items()) + " % kNN",
+    "- normalization: " + ", ".join(f"{k} {mean_sd(v)}" for k, v in acc_norm.items()) + " % kNN",
+    "- batch size: BYOL " + ", ".join(f"{b}: {mean_sd(a)}" for b, a in zip(batches, acc_byol_b))
+    + "; SimCLR " + ", ".join(f"{b}: {mean_sd(a)}" for b, a in zip(batches, acc_simclr_b)) + " % kNN",
 ]
 display(Markdown("\n".join(lines)))
 

@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import contextlib
 import time
+from types import SimpleNamespace
 
 import torch
 
 from .data import Batch
+from .evaluate import _AUTOCAST
 from .profiles import Profile, get_profile
 
 
@@ -37,7 +39,7 @@ def images_per_s(method_cls, profile: Profile, steps: int = 3, warmup: int = 1) 
     device and precision: images per second over ``steps`` timed SGD steps (after ``warmup``)."""
     from .train import build
 
-    p, _, module = build(method_cls, _FakeSet(profile), profile)
+    p, _, module = build(method_cls, SimpleNamespace(num_classes=10), profile)  # only the class count is read
     module = module.to(p.device)
     if p.channels_last:
         module = module.to(memory_format=torch.channels_last)
@@ -48,7 +50,7 @@ def images_per_s(method_cls, profile: Profile, steps: int = 3, warmup: int = 1) 
     batch = Batch(torch.randint(0, 256, (b, 3, 32, 32), dtype=torch.uint8, generator=g).to(p.device),
                   torch.randint(0, 10, (b,), generator=g).to(p.device), torch.arange(b, device=p.device))
     opt = torch.optim.SGD(module.parameters(), lr=1e-4, momentum=0.9)
-    dtype = {"bf16-mixed": torch.bfloat16, "16-mixed": torch.float16}.get(p.precision)
+    dtype = _AUTOCAST.get(p.precision)
     cast = torch.autocast(p.device, dtype=dtype) if dtype else contextlib.nullcontext()
     sync = torch.cuda.synchronize if p.device == "cuda" else (lambda: None)
     for i in range(warmup + steps):
@@ -62,15 +64,6 @@ def images_per_s(method_cls, profile: Profile, steps: int = 3, warmup: int = 1) 
         opt.zero_grad(set_to_none=True)
     sync()
     return steps * b / (time.perf_counter() - t0)
-
-
-class _FakeSet:
-    """Stands in for an ImageSet where only the number of classes is read."""
-
-    num_classes = 10
-
-    def __init__(self, profile: Profile):
-        self.profile = profile
 
 
 def _images(per_class: int | None) -> int:

@@ -39,7 +39,7 @@ def sweep_run(method_cls, train: ImageSet, test: ImageSet, stem: str, profile: P
     another notebook reloads it instead of training again."""
     p = (profile or get_profile()).sweep()
     name = runs.run_name(stem, method_cls, p, **kwargs)
-    if p.name != "smoke" and not reference.retrain_requested(retrain):
+    if not reference.trains_live(p, retrain):
         entry, why = reference.find(name, planned_settings(method_cls, train, p, **kwargs)[1], p)
         if entry is not None and "knn" in entry.get("results", {}):
             return SweepRun(name, entry["results"]["knn"], reference.artefact_dir(p, name), loaded=True)
@@ -50,12 +50,6 @@ def sweep_run(method_cls, train: ImageSet, test: ImageSet, stem: str, profile: P
     if reference.recording():
         reference.record_run(name, run_dir, p, "sweep", results={"knn": knn})
     return SweepRun(name, knn, run_dir, loaded=False)
-
-
-def sweep_knn(method_cls, train: ImageSet, test: ImageSet, stem: str, profile: Profile | None = None,
-              **kwargs) -> float:
-    """kNN top-1 (0–1) of :func:`sweep_run`."""
-    return sweep_run(method_cls, train, test, stem, profile, **kwargs).knn
 
 
 SEEDS = (0, 1, 2)  # every experiment's setting is trained once per seed
@@ -92,3 +86,18 @@ def judge(baseline: list[float], other: list[float], claim: str = "higher") -> t
     else:
         verdict = "not shown at this size"
     return verdict, diff, se
+
+
+def mean_sd(accs: list[float]) -> str:
+    """"31.6 ± 0.3": mean ± sample standard deviation over seeds, in points."""
+    import statistics as st
+
+    return f"{100 * st.mean(accs):.1f} ± {100 * st.stdev(accs):.1f}"
+
+
+def verdict(claim: str, baseline: list[float], other: list[float], direction: str = "higher") -> str:
+    """Print one line — the claim, the difference of means ± its standard error in points, the
+    :func:`judge` verdict — and return the verdict."""
+    v, d, se = judge(baseline, other, direction)
+    print(f"{claim}: {100 * d:+.1f} ± {100 * se:.1f} points → {v}")
+    return v

@@ -80,6 +80,12 @@ def retrain_requested(retrain: bool | None = None) -> bool:
     return os.environ.get("SSLKIT_RETRAIN", "").strip().lower() in ("1", "true", "yes")
 
 
+def trains_live(profile: Profile, retrain: bool | None = None) -> bool:
+    """True when runs train here instead of using references: the smoke profile (CI must
+    exercise the training code) or a retrain request."""
+    return profile.name == "smoke" or retrain_requested(retrain)
+
+
 def sha256(path: Path) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as f:
@@ -262,8 +268,7 @@ def load_or_pretrain(method_cls, train, test, stem: str, *, name: str | None = N
     named = {**({"epochs": epochs} if epochs else {}), **({"seed": seed} if seed else {}), **kwargs}
     name = name or runs.run_name(stem, method_cls, p, **named)
     run_dir = paths.runs_dir() / p.name / name
-    live = p.name == "smoke" or retrain_requested(retrain)
-    if not live:
+    if not trains_live(p, retrain):
         module, reason = _load(method_cls, train, name, p, epochs, seed, kwargs)
         if module is not None:
             return module

@@ -83,7 +83,7 @@ def load_reference(profile: Profile | None = None) -> dict[str, dict]:
                 results[e["result"]] = {**e["results"], "hardware": e["hardware"], "date": e["date"]}
     results.update(load_results(p))
     if not {"floor", "supervised"} <= set(results):
-        print(f"No floor / supervised baseline saved for profile {(profile or get_profile()).name!r} yet: "
+        print(f"No floor / supervised baseline saved for profile {p.name!r} yet: "
               "run notebook 00 under this profile first to get the reference lines.")
     return results
 

@@ -35,3 +35,11 @@ def test_seed_bars_draw_means_spreads_and_reference_lines_from_a_stated_start():
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
     assert any("floor" in t and "21.0" in t for t in labels) and any("main run" in t for t in labels)
     assert any(t.get_text() == "32.0 ± 2.0" for t in ax.texts)
+
+
+def test_verdict_prints_the_claim_difference_and_verdict(capsys):
+    from sslkit.experiments import mean_sd, verdict
+
+    assert verdict("b beats a", [0.30, 0.31, 0.32], [0.35, 0.36, 0.37]) == "shown"
+    assert capsys.readouterr().out == "b beats a: +5.0 ± 0.8 points → shown\n"
+    assert mean_sd([0.30, 0.31, 0.32]) == "31.0 ± 1.0"
