@@ -47,12 +47,12 @@ nbval: data  # smoke runs are disposable: start from none, so every notebook tra
 	cd notebooks && SSLKIT_PROFILE=smoke ../$(PY) -m pytest --nbval-lax --nbval-current-env -q -p no:cacheprovider $(notdir $(NOTEBOOK_SOURCES:.py=.ipynb))
 
 references: data  # resumable: finished runs under runs/<profile> are reused
-	$(PY) -m sslkit.reference all --profile $${SSLKIT_PROFILE:-cpu}
+	$(PY) -m sslkit.reference all --profile $${SSLKIT_PROFILE:-cpu} --prune
 	$(PY) -m sslkit.reference table --profile $${SSLKIT_PROFILE:-cpu} --write
 
 references-smoke: data  # the reference command end to end, on throwaway smoke runs (not committed)
 	rm -rf "$${SSLKIT_HOME:-.}/runs/smoke" results/smoke results/smoke-manifest.json
-	$(PY) -m sslkit.reference all --profile smoke
+	$(PY) -m sslkit.reference all --profile smoke --prune
 
 notebooks: data  # one notebook (one torch process) at a time: two on two cores slow each other several-fold
 	$(PY) -m sslkit.threads

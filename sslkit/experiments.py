@@ -6,8 +6,9 @@ its training curves, which is all an experiment's plot needs.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from . import paths, reference, runs
 from .data import ImageSet
@@ -19,16 +20,21 @@ from .train import planned_settings, pretrain
 @dataclass
 class SweepRun:
     """One sweep run: its name, kNN top-1 (0–1), the folder holding its curves (a run folder or
-    a reference folder; :func:`sslkit.plots.read_metrics` reads either) and whether it was loaded."""
+    a reference folder; :func:`sslkit.plots.read_metrics` reads either), whether it was loaded,
+    and ``results``: kNN and every number of the run's ``measures`` (see :func:`sweep_run`)."""
 
     name: str
     knn: float
     curves: Path
     loaded: bool
+    results: dict = field(default_factory=dict)
+
+
+Measure = Callable[..., float]  # (trained module, train ImageSet, test ImageSet) -> a number
 
 
 def sweep_run(method_cls, train: ImageSet, test: ImageSet, stem: str, profile: Profile | None = None,
-              retrain: bool | None = None, **kwargs) -> SweepRun:
+              retrain: bool | None = None, measures: dict[str, Measure] | None = None, **kwargs) -> SweepRun:
     """``method_cls`` pretrained on ``train`` at the profile's *sweep* size
     (:meth:`~sslkit.profiles.Profile.sweep`) and scored by kNN on ``test``.
 
@@ -36,29 +42,52 @@ def sweep_run(method_cls, train: ImageSet, test: ImageSet, stem: str, profile: P
     ``run_name(stem, method_cls, sweep profile, **kwargs)`` (the stem plus the settings that
     differ from the defaults); its reference is used when there is one (see
     :func:`sslkit.reference.load_or_pretrain` for when it trains instead), and the same call in
-    another notebook reloads it instead of training again."""
+    another notebook reloads it instead of training again.
+
+    ``measures`` — {name: fn(module, train, test) → float} — are further numbers taken from the
+    trained model once, right after training (a probe of another layer, say), since a sweep run
+    keeps no weights: they are stored in the run's reference beside kNN, returned in
+    ``results``, and a reference that lacks one of them is not used (the run trains again)."""
     p = (profile or get_profile()).sweep()
+    measures = measures or {}
+    if "knn" in measures:
+        raise ValueError("'knn' is measured on every sweep run; give the measure another name.")
     name = runs.run_name(stem, method_cls, p, **kwargs)
     if not reference.trains_live(p, retrain):
         entry, why = reference.find(name, planned_settings(method_cls, train, p, **kwargs)[1], p)
-        if entry is not None and "knn" in entry.get("results", {}):
-            return SweepRun(name, entry["results"]["knn"], reference.artefact_dir(p, name), loaded=True)
+        wanted = {"knn", *measures}
+        if entry is not None and wanted <= set(entry.get("results", {})):
+            results = entry["results"]
+            return SweepRun(name, results["knn"], reference.artefact_dir(p, name), loaded=True, results=dict(results))
+        if entry is not None:
+            why = f"its reference lacks {', '.join(sorted(wanted - set(entry.get('results', {}))))}"
         print(f"{name}: {why}; training it here.", flush=True)
     run_dir = paths.runs_dir() / p.name / name
     model = pretrain(method_cls, train, None, run_dir, profile=p, progress=False, **kwargs)
-    knn = evaluate(model, train, test, probe=False)["knn"]
+    results = {"knn": evaluate(model, train, test, probe=False)["knn"]}
+    results.update({k: float(fn(model, train, test)) for k, fn in measures.items()})
     if reference.recording():
-        reference.record_run(name, run_dir, p, "sweep", results={"knn": knn})
-    return SweepRun(name, knn, run_dir, loaded=False)
+        reference.record_run(name, run_dir, p, "sweep", results=results)
+    return SweepRun(name, results["knn"], run_dir, loaded=False, results=results)
 
 
 SEEDS = (0, 1, 2)  # every experiment's setting is trained once per seed
 
 
 def sweep_seeds(method_cls, train: ImageSet, test: ImageSet, stem: str, seeds=SEEDS, profile: Profile | None = None,
-                **kwargs) -> list[float]:
-    """kNN top-1 (0–1) of :func:`sweep_run` once per seed: the spread an experiment is judged against."""
-    return [sweep_run(method_cls, train, test, stem, profile, seed=s, **kwargs).knn for s in seeds]
+                metric: str = "knn", **kwargs) -> list[float]:
+    """``metric`` (kNN top-1 by default, or one of the ``measures``) of :func:`sweep_run` once
+    per seed: the spread an experiment is judged against."""
+    return [sweep_run(method_cls, train, test, stem, profile, seed=s, **kwargs).results[metric] for s in seeds]
+
+
+def random_init_seeds(train: ImageSet, test: ImageSet, seeds=SEEDS, profile: Profile | None = None) -> list[float]:
+    """kNN top-1 of a random-init backbone of the profile's *sweep* size, once per seed: the
+    floor with its own spread, for judging whether a method's sweep runs beat it."""
+    from .baselines import random_floor
+
+    p = (profile or get_profile()).sweep()
+    return [random_floor(train, test, p, seed=s)[1]["knn"] for s in seeds]
 
 
 def judge(baseline: list[float], other: list[float], claim: str = "higher") -> tuple[str, float, float]:

@@ -41,7 +41,9 @@ import argparse
 import hashlib
 import json
 import os
+import shutil
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -51,7 +53,7 @@ import torch
 from . import REPOSITORY, paths, runs
 from .profiles import Profile, get_profile, hardware
 
-NOTEBOOKS = ("00_data_and_baselines", "01_rotnet", "02_jigsaw", "04_simclr", "05_byol")
+NOTEBOOKS = ("00_data_and_baselines", "01_rotnet", "02_jigsaw", "04_simclr", "05_byol", "06_deepcluster", "07_swav")
 # which settings may differ between a reference and the run a notebook asks for: the numeric
 # precision and the exact bytes of the images (a downloaded CIFAR-10 vs the JPEG copy) change
 # how a run is computed, not what was asked; the init fingerprint follows from the seed
@@ -120,8 +122,36 @@ def load_manifest(profile: Profile | None = None) -> dict:
     return json.loads(path.read_text()) if path.is_file() else {"runs": {}}
 
 
+def _mark_used(name: str) -> None:
+    """Under ``all --prune``: note that a notebook asked for run ``name`` (a file, since every
+    notebook runs in its own kernel process)."""
+    used = os.environ.get("SSLKIT_REFERENCE_USED")
+    if used and recording():
+        with open(used, "a") as f:
+            f.write(name + "\n")
+
+
+def prune(profile: Profile, used: set[str]) -> list[str]:
+    """Remove the manifest entries (and their folders under ``results/<profile>/``) that no
+    notebook asked for: runs of experiments that changed or went. Returns their names."""
+    data = load_manifest(profile)
+    gone = sorted(set(data["runs"]) - used)
+    for name in gone:
+        folder = artefact_dir(profile, name)
+        if folder.is_dir():
+            shutil.rmtree(folder)
+    if gone:
+        data["runs"] = {k: v for k, v in data["runs"].items() if k not in gone}
+        path = manifest_path(profile)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n")
+        tmp.replace(path)
+    return gone
+
+
 def _update_manifest(profile: Profile, name: str, entry: dict | None = None, **fields) -> dict:
     """Write (or update the fields of) one entry, atomically."""
+    _mark_used(name)
     path = manifest_path(profile)
     path.parent.mkdir(parents=True, exist_ok=True)
     data = json.loads(path.read_text()) if path.is_file() else {"runs": {}}
@@ -152,6 +182,7 @@ def comparable(settings: dict) -> dict:
 
 def find(name: str, settings: dict | None, profile: Profile) -> tuple[dict | None, str]:
     """(the manifest entry of run ``name`` when it can be used, else None; the reason)."""
+    _mark_used(name)
     entry = load_manifest(profile)["runs"].get(name)
     if entry is None:
         return None, f"no reference run {name!r} for profile {profile.name!r}"
@@ -224,10 +255,13 @@ def record_run(name: str, run_dir: Path, profile: Profile, kind: str, module=Non
         files.append(out / "weights.pt")
     t = wall_time(run_dir)
     before = load_manifest(profile)["runs"].get(name, {})
+    hashes = {_rel(f): sha256(f) for f in files}
+    if before.get("files") == hashes:  # the same run recorded again: keep what it measured before
+        results = {**before.get("results", {}), **(results or {})}
     entry = {
         # a run two notebooks share (notebook 05 reuses 04's SimCLR sweeps) belongs to the first
         "kind": kind, "notebook": before.get("notebook") or os.environ.get("SSLKIT_REFERENCE_NOTEBOOK", ""),
-        "files": {_rel(f): sha256(f) for f in files}, "settings": _rel(out / "run.json"),
+        "files": hashes, "settings": _rel(out / "run.json"),
         "command": _command(profile), "hardware": hardware(), "date": time.strftime("%Y-%m-%d"),
         "wall_time_s": round(t["seconds"], 1), "epochs": t["epochs"], "steps": t["steps"],
         "results": results or {},
@@ -456,6 +490,8 @@ def main(argv=None) -> None:
     parser.add_argument("--profile", choices=["smoke", "cpu", "gpu"], help="default: $SSLKIT_PROFILE, else by hardware")
     parser.add_argument("--retrain", action="store_true", help="train every run again instead of reusing references")
     parser.add_argument("--write", action="store_true", help="with 'table': write it into README.md")
+    parser.add_argument("--prune", action="store_true",
+                        help="with 'all': then remove the references no notebook asked for (changed or dropped experiments)")
     args = parser.parse_args(argv)
     p = get_profile(args.profile)
     if args.target == "table":
@@ -474,9 +510,19 @@ def main(argv=None) -> None:
     for t in targets:
         if t not in NOTEBOOKS:
             parser.error(f"unknown notebook {t!r}: use one of {', '.join(NOTEBOOKS)} or 'all'")
+    if args.prune and args.target != "all":
+        parser.error("--prune needs 'all': only a run of every notebook knows which references are still used")
+    used_file = None
+    if args.prune:
+        used_file = tempfile.NamedTemporaryFile("w", suffix=".used", delete=False)
+        used_file.close()
+        os.environ["SSLKIT_REFERENCE_USED"] = used_file.name
     for t in targets:
         secs = run_notebook(t, p, args.retrain)
         print(f"{t}: references of profile {p.name} recorded in {secs / 60:.1f} min → {manifest_path(p)}", flush=True)
+    if used_file is not None:
+        gone = prune(p, set(Path(used_file.name).read_text().split()))
+        print(f"pruned {len(gone)} references no notebook asked for" + "".join(f"\n    {n}" for n in gone))
 
 
 if __name__ == "__main__":

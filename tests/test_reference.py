@@ -118,6 +118,27 @@ def test_sweep_runs_record_their_knn_and_curves_but_no_weights(digits, record, m
     assert read_metrics(again.curves).equals(read_metrics(first.curves))
 
 
+def test_sweep_measures_are_recorded_reloaded_and_a_reference_without_them_trains_again(digits, record, monkeypatch,
+                                                                                         capsys):
+    train, test = digits
+    calls = []
+
+    def n_train(model, tr, te):  # a measure that proves it saw the trained model and the data
+        calls.append(type(model).__name__)
+        return float(len(tr))
+
+    first = sweep_run(SimCLR, train, test, "simclr-sweep", profile=TINY, temperature=0.3, measures={"n": n_train})
+    assert first.results == {"knn": first.knn, "n": float(len(train))} and calls == ["SimCLR"]
+    assert reference.load_manifest(TINY)["runs"][first.name]["results"]["n"] == len(train)
+    monkeypatch.delenv("SSLKIT_REFERENCE_RECORD")
+    again = sweep_run(SimCLR, train, test, "simclr-sweep", profile=TINY, temperature=0.3, measures={"n": n_train})
+    assert again.loaded and again.results == first.results and calls == ["SimCLR"]  # not measured again
+    other = sweep_run(SimCLR, train, test, "simclr-sweep", profile=TINY, temperature=0.3, measures={"m": n_train})
+    assert not other.loaded and other.results["m"] == len(train) and "its reference lacks m" in capsys.readouterr().out
+    with pytest.raises(ValueError, match="another name"):
+        sweep_run(SimCLR, train, test, "simclr-sweep", profile=TINY, measures={"knn": n_train})
+
+
 def test_notebook_results_go_to_the_run_folder_and_the_manifest_only_when_recording(digits, record, monkeypatch):
     model = _train_simclr(digits)
     save_result("simclr", {"knn": 0.5, "linear": 0.6}, TINY, model=model)
@@ -233,3 +254,17 @@ def test_sweep_seeds_train_one_run_per_seed_and_seed_0_is_the_plain_run(digits):
     assert len(accs) == 2 and all(0 <= a <= 1 for a in accs)
     names = sorted(d.name for d in (paths.runs_dir() / "tiny").iterdir())
     assert names == ["simclr-sweep", "simclr-sweep-seed=1"]
+
+
+def test_prune_removes_the_references_no_notebook_asked_for(digits, record, monkeypatch, tmp_path):
+    train, test = digits
+    kept = sweep_run(SimCLR, train, test, "simclr-sweep", profile=TINY, temperature=0.2)
+    dropped = sweep_run(SimCLR, train, test, "simclr-sweep", profile=TINY, temperature=0.7)
+    used = tmp_path / "used"
+    monkeypatch.setenv("SSLKIT_REFERENCE_USED", str(used))
+    again = sweep_run(SimCLR, train, test, "simclr-sweep", profile=TINY, temperature=0.2)  # a later `all` asks for one
+    assert again.loaded and used.read_text().split() == [kept.name]
+    assert reference.prune(TINY, set(used.read_text().split())) == [dropped.name]
+    assert list(reference.load_manifest(TINY)["runs"]) == [kept.name]
+    assert not reference.artefact_dir(TINY, dropped.name).exists() and reference.artefact_dir(TINY, kept.name).is_dir()
+    assert reference.check(reference.load_manifest(TINY)["runs"][kept.name]) is None
