@@ -273,34 +273,46 @@ def softmax_over_similarities(sims: Tensor, positive: int, temperatures=(0.1, 0.
     return fig or axes[0].figure
 
 
-def seed_bars(groups: dict[str, list[float]], floor: float | None = None, main: float | None = None,
+def seed_bars(groups: dict, floor: float | None = None, main: float | None = None,
               ylabel: str = "kNN top-1 (%)", title: str | None = None, ystart: float = 0.0, ax=None):
     """One bar per setting at the mean over seeds, ± one standard deviation, each seed a dot;
     the random-init ``floor`` and the ``main`` run (same metric) as labelled dashed lines.
 
-    groups: {setting: [accuracy per seed (0–1)]}. The y-axis starts at ``ystart`` (%), stated
-    in the axis label, and ends a little above the highest value, so a 3-point spread is drawn
-    as 3 points, not as the whole frame."""
+    groups: {setting: [accuracy per seed (0–1)]}, or {setting: {series: [accuracy per seed]}}
+    for side-by-side bars per setting (e.g. {"stage 1": {"RotNet": [...], "random init": [...]}}),
+    one colour per series. The y-axis starts at ``ystart`` (%), stated in the axis label, and ends
+    a little above the highest value, so a 3-point spread is drawn as 3 points, not as the whole
+    frame."""
     fig = None
-    if ax is None:
-        fig, ax = plt.subplots(figsize=(1.3 * len(groups) + 2.5, 3.6))
     names = list(groups)
-    vals = [100 * np.asarray(groups[n], dtype=float) for n in names]
-    means = [v.mean() for v in vals]
-    sds = [v.std(ddof=1) if len(v) > 1 else 0.0 for v in vals]
-    xs = np.arange(len(names))
-    ax.bar(xs, means, yerr=sds, capsize=5, color="C0", alpha=0.75, label=f"mean ± sd ({len(vals[0])} seeds)")
-    for x, v in zip(xs, vals):
-        ax.plot(np.full(len(v), x) + np.linspace(-0.12, 0.12, len(v)), v, "o", color="k", ms=3)
-    for x, m, s in zip(xs, means, sds):
-        ax.annotate(f"{m:.1f} ± {s:.1f}", (x, m + s), textcoords="offset points", xytext=(0, 4), ha="center",
-                    fontsize=8)
+    nested = all(isinstance(groups[n], dict) for n in names)
+    if not nested and any(isinstance(groups[n], dict) for n in names):
+        raise ValueError("groups mixes lists and dicts: give every setting a list, or every setting a {series: list}.")
+    series = list(dict.fromkeys(k for n in names for k in groups[n])) if nested else [None]
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(1.3 * len(groups) * (1 + 0.5 * (len(series) - 1)) + 2.5, 3.6))
+    width = 0.8 / len(series)
+    tops = []
+    for j, ser in enumerate(series):
+        vals = [100 * np.asarray(groups[n][ser] if nested else groups[n], dtype=float) for n in names]
+        means = np.array([v.mean() for v in vals])
+        sds = np.array([v.std(ddof=1) if len(v) > 1 else 0.0 for v in vals])
+        xs = np.arange(len(names)) + (j - (len(series) - 1) / 2) * width
+        label = f"{ser + ': ' if nested else ''}mean ± sd ({len(vals[0])} seeds)"
+        ax.bar(xs, means, width=0.9 * width if nested else 0.8, yerr=sds, capsize=4, color=f"C{j}", alpha=0.75,
+               label=label)
+        for x, v in zip(xs, vals):
+            ax.plot(np.full(len(v), x) + np.linspace(-0.15, 0.15, len(v)) * width, v, "o", color="k", ms=3)
+        for x, m, sd in zip(xs, means, sds):
+            ax.annotate(f"{m:.1f} ± {sd:.1f}", (x, m + sd), textcoords="offset points", xytext=(0, 4), ha="center",
+                        fontsize=7 if nested else 8)
+        tops += list(means + sds)
     for value, label, color in ((floor, "random init (floor)", "C3"), (main, "main run", "C2")):
         if value is not None:
             ax.axhline(100 * value, ls="--", color=color, label=f"{label}: {100 * value:.1f}")
-    top = max([m + s for m, s in zip(means, sds)] + [100 * v for v in (floor, main) if v is not None])
+    top = max(tops + [100 * v for v in (floor, main) if v is not None])
     ax.set_ylim(ystart, top + 8)
-    ax.set_xticks(xs, names)
+    ax.set_xticks(np.arange(len(names)), names)
     ax.set_ylabel(f"{ylabel}, axis from {ystart:g}")
     if title:
         ax.set_title(title)
@@ -308,3 +320,28 @@ def seed_bars(groups: dict[str, list[float]], floor: float | None = None, main: 
     if fig is not None:
         fig.tight_layout()
     return fig or ax.figure
+
+
+def sinkhorn_steps(scores: Tensor, eps: float = 0.1, iters=(1, 2, 3), ax=None):
+    """Codes of a small score matrix (B samples × K prototypes) as heat maps: the plain softmax
+    of scores / ε (no equipartition), then :func:`sslkit.losses.sinkhorn` after each number of
+    ``iters``. Under each map, every prototype's total over the batch (B/K when equal), so the
+    rescaling towards uniform marginals is visible."""
+    from .losses import sinkhorn
+
+    panels = [("softmax (no equipartition)", torch.softmax(scores.float() / eps, dim=1))]
+    panels += [(f"Sinkhorn, {n} iteration{'s' if n > 1 else ''}", sinkhorn(scores, eps, n)) for n in iters]
+    fig, axes = plt.subplots(1, len(panels), figsize=(2.6 * len(panels), 0.28 * len(scores) + 1.8), squeeze=False)
+    B, K = scores.shape
+    for ax_, (title, codes) in zip(axes[0], panels):
+        ax_.imshow(codes.numpy(), cmap="Blues", vmin=0, vmax=1, aspect="auto")
+        totals = codes.sum(0)
+        ax_.set_title(title, fontsize=9)
+        ax_.set_xticks(range(K), [f"{t:.1f}" for t in totals], fontsize=8)
+        ax_.set_xlabel(f"prototype totals (equal: {B / K:.1f})", fontsize=8)
+        ax_.set_yticks([])
+    axes[0][0].set_ylabel(f"{B} samples")
+    fig.suptitle(f"codes at ε = {eps:g}: each row sums to 1", fontsize=10)
+    fig.tight_layout()
+    return fig
+

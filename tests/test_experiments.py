@@ -37,9 +37,37 @@ def test_seed_bars_draw_means_spreads_and_reference_lines_from_a_stated_start():
     assert any(t.get_text() == "32.0 ± 2.0" for t in ax.texts)
 
 
+def test_seed_bars_group_series_side_by_side_and_refuse_a_mix():
+    fig = seed_bars({"stage 1": {"ssl": [0.30, 0.34], "random": [0.20, 0.22]},
+                     "stage 2": {"ssl": [0.40, 0.44], "random": [0.25, 0.25]}})
+    ax = fig.axes[0]
+    bars = sorted((round(p.get_x() + p.get_width() / 2, 3), p.get_height()) for p in ax.patches)
+    assert [h for _, h in bars] == pytest.approx([32.0, 21.0, 42.0, 25.0])  # ssl left of random in each group
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels[0].startswith("ssl:") and labels[1].startswith("random:")
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["stage 1", "stage 2"]
+    with pytest.raises(ValueError, match="mixes"):
+        seed_bars({"a": [0.3, 0.3], "b": {"x": [0.2, 0.2]}})
+
+
 def test_verdict_prints_the_claim_difference_and_verdict(capsys):
     from sslkit.experiments import mean_sd, verdict
 
     assert verdict("b beats a", [0.30, 0.31, 0.32], [0.35, 0.36, 0.37]) == "shown"
     assert capsys.readouterr().out == "b beats a: +5.0 ± 0.8 points → shown\n"
     assert mean_sd([0.30, 0.31, 0.32]) == "31.0 ± 1.0"
+
+
+def test_random_init_seeds_give_one_floor_per_seed_at_the_sweep_size():
+    from dataclasses import replace
+
+    from sslkit.baselines import random_floor
+    from sslkit.data import load_digits
+    from sslkit.experiments import random_init_seeds
+    from sslkit.profiles import get_profile
+
+    p = replace(get_profile("smoke"), sweep_width=0.0625)
+    train, test = load_digits("train").balanced(per_class=10), load_digits("test").balanced(per_class=5)
+    floors = random_init_seeds(train, test, seeds=(0, 1), profile=p)
+    assert len(floors) == 2 and floors[0] != floors[1]  # another network per seed
+    assert floors[0] == random_floor(train, test, p.sweep(), seed=0)[1]["knn"]  # the sweep size, not the main one
