@@ -115,3 +115,85 @@ def byol_loss(p1: Tensor, p2: Tensor, z1: Tensor, z2: Tensor) -> Tensor:
     is halved, which the learning rate absorbs. Targets are detached.
     """
     return 0.5 * (regression_loss(p1, z2) + regression_loss(p2, z1))
+
+
+@float32
+@torch.no_grad()
+def sinkhorn(scores: Tensor, eps: float = 0.05, n_iters: int = 3, gather: bool | None = None) -> Tensor:
+    """SwAV's online codes (Caron et al. 2020, https://arxiv.org/abs/2006.09882, Algorithm 1):
+    soft assignments of B samples to K prototypes under the *equipartition* constraint, found
+    with ``n_iters`` Sinkhorn-Knopp steps (Cuturi 2013).
+
+    scores: (B, K) similarities of each sample to each prototype (cosines, in [-1, 1]). Start
+    from Q = exp(scores / ε)ᵀ (K × B) scaled to sum 1, then alternately rescale its rows (each
+    prototype gets mass 1/K) and its columns (each sample gets 1/B). Returns the codes
+    B·Qᵀ, (B, K), without gradient: every row sums to 1 (exactly: the last step is the
+    columns), and every column sums to B/K — exactly only in the limit of many iterations;
+    three are close enough for training (the paper's choice).
+
+    Computed in float32 in the log domain: a rescaling is a subtraction of a logsumexp, so
+    exp(scores / ε) is never formed and cannot overflow (scores / ε reaches 20 for cosines at
+    ε = 0.05 and 2·10⁴ for unnormalized scores of ±10³). ``gather`` (default: on when the world
+    size is > 1) runs the iterations over the scores of every process, so a DDP run assigns its
+    global batch; each process keeps the codes of its own rows.
+    """
+    if scores.ndim != 2:
+        raise ValueError(f"sinkhorn needs scores of shape (B, K); got {tuple(scores.shape)}.")
+    if eps <= 0 or n_iters < 1:
+        raise ValueError(f"sinkhorn needs eps > 0 and n_iters ≥ 1; got eps={eps}, n_iters={n_iters}.")
+    gather = _distributed() if gather is None else gather
+    local = len(scores)
+    if gather and _distributed():
+        parts = [torch.empty_like(scores) for _ in range(dist.get_world_size())]
+        dist.all_gather(parts, scores.contiguous())
+        scores = torch.cat(parts)
+    B, K = scores.shape
+    log_q = scores.T / eps  # (K, B)
+    log_q = log_q - torch.logsumexp(log_q.flatten(), 0)  # Q sums to 1
+    log_k, log_b = torch.log(torch.tensor(float(K))), torch.log(torch.tensor(float(B)))
+    for _ in range(n_iters):
+        log_q = log_q - torch.logsumexp(log_q, dim=1, keepdim=True) - log_k  # each prototype: 1/K
+        log_q = log_q - torch.logsumexp(log_q, dim=0, keepdim=True) - log_b  # each sample: 1/B
+    codes = (log_q + log_b).exp().T  # (B, K), rows sum to 1
+    if gather and _distributed():
+        codes = codes[dist.get_rank() * local:(dist.get_rank() + 1) * local]
+    return codes
+
+
+@float32
+def swav_loss(scores: list[Tensor], n_assign: int = 2, temperature: float = 0.1, eps: float = 0.05, n_iters: int = 3,
+              equipartition: bool = True, queue: list[Tensor] | None = None) -> Tensor:
+    """SwAV's swapped prediction (Caron et al. 2020, eq. 1–3).
+
+    scores: V tensors (B, K), the prototype scores of every view of the same B images; the
+    first ``n_assign`` (the full-size views) give codes, the rest (small crops) only predict.
+    For each assigned view i, its codes q_i = :func:`sinkhorn` (scores_i) (no gradient) are the
+    targets of every *other* view v: the cross-entropy −Σ_k q_ik log softmax(scores_v / T)_k,
+    averaged over v ≠ i and then over i. Returns a scalar.
+
+    ``equipartition=False`` replaces Sinkhorn by a plain softmax of scores_i / ε (the same
+    sharpness, no constraint across the batch): the ablation showing what the constraint
+    prevents. ``queue``: optional ``n_assign`` tensors (Q, K), scores of stored past
+    projections of the same views, appended before Sinkhorn so a small batch is assigned
+    against a larger population; their codes are dropped afterwards.
+    """
+    if len(scores) < 2 or not 1 <= n_assign <= len(scores):
+        raise ValueError(f"swav_loss needs ≥ 2 views and 1 ≤ n_assign ≤ the number of views; "
+                         f"got {len(scores)} views, n_assign={n_assign}.")
+    shapes = {tuple(s.shape) for s in scores}
+    if len(shapes) != 1 or len(next(iter(shapes))) != 2:
+        raise ValueError(f"swav_loss needs V score tensors of one shape (B, K); got {sorted(shapes)}.")
+    if queue is not None and len(queue) != n_assign:
+        raise ValueError(f"queue needs one tensor per assigned view ({n_assign}); got {len(queue)}.")
+    B = len(scores[0])
+    log_p = [F.log_softmax(s / temperature, dim=1) for s in scores]
+    total = scores[0].new_zeros(())
+    for i in range(n_assign):
+        s = scores[i].detach()
+        if queue is not None:
+            s = torch.cat([s, queue[i].detach()])
+        q = sinkhorn(s, eps, n_iters) if equipartition else F.softmax(s / eps, dim=1)
+        q = q[:B]
+        others = [v for v in range(len(scores)) if v != i]
+        total = total + sum(-(q * log_p[v]).sum(1).mean() for v in others) / len(others)
+    return total / n_assign

@@ -71,3 +71,31 @@ def temperature_explorer(sims: Tensor, positive: int):
     tau.observe(redraw, names="value")
     redraw()
     return W.VBox([tau, out])
+
+
+EPSILONS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0)
+
+
+def sinkhorn_explorer(scores: Tensor):
+    """Sliders for SwAV's ε and the number of Sinkhorn iterations over
+    :func:`sslkit.plots.sinkhorn_steps` of ``scores`` (B, K): a small ε gives nearly one-hot
+    codes, a large one nearly uniform ones; more iterations bring the prototype totals to B/K."""
+    import ipywidgets as W
+
+    from .plots import sinkhorn_steps
+
+    label = dict(style={"description_width": "initial"}, layout=W.Layout(width="45%"))
+    eps = W.SelectionSlider(options=EPSILONS, value=0.05, description="ε", **label)
+    iters = W.IntSlider(value=3, min=1, max=20, description="Sinkhorn iterations", **label)
+    out = W.Output()
+
+    def redraw(*_):
+        with out:
+            out.clear_output(wait=True)
+            _show(sinkhorn_steps(scores, eps.value, (iters.value,)))
+
+    for s in (eps, iters):
+        s.observe(redraw, names="value")
+    redraw()
+    return W.VBox([W.HBox([eps, iters]), out])
+

@@ -24,3 +24,12 @@ def test_augmentation_explorer_labels_are_not_cut_off():
     assert [s.description for s in sliders] == ["min crop scale", "jitter strength", "grayscale p"]
     assert all(s.style.description_width == "initial" for s in sliders)
     sliders[0].value = 0.5  # redraws
+
+
+def test_sinkhorn_explorer_redraws_for_every_epsilon_and_iteration_count():
+    scores = torch.tensor([[0.9, 0.1, 0.0], [0.8, 0.2, 0.1], [0.7, 0.0, 0.3], [0.9, 0.3, 0.2]])
+    box = widgets.sinkhorn_explorer(scores)
+    eps, iters = box.children[0].children
+    assert eps.value == 0.05 and 0.05 in eps.options and iters.value == 3
+    eps.value, iters.value = 1.0, 20  # observers redraw without error
+    assert eps.value == 1.0
