@@ -320,6 +320,10 @@ class DeviceLoader:
 
     Under DDP ``batch_size`` stays the **global** batch: every process takes every world-th
     image of the same permutation and batches of ``batch_size / world`` (which must divide).
+
+    ``weights`` (N,), when set (DeepCluster sets it every epoch): the epoch is N images drawn
+    *with replacement*, image i with probability ∝ weights[i], from the same per-epoch seed —
+    e.g. 1 / (size of i's cluster) samples every cluster equally often. ``None``: a permutation.
     """
 
     def __init__(
@@ -339,6 +343,7 @@ class DeviceLoader:
         self.labels = data.labels.to(device)
         self.batch_size, self.shuffle, self.seed = batch_size, shuffle, seed
         self.epoch = 0
+        self.weights: torch.Tensor | None = None
 
     def set_epoch(self, epoch: int) -> None:
         """The next pass yields epoch ``epoch``'s order."""
@@ -370,8 +375,14 @@ class DeviceLoader:
     def __iter__(self):
         rank, world = self._shard()
         n, b = len(self.labels), self._local_batch(world)
-        if self.shuffle:
-            order = torch.randperm(n, generator=torch.Generator().manual_seed(epoch_seed(self.seed, self.epoch)))
+        g = torch.Generator().manual_seed(epoch_seed(self.seed, self.epoch))
+        if self.weights is not None:
+            if self.weights.shape != (n,) or not (self.weights >= 0).all() or self.weights.sum() <= 0:
+                raise ValueError(f"weights must be {n} non-negative numbers, not all 0 (one per image); "
+                                 f"got shape {tuple(self.weights.shape)}.")
+            order = torch.multinomial(self.weights.double().cpu(), n, replacement=True, generator=g)
+        elif self.shuffle:
+            order = torch.randperm(n, generator=g)
         else:
             order = torch.arange(n)
         self.epoch += 1

@@ -3,9 +3,11 @@
 
 from .base import Method, Step
 from .byol import BYOL
+from .deepcluster import DeepCluster
 from .jigsaw import Jigsaw
 from .rotnet import RotNet
 from .simclr import SimCLR
 from .supervised import Supervised
+from .swav import SwAV
 
-__all__ = ["BYOL", "Jigsaw", "Method", "RotNet", "SimCLR", "Step", "Supervised"]
+__all__ = ["BYOL", "DeepCluster", "Jigsaw", "Method", "RotNet", "SimCLR", "Step", "Supervised", "SwAV"]
