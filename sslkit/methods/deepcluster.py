@@ -15,6 +15,8 @@ The paper's defences against trivial solutions, each switchable for the ablation
   cluster is seen equally often and one giant cluster cannot dominate the loss (otherwise the
   network is rewarded for putting everything in it);
 - ``recluster=False`` clusters once, at the start, and never again (the ablation of re-clustering).
+  The pseudo-labels are not stored in checkpoints: a run resumed after a stop clusters again at
+  the epoch it resumes (with ``recluster=False``, once more from the network as it was then).
 
 Defaults for CIFAR-10, and why: ``n_clusters=100`` — K ≫ 10 classes, as the paper (which found
 10× the classes best on ImageNet); ``pca_dim=64`` — the paper whitens to 256 dimensions from
