@@ -130,3 +130,11 @@ def test_deepcluster_without_a_trainer_says_how_to_train_it():
         m.step(Batch(torch.zeros(2, 3, 32, 32, dtype=torch.uint8), torch.zeros(2).long(), torch.arange(2)))
     with pytest.raises(ValueError, match="n_clusters"):
         DeepCluster(n_clusters=1)
+
+
+def test_deepcluster_keeps_its_learning_rate_after_the_warmup(tmp_path):
+    train = load_digits("train").balanced(per_class=12)
+    m = pretrain(DeepCluster, train, None, tmp_path / "dc", epochs=3, profile=get_profile("smoke"), batch_size=24,
+                 progress=False, n_clusters=8, warmup_epochs=1)
+    sched = m.trainer.lr_scheduler_configs[0].scheduler
+    assert sched.get_last_lr()[0] == pytest.approx(m.hparams.lr)  # a cosine schedule would have reached ~0

@@ -75,6 +75,7 @@ def frozen_norm_stats(module: nn.Module):
 
 class Method(L.LightningModule):
     base_lr = 0.1  # SGD learning rate at batch 256; sslkit.train.pretrain scales it linearly
+    decay_lr = True  # cosine decay to 0 after the warmup; False: constant after the warmup
 
     def __init__(
         self, arch: str = "resnet18", width: float = 1.0, depth: float = 1.0, norm: str = "bn",
@@ -163,7 +164,8 @@ class Method(L.LightningModule):
         opt = self.make_optimizer(groups)
         total = max(1, int(self.trainer.estimated_stepping_batches))
         warmup = int(hp.warmup_epochs * total / max(1, self.trainer.max_epochs))
-        sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: warmup_cosine(s, total, warmup))
+        shape = warmup_cosine if self.decay_lr else (lambda s, total, warmup: min(1.0, (s + 1) / warmup) if warmup else 1.0)
+        sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: shape(s, total, warmup))
         return {"optimizer": opt, "lr_scheduler": {"scheduler": sched, "interval": "step"}}
 
     @classmethod
