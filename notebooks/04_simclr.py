@@ -60,6 +60,7 @@ if importlib.util.find_spec("sslkit") is None:
 # import os; from google.colab import drive; drive.mount("/content/drive"); os.environ["SSLKIT_HOME"] = "/content/drive/MyDrive/sslkit"
 
 # %%
+import matplotlib.pyplot as plt
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -165,13 +166,15 @@ print(f"sweep runs: {len(sweep_train):,} images, width {sweep_profile.width}, {s
 ref_lines = dict(floor=sweep_floor["knn"], main=result["knn"])
 
 
-def sweep_run(batch_size=sweep_profile.batch_size, temperature=0.5, augment="full", epochs=None):
-    """kNN accuracy of one small SimCLR setting, once per seed (runs reload if they already ran)."""
+def sweep_run(batch_size=sweep_profile.batch_size, temperature=0.5, augment="full", epochs=None, metric="knn",
+              measures=None):
+    """kNN accuracy (or another ``metric`` of the run's ``measures``) of one small SimCLR setting,
+    once per seed (runs reload if they already ran)."""
     augs = {"full": simclr_augment(),
             "no crop": simclr_augment().replace(crop_scale=(1.0, 1.0)),
             "no colour": simclr_augment().replace(jitter_p=0.0, gray_p=0.0)}
     return sweep_seeds(SimCLR, sweep_train, test, "simclr-sweep", batch_size=batch_size, temperature=temperature,
-                       augment=augs[augment], **({"epochs": epochs} if epochs else {}))
+                       augment=augs[augment], metric=metric, measures=measures, **({"epochs": epochs} if epochs else {}))
 
 
 
@@ -244,18 +247,34 @@ verdict("colour distortion helps (full better than no colour)", acc_aug[2], acc_
 # %% [markdown]
 # ### Projection head
 # *Claim: the representation before the projection head (h) is better than after it (z).*
-# The main model from section 1, both evaluated with the same kNN and linear probe — one
-# model, one seed: the sweep runs keep no weights, so this comparison has no seed spread yet.
+# The sweep runs of the default setting, each probed on both sides of its head right after
+# training (a sweep run keeps no weights, so the probes are stored with its reference): the
+# linear probe, the paper's protocol, decides; kNN is shown beside it.
 
 # %%
-head_net = nn.Sequential(simclr.backbone, simclr.projector)
-z_train, z_test = extract_features(head_net, train), extract_features(head_net, test)
-acc_h = {"kNN": result["knn"], "linear": result["linear"]}
-acc_z = {"kNN": knn_accuracy(z_train, train.labels, z_test, test.labels, 10),
-         "linear": linear_probe(z_train, train.labels, z_test, test.labels, 10).accuracy}
-fig = plots.accuracy_bars({"h (backbone)": {"knn": acc_h["kNN"], "linear": acc_h["linear"]},
-                           "z (projection)": {"knn": acc_z["kNN"], "linear": acc_z["linear"]}},
-                          title="probe before vs after the projection head")
+def probe(layer, kind):
+    """A sweep-run measure: the linear probe or kNN on the backbone features h or the projections z."""
+    def measure(model, tr, te):
+        net = model.backbone if layer == "h" else nn.Sequential(model.backbone, model.projector)
+        f_tr, f_te = extract_features(net, tr), extract_features(net, te)
+        if kind == "linear":
+            return linear_probe(f_tr, tr.labels, f_te, te.labels, 10).accuracy
+        return knn_accuracy(f_tr, tr.labels, f_te, te.labels, 10)
+    return measure
+
+
+head_measures = {"linear_h": probe("h", "linear"), "linear_z": probe("z", "linear"), "knn_z": probe("z", "knn")}
+acc_head = {m: sweep_run(metric=m, measures=head_measures) for m in head_measures}
+acc_head["knn_h"] = sweep_run(metric="knn", measures=head_measures)  # every sweep run's kNN is on h
+fig, (a1, a2) = plt.subplots(1, 2, figsize=(9, 3.6))
+plots.seed_bars({"h (backbone)": acc_head["linear_h"], "z (projection)": acc_head["linear_z"]},
+                floor=sweep_floor["linear"], main=result["linear"], ylabel="linear probe top-1 (%)",
+                title="linear probe (decides)", ax=a1)
+plots.seed_bars({"h (backbone)": acc_head["knn_h"], "z (projection)": acc_head["knn_z"]}, **ref_lines,
+                title="kNN", ax=a2)
+fig.tight_layout()
+verdict("h better than z (linear probe)", acc_head["linear_z"], acc_head["linear_h"])
+verdict("h better than z (kNN)", acc_head["knn_z"], acc_head["knn_h"])
 
 # %% [markdown]
 # ## 4 · What this run shows
@@ -268,8 +287,8 @@ lines = [
     "- batch size at equal steps: " + ", ".join(f"{b}: {mean_sd(a)}" for b, a in zip(batches, acc_steps)) + " % kNN",
     "- temperature: " + ", ".join(f"{t:g}: {mean_sd(a)}" for t, a in zip(temperatures, acc_temp)) + " % kNN",
     "- augmentations: " + ", ".join(f"{n}: {mean_sd(a)}" for n, a in zip(augment_names, acc_aug)) + " % kNN",
-    f"- probe on h: kNN {100 * acc_h['kNN']:.1f} %, linear {100 * acc_h['linear']:.1f} %; "
-    f"on z: kNN {100 * acc_z['kNN']:.1f} %, linear {100 * acc_z['linear']:.1f} %",
+    f"- projection head: linear probe on h {mean_sd(acc_head['linear_h'])}, on z {mean_sd(acc_head['linear_z'])}; "
+    f"kNN on h {mean_sd(acc_head['knn_h'])}, on z {mean_sd(acc_head['knn_z'])} %",
 ]
 display(Markdown("\n".join(lines)))
 
@@ -295,9 +314,14 @@ display(Markdown("\n".join(lines)))
 # - *Augmentations: both shown.* Without random crops 28.3 ± 1.1% (3.4 ± 0.7 points lower),
 #   without colour distortion 26.9 ± 1.3% (4.7 ± 0.8 lower), against 31.6 ± 0.3% with both:
 #   colour distortion is the larger loss, as in the paper.
-# - *Projection head: the paper's direction, small, one seed.* h beats z by 0.6 kNN points
-#   (41.2% vs 40.6%) and by 2.1 linear-probe points (46.3% vs 44.2%) on the main model; the
-#   sweep runs keep no weights, so this comparison has no seed spread yet.
+# - *Projection head: not shown at this size.* Probed on both sides of the head, h gives
+#   32.9 ± 0.7% in the linear probe against 32.3 ± 1.4% for z (+0.6 ± 0.9 points), and 31.6 ±
+#   0.3% against 31.5 ± 0.8% in kNN. The paper's gap (more than 10 points on ImageNet) comes
+#   from a head trained long enough to discard what the loss does not need; after 120 steps it
+#   has discarded little. The main run's size (16 epochs, about 6 minutes per seed here) with
+#   three seeds would be the next test.
+# - *Tally for this notebook*: batch size (at fixed steps), crop and colour shown; temperature
+#   reversed (the paper's low τ needs its large batches); projection head not shown.
 #
 # ## References
 # - Chen, Kornblith, Norouzi, Hinton, *A Simple Framework for Contrastive Learning of Visual
