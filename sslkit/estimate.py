@@ -5,7 +5,7 @@ machine, at the profile's sizes (random uint8 images: no data needed), and multi
 images the notebook's runs will see (:data:`PLANS`). It is what a notebook prints first when it
 is about to train instead of loading its reference runs — e.g. in Colab, where a session ends
 after a few hours. It counts training only (evaluation and plots add a little) and leaves out
-small per-step extras such as BYOL's EMA update.
+small per-step extras such as BYOL's EMA update and DeepCluster's clustering of every epoch.
 """
 
 from __future__ import annotations
@@ -22,15 +22,19 @@ from .profiles import Profile, get_profile
 
 
 def _plans():
-    from .methods import BYOL, Jigsaw, RotNet, SimCLR, Supervised
+    from .methods import BYOL, DeepCluster, Jigsaw, RotNet, SimCLR, Supervised, SwAV
 
     # notebook → [(method, "main" | "sweep", epochs as a multiple of the profile's, number of runs)]
+    # (sweep runs: settings × 3 seeds; a run another notebook already trained is not counted again)
     return {
         "00_data_and_baselines": [(Supervised, "supervised", 1.0, 1)],
-        "01_rotnet": [(RotNet, "main", 1.0, 1)],
-        "02_jigsaw": [(Jigsaw, "main", 0.5, 1), (Jigsaw, "sweep", 1.0, 2)],
-        "04_simclr": [(SimCLR, "main", 1.0, 1), (SimCLR, "sweep", 1.0, 7)],
-        "05_byol": [(BYOL, "main", 2.0, 1), (BYOL, "sweep", 1.0, 7)],
+        "01_rotnet": [(RotNet, "main", 1.0, 1), (RotNet, "sweep", 1.0, 3)],
+        "02_jigsaw": [(Jigsaw, "main", 0.5, 1), (Jigsaw, "sweep", 1.0, 6)],
+        "04_simclr": [(SimCLR, "main", 1.0, 1), (SimCLR, "sweep", 1.0, 21), (SimCLR, "sweep", 2.125, 3),
+                      (SimCLR, "sweep", 4.375, 3)],
+        "05_byol": [(BYOL, "main", 2.0, 1), (BYOL, "sweep", 4.0, 21)],
+        "06_deepcluster": [(DeepCluster, "main", 1.0, 1), (DeepCluster, "sweep", 1.0, 18)],
+        "07_swav": [(SwAV, "main", 1.0, 1), (SwAV, "sweep", 1.0, 12), (SwAV, "sweep", 1.5, 3)],
     }
 
 
@@ -47,6 +51,8 @@ def images_per_s(method_cls, profile: Profile, steps: int = 3, warmup: int = 1) 
     module.log = lambda *a, **k: None  # no Trainer attached
     g = torch.Generator().manual_seed(0)
     b = p.batch_size
+    if hasattr(module, "pseudo_labels"):  # DeepCluster: labels for the timed steps (its clustering is not timed)
+        module.pseudo_labels = torch.randint(0, module.hparams.n_clusters, (b,), generator=g).to(p.device)
     batch = Batch(torch.randint(0, 256, (b, 3, 32, 32), dtype=torch.uint8, generator=g).to(p.device),
                   torch.randint(0, 10, (b,), generator=g).to(p.device), torch.arange(b, device=p.device))
     opt = torch.optim.SGD(module.parameters(), lr=1e-4, momentum=0.9)

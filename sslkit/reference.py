@@ -407,7 +407,8 @@ def fetch(profile: Profile, base_url: str | None = None) -> bool:
 # ----------------------------------------------------------------------------- the README table
 
 TABLE_ROWS = (("floor", "random init (floor)"), ("supervised", "supervised"), ("rotnet", "RotNet"),
-              ("jigsaw", "Jigsaw"), ("simclr", "SimCLR"), ("byol", "BYOL"))
+              ("jigsaw", "Jigsaw"), ("simclr", "SimCLR"), ("byol", "BYOL"), ("deepcluster", "DeepCluster"),
+              ("swav", "SwAV"))
 
 
 def results_table(profile: Profile | None = None) -> str:

@@ -69,6 +69,25 @@ def format_table(results: dict[str, dict], columns=("knn", "linear")) -> str:
     return "\n".join(rows)
 
 
+# every result a notebook's table can show, in course order: (result name, row label)
+METHOD_ROWS = (("floor", "floor (random init)"), ("rotnet", "RotNet (01)"), ("jigsaw", "Jigsaw (02)"),
+               ("simclr", "SimCLR (04)"), ("byol", "BYOL (05)"), ("deepcluster", "DeepCluster (06)"),
+               ("swav", "SwAV (07)"), ("supervised", "supervised"))
+
+
+def comparison_rows(results: dict[str, dict], name: str, result: dict) -> dict[str, dict]:
+    """Rows for :func:`format_table`: ``result`` (this notebook's, saved as ``name``) among every
+    other method's in ``results`` (e.g. :func:`load_reference`), in course order; the floor and
+    the supervised baseline always (– when missing), other methods only when they have a result."""
+    rows = {}
+    for key, label in METHOD_ROWS:
+        if key == name:
+            rows[label.split(" (")[0] if key not in ("floor", "supervised") else label] = result
+        elif key in ("floor", "supervised") or key in results:
+            rows[label] = results.get(key, {})
+    return rows
+
+
 def load_reference(profile: Profile | None = None) -> dict[str, dict]:
     """The profile's results: the user's own (:func:`load_results`) over the reference runs'
     (smoke has none: CI must use what its notebooks measured), with a hint when the floor

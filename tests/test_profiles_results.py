@@ -96,3 +96,13 @@ def test_precision_override_and_its_errors(monkeypatch):
     monkeypatch.setattr(profiles, "_cuda", lambda: False)
     with pytest.raises(ValueError, match="needs a GPU"):
         profiles.get_profile("cpu")
+
+
+def test_comparison_rows_put_this_result_among_the_others_in_course_order():
+    from sslkit.results import comparison_rows
+
+    refs = {"floor": {"knn": 0.2}, "simclr": {"knn": 0.4}, "swav": {"knn": 0.1}, "supervised": {"knn": 0.6}}
+    rows = comparison_rows(refs, "swav", {"knn": 0.45})
+    assert list(rows) == ["floor (random init)", "SimCLR (04)", "SwAV", "supervised"]
+    assert rows["SwAV"] == {"knn": 0.45}  # this run's, not the reference's
+    assert list(comparison_rows({}, "deepcluster", {})) == ["floor (random init)", "DeepCluster", "supervised"]

@@ -201,6 +201,12 @@ def test_the_readme_table_is_the_committed_manifest(monkeypatch):
         "README's table is stale: python -m sslkit.reference table --profile cpu --write"
 
 
+def test_every_committed_main_result_has_a_row_in_the_readme_table(monkeypatch):
+    monkeypatch.delenv("SSLKIT_REFERENCES")
+    results = {e["result"] for e in reference.load_manifest(get_profile("cpu"))["runs"].values() if e.get("result")}
+    assert results <= {key for key, _ in reference.TABLE_ROWS}, "add the new method to reference.TABLE_ROWS"
+
+
 def test_notebooks_take_the_repository_address_from_one_place():
     pyproject = (paths.repo_root() / "pyproject.toml").read_text()
     assert f'Homepage = "{REPOSITORY}"' in pyproject
