@@ -24,7 +24,8 @@ from .profiles import Profile, get_profile
 def _plans():
     from .methods import BYOL, DeepCluster, Jigsaw, RotNet, SimCLR, Supervised, SwAV
 
-    # notebook → [(method, "main" | "sweep", epochs as a multiple of the profile's, number of runs)]
+    # notebook → [(method, "main" | "sweep" | "sweep-main-data", epochs as a multiple of the
+    # profile's, number of runs)]; "sweep-main-data": the sweep's width and epochs on the main images
     # (sweep runs: settings × 3 seeds; a run another notebook already trained is not counted again)
     return {
         "00_data_and_baselines": [(Supervised, "supervised", 1.0, 1)],
@@ -33,7 +34,7 @@ def _plans():
         "04_simclr": [(SimCLR, "main", 1.0, 1), (SimCLR, "sweep", 1.0, 21), (SimCLR, "sweep", 2.125, 3),
                       (SimCLR, "sweep", 4.375, 3)],
         "05_byol": [(BYOL, "main", 2.0, 1), (BYOL, "sweep", 4.0, 21)],
-        "06_deepcluster": [(DeepCluster, "main", 1.0, 1), (DeepCluster, "sweep", 1.0, 18)],
+        "06_deepcluster": [(DeepCluster, "main", 1.0, 1), (DeepCluster, "sweep-main-data", 1.0, 18)],
         "07_swav": [(SwAV, "main", 1.0, 1), (SwAV, "sweep", 1.0, 12), (SwAV, "sweep", 1.5, 3)],
     }
 
@@ -84,10 +85,10 @@ def training_minutes(notebook: str, profile: Profile | None = None) -> tuple[flo
         raise ValueError(f"No training plan for {notebook!r}: one of {', '.join(_plans())}.")
     total, parts = 0.0, []
     for cls, kind, factor, runs in plan:
-        q = p.sweep() if kind == "sweep" else p
+        q = p.sweep() if kind.startswith("sweep") else p
         epochs = p.supervised_epochs if kind == "supervised" else max(1, int(q.pretrain_epochs * factor))
         rate = images_per_s(cls, q)
-        seconds = runs * epochs * _images(q.train_per_class) / rate
+        seconds = runs * epochs * _images(p.train_per_class if kind == "sweep-main-data" else q.train_per_class) / rate
         total += seconds
         parts.append(f"{cls.__name__} {kind if runs == 1 else f'{runs} {kind} runs'}: {seconds / 60:.1f} min "
                      f"at {rate:,.0f} images/s")

@@ -43,3 +43,13 @@ def test_deepcluster_and_swav_steps_can_be_timed():
 
     for cls in (DeepCluster, SwAV):
         assert estimate.images_per_s(cls, SMOKE, steps=1) > 0
+
+
+def test_sweeps_on_the_main_data_count_the_main_images(monkeypatch):
+    from dataclasses import replace
+
+    p = replace(SMOKE, train_per_class=40)  # main 400 images, sweep 200
+    monkeypatch.setattr(estimate, "images_per_s", lambda cls, q: 100.0)
+    minutes, _ = estimate.training_minutes("06_deepcluster", p)
+    main = p.pretrain_epochs * 400
+    assert minutes == pytest.approx((main + 18 * p.sweep_epochs * 400) / 100 / 60)
