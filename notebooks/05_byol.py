@@ -163,8 +163,9 @@ fig = plots.embedding(h_test, test.labels, test.classes, "tsne", PROFILE.embed_p
 #
 # **Run length.** BYOL's sweep runs train **four times** the sweep epochs (32 under the cpu
 # profile, the main run's epoch count). At the sweep's 8 epochs BYOL had not left the
-# random-init floor (21.6 ± 2.5% kNN against 21.1%, our earlier reference runs), so no claim
-# about it could show there: the target network barely moves in 120 steps. The SimCLR runs
+# random-init floor (21.6 ± 2.5% kNN against 21.1%: this notebook's outputs at commit
+# f89aea5), so no claim about it could show there: the target network barely moves in 120
+# steps. The SimCLR runs
 # it is compared with below keep notebook 04's 8 epochs.
 
 # %%
@@ -306,7 +307,7 @@ display(Markdown("\n".join(lines)))
 #   10,000 images) it reaches 39.6% kNN and 46.9% linear, 11.4 and 14.8 points above the floor
 #   (28.2% / 32.1%); SimCLR's reference run (16 epochs, in the table above) has the higher kNN
 #   (41.2%) and about the same linear probe (46.3%). At the sweep size and 32 epochs BYOL gets
-#   24.5 ± 1.6% kNN against 21.1% for random weights (at 8 epochs it had not moved: 21.6%).
+#   24.5 ± 1.6% kNN against 21.1% for random weights (at 8 epochs it had not moved: 21.6%, section 3).
 # - *The predictor prevents collapse: shown*, in accuracy and in the monitor. Without it kNN
 #   falls to 20.8 ± 1.1% (3.6 ± 1.1 points below BYOL, below random weights) and z collapses:
 #   std 0.0303 → 0.0014, effective rank 2.7 against 13.9 for BYOL, while the loss drops to

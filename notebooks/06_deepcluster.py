@@ -204,7 +204,7 @@ display(Markdown(f"**CIFAR-10 test top-1, profile `{PROFILE.name}`**\n\n" + form
 # %%
 h_test = extract_features(dc, test)
 fig = plots.embedding(h_test, test.labels, test.classes, "tsne", PROFILE.embed_points, title="DeepCluster features h (t-SNE)")
-last = kmeans(pca_whiten(extract_features(dc, train), 64), 100, iters=20)
+last, _, _ = dc.cluster(train.images)  # the method's own clustering step, on the trained network
 fig = cluster_sizes(last, f"cluster sizes after training (NMI with the classes {nmi(last.labels, train.labels):.3f})")
 
 # %% [markdown]

@@ -322,7 +322,7 @@ def seed_bars(groups: dict, floor: float | None = None, main: float | None = Non
     return fig or ax.figure
 
 
-def sinkhorn_steps(scores: Tensor, eps: float = 0.1, iters=(1, 2, 3), ax=None):
+def sinkhorn_steps(scores: Tensor, eps: float = 0.1, iters=(1, 2, 3)):
     """Codes of a small score matrix (B samples × K prototypes) as heat maps: the plain softmax
     of scores / ε (no equipartition), then :func:`sslkit.losses.sinkhorn` after each number of
     ``iters``. Under each map, every prototype's total over the batch (B/K when equal), so the

@@ -142,25 +142,28 @@ def prune(profile: Profile, used: set[str]) -> list[str]:
             shutil.rmtree(folder)
     if gone:
         data["runs"] = {k: v for k, v in data["runs"].items() if k not in gone}
-        path = manifest_path(profile)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n")
-        tmp.replace(path)
+        _write_manifest(profile, data)
     return gone
+
+
+def _write_manifest(profile: Profile, data: dict) -> None:
+    """Replace the profile's manifest with ``data``, atomically (a temporary file, then a rename)."""
+    path = manifest_path(profile)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n")
+    tmp.replace(path)
 
 
 def _update_manifest(profile: Profile, name: str, entry: dict | None = None, **fields) -> dict:
     """Write (or update the fields of) one entry, atomically."""
     _mark_used(name)
-    path = manifest_path(profile)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path = manifest_path(profile)  # read here, not through load_manifest: recording never fetches
     data = json.loads(path.read_text()) if path.is_file() else {"runs": {}}
     data["profile"] = profile.name
     current = entry if entry is not None else data["runs"].get(name, {})
     data["runs"][name] = {**current, **fields}
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n")
-    tmp.replace(path)
+    _write_manifest(profile, data)
     return data["runs"][name]
 
 

@@ -164,7 +164,7 @@ class Method(L.LightningModule):
         opt = self.make_optimizer(groups)
         total = max(1, int(self.trainer.estimated_stepping_batches))
         warmup = int(hp.warmup_epochs * total / max(1, self.trainer.max_epochs))
-        shape = warmup_cosine if self.decay_lr else (lambda s, total, warmup: min(1.0, (s + 1) / warmup) if warmup else 1.0)
+        shape = warmup_cosine if self.decay_lr else warmup_constant
         sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: shape(s, total, warmup))
         return {"optimizer": opt, "lr_scheduler": {"scheduler": sched, "interval": "step"}}
 
@@ -184,6 +184,12 @@ def warmup_cosine(step: int, total: int, warmup: int = 0) -> float:
         return (step + 1) / warmup
     progress = (step - warmup) / max(1, total - warmup)
     return 0.5 * (1 + math.cos(math.pi * min(1.0, progress)))
+
+
+def warmup_constant(step: int, total: int, warmup: int = 0) -> float:
+    """LR multiplier: linear from 0 to 1 over ``warmup`` steps, then 1 (``total`` is unused: the
+    same signature as :func:`warmup_cosine`)."""
+    return (step + 1) / warmup if step < warmup else 1.0
 
 
 def _backbone_settings(backbone: nn.Module) -> dict:

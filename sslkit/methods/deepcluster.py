@@ -91,10 +91,9 @@ class DeepCluster(Method):
         self.pseudo_labels = result.labels.to(self.device)
         self.last_clustering = result
         self.head.reset_parameters()  # the ids of this clustering mean nothing to the old head
-        opt = self.optimizers(use_pl_optimizer=False) if self._trainer is not None else None
-        if opt is not None:
-            for p in self.head.parameters():
-                opt.state.pop(p, None)  # nor does its momentum
+        opt = self.optimizers(use_pl_optimizer=False)
+        for p in self.head.parameters():
+            opt.state.pop(p, None)  # nor does its momentum
         sizes = result.sizes
         loader.weights = (1.0 / sizes[result.labels].double()).cpu() if hp.uniform_sampling else None
         logs = {"features_s": t_feat, "kmeans_s": t_km, "kmeans_iters": float(result.iterations),

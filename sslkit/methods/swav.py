@@ -86,7 +86,7 @@ class SwAV(Method):
             h_all.append(h)
             z_all.append(F.normalize(self.projector(h), dim=1))
         z = torch.cat(z_all)
-        return list(self.score(z).split(B)), torch.cat(h_all)[:B], z
+        return list(self.score(z).split(B)), h_all[0][:B], z
 
     def score(self, z: torch.Tensor) -> torch.Tensor:
         """Cosines (N, K) of unit-norm projections z (N, d) to the prototypes, in float32 even
