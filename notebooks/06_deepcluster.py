@@ -102,9 +102,11 @@ def uniform_weights_by_hand(labels):
     return 1.0 / torch.bincount(labels)[labels].double()
 
 
-x = torch.randn(500, 8) + 4 * torch.randn(5, 8).repeat_interleave(100, 0)
-start = x[torch.randperm(500)[:5]].clone()
-ours = kmeans(x, 5, iters=10, init=start.clone()).labels
+g = torch.Generator().manual_seed(0)  # five separated blobs: no point sits on a boundary
+x = torch.randn(500, 8, generator=g) + 10 * torch.randn(5, 8, generator=g).repeat_interleave(100, 0)
+start = x[torch.randperm(500, generator=g)[:5]].clone()
+# fix_empty=False: the hand version, like plain Lloyd, leaves an empty cluster where it is
+ours = kmeans(x, 5, iters=10, init=start.clone(), fix_empty=False).labels
 assert torch.equal(kmeans_by_hand(x, start.clone()), ours)
 w = uniform_weights_by_hand(ours)
 print(f"k-means by hand = sslkit.cluster.kmeans; cluster sizes {torch.bincount(ours).tolist()}, "
