@@ -21,7 +21,6 @@ import time
 import torch
 
 from sslkit import methods
-from sslkit.backbones import build_backbone
 from sslkit.data import class_balanced_subset, load_cifar10
 from sslkit.evaluate import extract_features, knn_accuracy
 from sslkit.profiles import describe, get_profile
@@ -66,8 +65,8 @@ def main():
 
     print(describe(p, train), f"\nvalidation queries: {len(val):,} train images outside the profile's subset", flush=True)
     torch.manual_seed(0)
-    floor_net = build_backbone(p.arch, p.width)
-    floor = val_knn(floor_net, train, val)
+    floor_net = cls(arch=p.arch, width=p.width, num_classes=train.num_classes).eval()  # the method's own random init:
+    floor = val_knn(floor_net, train, val)  # its features (e.g. CPC's pooled patch codes), not a plain backbone's
     print(json.dumps({"random_init_val_knn": round(floor, 4)}), flush=True)
     scores: dict[float, list[float]] = {}
     for base_lr in args.base_lrs:

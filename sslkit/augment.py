@@ -384,3 +384,62 @@ def assemble_tiles(tiles: Tensor) -> Tensor:
     B, T, C, t, _ = tiles.shape
     g = int(round(T ** 0.5))
     return tiles.view(B, g, g, C, t, t).permute(0, 3, 1, 4, 2, 5).reshape(B, C, g * t, g * t)
+
+
+# ----------------------------------------------------------------------------- CPC patch grids
+
+def patch_grid(x: Tensor, patch: int = 8, stride: int = 4) -> Tensor:
+    """Every image cut into overlapping patches (CPC, van den Oord et al. 2018; Hénaff et al. 2019).
+
+    x: (B, C, H, W) uint8 or float → (B, R, S, C, patch, patch) float, R = (H − patch) // stride + 1
+    rows and S columns of patches in row-major order. For 32×32 images with 8-pixel patches at
+    stride 4 (the CIFAR grid of CPC v2 implementations): a 7×7 grid, each patch overlapping its
+    neighbours by half.
+    """
+    x = to_float(x)
+    if min(x.shape[-2:]) < patch:
+        raise ValueError(f"images of {tuple(x.shape[-2:])} pixels are smaller than one patch ({patch}).")
+    cells = x.unfold(2, patch, stride).unfold(3, patch, stride)  # (B, C, R, S, patch, patch)
+    return cells.permute(0, 2, 3, 1, 4, 5)
+
+
+def cpc_patches(x: Tensor, patch: int = 8, stride: int = 4, translate: int = 2, flip_p: float = 0.5,
+                gray_p: float = 0.25, drop_p: float = 0.5, generator: torch.Generator | None = None) -> Tensor:
+    """:func:`patch_grid` with CPC v2's augmentation drawn independently for **every patch**.
+
+    x: (B, C, H, W) → (B, R, S, C, patch, patch). Each patch is shifted by up to ``translate``
+    pixels in each direction (the image is padded by reflection first), flipped left-right with
+    probability ``flip_p``, turned gray with ``gray_p``, and with ``drop_p`` loses two of its three
+    colour channels ("colour dropping": they are set to CIFAR-10's channel mean, which the
+    backbone's input normalization maps to 0 — no information). Per-patch randomness is the point:
+    neighbouring patches that share an edge no longer share its exact pixels, colour or
+    orientation, so predicting a patch needs what it shows, not low-level continuity.
+    """
+    from .backbones import CIFAR10_MEAN
+
+    x = to_float(x)
+    B, C, H, W = x.shape
+    R, S = (H - patch) // stride + 1, (W - patch) // stride + 1
+    t = translate
+    padded = F.pad(x, (t, t, t, t), mode="reflect") if t else x
+    off = (_rand(B, x, generator, R, S, 2) * (2 * t + 1)).long().clamp_(max=2 * t)  # (B, R, S, 2) in [0, 2t]
+    ar = torch.arange(patch, device=x.device)
+    top = (torch.arange(R, device=x.device) * stride).view(1, R, 1) + off[..., 0]  # (B, R, S)
+    left = (torch.arange(S, device=x.device) * stride).view(1, 1, S) + off[..., 1]
+    ys = (top[..., None] + ar)[..., :, None]  # (B, R, S, patch, 1)
+    xs = (left[..., None] + ar)[..., None, :]  # (B, R, S, 1, patch)
+    b = torch.arange(B, device=x.device).view(B, 1, 1, 1, 1)
+    p = padded[b, :, ys, xs].permute(0, 1, 2, 5, 3, 4)  # (B, R, S, C, patch, patch)
+    n = B * R * S
+    p = p.reshape(n, C, patch, patch)
+    flip = _rand(n, x, generator) < flip_p
+    p = torch.where(_per_sample(flip), p.flip(-1), p)
+    if C == 3:  # colour augmentations
+        gray = _rand(n, x, generator) < gray_p
+        p = torch.where(_per_sample(gray), grayscale(p), p)
+        drop = _rand(n, x, generator) < drop_p
+        keep = (_rand(n, x, generator) * 3).long().clamp_(max=2)  # the one channel a dropping patch keeps
+        dropped = (torch.arange(3, device=x.device) != keep[:, None]) & drop[:, None]  # (n, 3)
+        mean = torch.tensor(CIFAR10_MEAN, device=x.device, dtype=p.dtype).view(1, 3, 1, 1)
+        p = torch.where(dropped[:, :, None, None], mean, p)
+    return p.view(B, R, S, C, patch, patch)

@@ -22,7 +22,7 @@ from .profiles import Profile, get_profile
 
 
 def _plans():
-    from .methods import BYOL, DeepCluster, Jigsaw, RotNet, SimCLR, Supervised, SwAV
+    from .methods import BYOL, CPC, DeepCluster, Jigsaw, RotNet, SimCLR, Supervised, SwAV
 
     # notebook → [(method, "main" | "sweep" | "sweep-main-data", epochs as a multiple of the
     # profile's, number of runs)]; "sweep-main-data": the sweep's width and epochs on the main images
@@ -31,6 +31,7 @@ def _plans():
         "00_data_and_baselines": [(Supervised, "supervised", 1.0, 1)],
         "01_rotnet": [(RotNet, "main", 1.0, 1), (RotNet, "sweep", 1.0, 3)],
         "02_jigsaw": [(Jigsaw, "main", 0.5, 1), (Jigsaw, "sweep", 1.0, 6)],
+        "03_cpc": [(CPC, "main", 1.0, 1), (CPC, "sweep-main-data", 1.0, 12)],
         "04_simclr": [(SimCLR, "main", 1.0, 1), (SimCLR, "sweep", 1.0, 21), (SimCLR, "sweep", 2.125, 3),
                       (SimCLR, "sweep", 4.375, 3)],
         "05_byol": [(BYOL, "main", 2.0, 1), (BYOL, "sweep", 4.0, 21)],
@@ -39,12 +40,13 @@ def _plans():
     }
 
 
-def images_per_s(method_cls, profile: Profile, steps: int = 3, warmup: int = 1) -> float:
-    """Training throughput of ``method_cls`` at ``profile``'s backbone size and batch on its
-    device and precision: images per second over ``steps`` timed SGD steps (after ``warmup``)."""
+def images_per_s(method_cls, profile: Profile, steps: int = 3, warmup: int = 1, **kwargs) -> float:
+    """Training throughput of ``method_cls`` (with settings ``kwargs``) at ``profile``'s backbone
+    size and batch on its device and precision: images per second over ``steps`` timed SGD
+    steps (after ``warmup``)."""
     from .train import build
 
-    p, _, module = build(method_cls, SimpleNamespace(num_classes=10), profile)  # only the class count is read
+    p, _, module = build(method_cls, SimpleNamespace(num_classes=10), profile, **kwargs)  # only the class count is read
     module = module.to(p.device)
     if p.channels_last:
         module = module.to(memory_format=torch.channels_last)

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+import torch
+
 from . import paths, reference, runs
 from .data import ImageSet
 from .evaluate import evaluate
@@ -81,13 +83,25 @@ def sweep_seeds(method_cls, train: ImageSet, test: ImageSet, stem: str, seeds=SE
     return [sweep_run(method_cls, train, test, stem, profile, seed=s, **kwargs).results[metric] for s in seeds]
 
 
-def random_init_seeds(train: ImageSet, test: ImageSet, seeds=SEEDS, profile: Profile | None = None) -> list[float]:
+def random_init_seeds(train: ImageSet, test: ImageSet, seeds=SEEDS, profile: Profile | None = None,
+                      method_cls=None, **kwargs) -> list[float]:
     """kNN top-1 of a random-init backbone of the profile's *sweep* size, once per seed: the
-    floor with its own spread, for judging whether a method's sweep runs beat it."""
+    floor with its own spread, for judging whether a method's sweep runs beat it.
+
+    With ``method_cls`` (and its settings in ``kwargs``), the floor is that method's own
+    representation at random init — e.g. CPC's pooled codes of a random patch encoder, whose
+    architecture (GroupNorm, 8×8 patches) differs from the plain backbone's."""
     from .baselines import random_floor
 
     p = (profile or get_profile()).sweep()
-    return [random_floor(train, test, p, seed=s)[1]["knn"] for s in seeds]
+    if method_cls is None:
+        return [random_floor(train, test, p, seed=s)[1]["knn"] for s in seeds]
+    out = []
+    for s in seeds:
+        torch.manual_seed(s)
+        module = method_cls(arch=p.arch, width=p.width, num_classes=train.num_classes, **kwargs).to(p.device)
+        out.append(evaluate(module.eval(), train, test, probe=False)["knn"])
+    return out
 
 
 def judge(baseline: list[float], other: list[float], claim: str = "higher") -> tuple[str, float, float]:

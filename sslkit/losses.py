@@ -47,6 +47,36 @@ def info_nce(anchors: Tensor, candidates: Tensor, positives: Tensor, temperature
     return F.cross_entropy(logits, positives)
 
 
+@float32
+def cpc_loss(predictions: list[Tensor], codes: Tensor, temperature: float = 0.1) -> tuple[Tensor, Tensor]:
+    """CPC's InfoNCE over a grid of patch codes (van den Oord et al. 2018; Hénaff et al. 2019).
+
+    codes: (B, R, S, D), the code of every patch of every image; predictions: K tensors, the
+    k-th (B, R − k, S, D) — from the context at row r, the prediction of the code at row r + k
+    in the same column (k = 1 … K). Each prediction must pick its true code among the **B·S
+    codes of its target's row across the batch**: the other patches of that row in its own
+    image (hard negatives: neighbours that share its surroundings) and the row in every other
+    image. (Candidates from every row, B·R·S of them, would cost R = 7 times more; on a CPU
+    that is most of a training step.) Scores are cosine / ``temperature``.
+
+    Returns (loss: the mean over k of each step's mean cross-entropy, a scalar; accuracy: (K,),
+    how often the true code scores highest, per step; chance is 1 / (B·S)).
+    """
+    B, R, S, D = codes.shape
+    candidates = F.normalize(codes.float(), dim=-1)
+    target = torch.arange(B * S, device=codes.device)
+    losses, accs = [], []
+    for k, pred in enumerate(predictions, start=1):
+        if pred.shape != (B, R - k, S, D):
+            raise ValueError(f"prediction {k} steps ahead must be {(B, R - k, S, D)}, got {tuple(pred.shape)}.")
+        anchors = F.normalize(pred.float(), dim=-1).transpose(0, 1).reshape(R - k, B * S, D)  # per target row
+        rows = candidates[:, k:].transpose(0, 1).reshape(R - k, B * S, D)
+        logits = anchors @ rows.transpose(1, 2) / temperature  # (R − k, B·S, B·S)
+        losses.append(F.cross_entropy(logits.flatten(0, 1), target.repeat(R - k)))
+        accs.append((logits.detach().argmax(-1) == target).float().mean())
+    return torch.stack(losses).mean(), torch.stack(accs)
+
+
 def gather_with_grad(x: Tensor) -> Tensor:
     """Concatenate ``x`` (B, D) from every process in rank order → (W·B, D), keeping the
     gradient path back to each process's own slice. Identity outside distributed runs."""

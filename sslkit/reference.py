@@ -53,7 +53,8 @@ import torch
 from . import REPOSITORY, paths, runs
 from .profiles import Profile, get_profile, hardware
 
-NOTEBOOKS = ("00_data_and_baselines", "01_rotnet", "02_jigsaw", "04_simclr", "05_byol", "06_deepcluster", "07_swav")
+NOTEBOOKS = ("00_data_and_baselines", "01_rotnet", "02_jigsaw", "03_cpc", "04_simclr", "05_byol", "06_deepcluster",
+             "07_swav")
 # which settings may differ between a reference and the run a notebook asks for: the numeric
 # precision and the exact bytes of the images (a downloaded CIFAR-10 vs the JPEG copy) change
 # how a run is computed, not what was asked; the init fingerprint follows from the seed
@@ -410,8 +411,8 @@ def fetch(profile: Profile, base_url: str | None = None) -> bool:
 # ----------------------------------------------------------------------------- the README table
 
 TABLE_ROWS = (("floor", "random init (floor)"), ("supervised", "supervised"), ("rotnet", "RotNet"),
-              ("jigsaw", "Jigsaw"), ("simclr", "SimCLR"), ("byol", "BYOL"), ("deepcluster", "DeepCluster"),
-              ("swav", "SwAV"))
+              ("jigsaw", "Jigsaw"), ("cpc", "CPC"), ("simclr", "SimCLR"), ("byol", "BYOL"),
+              ("deepcluster", "DeepCluster"), ("swav", "SwAV"))
 
 
 def results_table(profile: Profile | None = None) -> str:

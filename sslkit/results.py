@@ -71,8 +71,8 @@ def format_table(results: dict[str, dict], columns=("knn", "linear")) -> str:
 
 # every result a notebook's table can show, in course order: (result name, row label)
 METHOD_ROWS = (("floor", "floor (random init)"), ("rotnet", "RotNet (01)"), ("jigsaw", "Jigsaw (02)"),
-               ("simclr", "SimCLR (04)"), ("byol", "BYOL (05)"), ("deepcluster", "DeepCluster (06)"),
-               ("swav", "SwAV (07)"), ("supervised", "supervised"))
+               ("cpc", "CPC (03)"), ("simclr", "SimCLR (04)"), ("byol", "BYOL (05)"),
+               ("deepcluster", "DeepCluster (06)"), ("swav", "SwAV (07)"), ("supervised", "supervised"))
 
 
 def comparison_rows(results: dict[str, dict], name: str, result: dict) -> dict[str, dict]:

@@ -71,3 +71,23 @@ def test_random_init_seeds_give_one_floor_per_seed_at_the_sweep_size():
     floors = random_init_seeds(train, test, seeds=(0, 1), profile=p)
     assert len(floors) == 2 and floors[0] != floors[1]  # another network per seed
     assert floors[0] == random_floor(train, test, p.sweep(), seed=0)[1]["knn"]  # the sweep size, not the main one
+
+
+def test_random_init_seeds_of_a_method_read_that_methods_features():
+    from dataclasses import replace
+
+    import torch
+
+    from sslkit.data import load_digits
+    from sslkit.evaluate import evaluate
+    from sslkit.experiments import random_init_seeds
+    from sslkit.methods import CPC
+    from sslkit.profiles import get_profile
+
+    p = replace(get_profile("smoke"), sweep_width=0.0625)
+    train, test = load_digits("train").balanced(per_class=10), load_digits("test").balanced(per_class=5)
+    floors = random_init_seeds(train, test, seeds=(0, 1), profile=p, method_cls=CPC, steps=2)
+    torch.manual_seed(1)
+    cpc = CPC(arch=p.arch, width=0.0625, num_classes=10, steps=2).eval()  # pooled codes of a random patch encoder
+    assert floors[1] == evaluate(cpc, train, test, probe=False)["knn"]
+    assert floors[0] != floors[1]

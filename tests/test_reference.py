@@ -229,16 +229,16 @@ def test_each_committed_reference_reproduces_the_knn_in_its_manifest(monkeypatch
     from sslkit.baselines import random_floor
     from sslkit.data import cifar10
     from sslkit.evaluate import evaluate
-    from sslkit.methods import BYOL, DeepCluster, Jigsaw, RotNet, SwAV
+    from sslkit.methods import BYOL, CPC, DeepCluster, Jigsaw, RotNet, SwAV
 
     monkeypatch.delenv("SSLKIT_REFERENCES")
     cpu = get_profile("cpu")
     manifest = reference.load_manifest(cpu)["runs"]
     train, test = cifar10(cpu)
-    # the notebooks' calls (00 supervised, 01, 02, 04, 05, 06, 07), by the names they give their runs
+    # the notebooks' calls (00 supervised, 01, 02, 03, 04, 05, 06, 07), by the names they give their runs
     calls = {"supervised": (Supervised, {"name": "supervised", "epochs": cpu.supervised_epochs, "lr": cpu.scaled_lr(),
                                          "weight_decay": 5e-4, "warmup_epochs": 1}),
-             "rotnet": (RotNet, {}), "jigsaw-epochs=8": (Jigsaw, {"epochs": cpu.pretrain_epochs // 2}),
+             "rotnet": (RotNet, {}), "jigsaw-epochs=8": (Jigsaw, {"epochs": cpu.pretrain_epochs // 2}), "cpc": (CPC, {}),
              "simclr": (SimCLR, {"temperature": 0.5}), "byol-epochs=32": (BYOL, {"epochs": 2 * cpu.pretrain_epochs}),
              "deepcluster": (DeepCluster, {}), "swav": (SwAV, {})}
     mains = {n for n, e in manifest.items() if e["kind"] == "main"}

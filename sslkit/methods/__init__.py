@@ -3,6 +3,7 @@
 
 from .base import Method, Step
 from .byol import BYOL
+from .cpc import CPC
 from .deepcluster import DeepCluster
 from .jigsaw import Jigsaw
 from .rotnet import RotNet
@@ -10,4 +11,4 @@ from .simclr import SimCLR
 from .supervised import Supervised
 from .swav import SwAV
 
-__all__ = ["BYOL", "DeepCluster", "Jigsaw", "Method", "RotNet", "SimCLR", "Step", "Supervised", "SwAV"]
+__all__ = ["BYOL", "CPC", "DeepCluster", "Jigsaw", "Method", "RotNet", "SimCLR", "Step", "Supervised", "SwAV"]
