@@ -69,6 +69,8 @@ if importlib.util.find_spec("sslkit") is None:
 # import os; from google.colab import drive; drive.mount("/content/drive"); os.environ["SSLKIT_HOME"] = "/content/drive/MyDrive/sslkit"
 
 # %%
+import math
+
 import matplotlib.pyplot as plt
 import torch
 import torch.nn.functional as F
@@ -188,6 +190,9 @@ fig.tight_layout()
 # %%
 cpc = load_or_pretrain(CPC, train, test, "cpc")
 fig = plots.training_curves(cpc.report.run_dir, "CPC pretraining", reference=reference_lines(reference, metric="linear"))
+loss = plots.read_metrics(cpc.report.run_dir)["train/loss_epoch"].dropna()
+print(f"loss {loss.iloc[0]:.2f} in the first epoch → {loss.iloc[-1]:.2f} in the last "
+      f"(a uniform guess over the {PROFILE.batch_size * 7} candidates: {math.log(PROFILE.batch_size * 7):.2f})")
 
 # %% [markdown]
 # **How often the true patch wins.** The share of predictions whose true code scores highest
@@ -309,8 +314,8 @@ verdict("full context better than one row", acc_ctx["one row"], acc_ctx["full co
 # %% [markdown]
 # ### Bidirectional CPC
 # *The open idea: a second context network running bottom-up, predicting upward, losses
-# summed, helps.* Compared with top-down only at equal epochs (the encoder dominates the cost:
-# the second context adds little compute, measured below), by the pooled codes — the
+# summed, helps.* Compared with top-down only at equal epochs (the second context network
+# and its heads add some compute per step, measured below), by the pooled codes — the
 # representation of every run — and by the pooled context, where the bidirectional model
 # joins both directions' contexts.
 
@@ -365,7 +370,7 @@ display(Markdown("\n".join(lines)))
 #   trained to be predictable from a patch's own code (no context) learns nearly as much here.
 # - *Bidirectional CPC: not shown.* Both directions 28.1 ± 1.5% against top-down 29.6 ± 2.7%
 #   by the pooled codes (−1.5 ± 1.8), and 29.4 ± 1.0% against 30.1 ± 1.9% by the pooled
-#   context, both directions joined (−0.7 ± 1.3), for 10–16% more time per step (two timings).
+#   context, both directions joined (−0.7 ± 1.3), at the extra time per step printed above.
 # - Not run: the prediction horizon (K = 1, 3, 5), for the budget — each experiment run costs
 #   about 10 minutes of one CPU core.
 #

@@ -28,6 +28,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from .backbones import CIFAR10_MEAN
+
 GRAY_WEIGHTS = (0.2989, 0.587, 0.114)  # ITU-R 601-2 luma, as torchvision's rgb_to_grayscale
 
 
@@ -415,8 +417,6 @@ def cpc_patches(x: Tensor, patch: int = 8, stride: int = 4, translate: int = 2, 
     neighbouring patches that share an edge no longer share its exact pixels, colour or
     orientation, so predicting a patch needs what it shows, not low-level continuity.
     """
-    from .backbones import CIFAR10_MEAN
-
     x = to_float(x)
     B, C, H, W = x.shape
     R, S = (H - patch) // stride + 1, (W - patch) // stride + 1
