@@ -10,6 +10,8 @@ The package behind the sslkit notebooks. Modules:
 - :mod:`sslkit.train`     the one Lightning training path every method uses
 - :mod:`sslkit.methods`   one LightningModule per method
 - :mod:`sslkit.reference` reference runs: trained once, committed, loaded by the notebooks
+- :mod:`sslkit.pretrained` encoders to reuse: sslkit's reference runs (``sslkit.load_backbone``) and
+  ImageNet SSL ResNet-50s (hash-pinned, read with ``weights_only=True``)
 - :mod:`sslkit.plots`, :mod:`sslkit.widgets`  figures and ipywidgets explorers
 """
 
@@ -17,3 +19,10 @@ __version__ = "0.1.0"
 # the one place the repository's address lives: Colab badges, install cells (checked by
 # tests/test_notebooks_sync.py) and reference downloads read it
 REPOSITORY = "https://github.com/sslkit/sslkit"
+
+
+def __getattr__(name):  # sslkit.load_backbone without importing torch on ``import sslkit``
+    if name in ("load_backbone", "load_method", "load_imagenet"):
+        from . import pretrained
+        return getattr(pretrained, name)
+    raise AttributeError(f"module 'sslkit' has no attribute {name!r}")

@@ -1,0 +1,320 @@
+"""Pretrained encoders, loaded safely: ImageNet SSL ResNet-50s from their authors, and sslkit's own.
+
+**ImageNet models** (:data:`REGISTRY`, :func:`load_imagenet`). Each entry names a file that
+its authors publish (FAIR, lightning-bolts, torchvision), how to check it and how its keys
+map onto a torchvision ResNet-50. Loading one:
+
+1. the file is downloaded once into ``<SSLKIT_HOME>/pretrained/<name>/`` — into a temporary
+   file first, moved into place only after its hash checks out, so an interrupted or corrupt
+   download leaves nothing behind;
+2. its sha256 is checked on every load (a cached file that changed is refused, with the fix:
+   delete it);
+3. it is read with ``torch.load(weights_only=True)``: a file that would build arbitrary Python
+   objects while unpickling (and so could run code) is refused;
+4. its state dict is mapped (:data:`KEY_MAPS`: prefixes such as ``module.`` or Lightning's
+   ``encoder.`` dropped, projection heads and classifiers left out) and loaded into
+   ``torchvision.models.resnet50()`` with ``fc`` replaced by an identity — strictly, with a
+   report of any missing or unexpected keys. No ``torch.hub.load``: no remote code runs.
+
+Pins. Only the torchvision file and VICReg's have a full sha256 pinned here; Barlow Twins'
+has the 10-digit prefix that torch.hub's ``check_hash`` uses. The others' hashes could not
+be read where sslkit was built (no internet there), so :func:`load_imagenet` refuses them
+unless called with ``allow_unpinned=True``: it then prints the hash it computed and keeps it
+beside the file, so later loads detect a changed file. Pin the printed hash in
+:data:`REGISTRY` to make the check permanent.
+
+**sslkit's own runs** (:func:`load_backbone`, :func:`load_method`): any reference run folder
+(``results/<profile>/<name>/``: ``weights.pt`` + ``run.json``) or run name, rebuilt from the
+settings it records.
+
+    encoder = load_backbone("simclr")                # the cpu profile's SimCLR reference encoder
+    h = encoder(images)                              # (B, encoder.feature_dim), images in [0, 1]
+    r50 = load_imagenet("vicreg")                    # torchvision ResNet-50, fc = Identity
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import pickle
+import tempfile
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+import torch.nn as nn
+
+from . import paths
+
+
+@dataclass(frozen=True)
+class Weights:
+    """One published checkpoint: where it is, how to check it, how to read it."""
+
+    url: str
+    key_map: str  # a key of KEY_MAPS
+    sha256: str | None = None  # full hex digest; None when not yet pinned
+    sha256_prefix: str | None = None  # leading hex digits, when only those are known
+    size: int | None = None  # bytes
+    method: str = ""
+    source: str = ""  # where the pin and the published number come from
+    imagenet_linear: float | None = None  # published ImageNet linear top-1 (%), the authors' own
+
+    @property
+    def filename(self) -> str:
+        return self.url.rstrip("/").rsplit("/", 1)[-1]
+
+
+# Published ImageNet linear-probe top-1 of each file, as its authors report it (not measured here).
+REGISTRY: dict[str, Weights] = {
+    "supervised": Weights(
+        "https://download.pytorch.org/models/resnet50-0676ba61.pth", "torchvision",
+        sha256="0676ba61b6795bbe1773cffd859882e5e297624d384b6993f7c9e683e722fb8a", size=102_530_333,
+        method="supervised (torchvision IMAGENET1K_V1)",
+        source="torchvision ResNet50_Weights.IMAGENET1K_V1 (file name = sha256 prefix; top-1 from its meta)",
+        imagenet_linear=76.13),
+    "vicreg": Weights(
+        "https://dl.fbaipublicfiles.com/vicreg/resnet50.pth", "torchvision",
+        sha256="c843e7652491ff2f712734619fd74d85e5e92ac902615665ad3fd50dc6ada591", size=94_345_885,
+        method="VICReg", source="facebookresearch/vicreg README (backbone only); Bardes et al. 2022",
+        imagenet_linear=73.2),
+    "barlowtwins": Weights(
+        "https://dl.fbaipublicfiles.com/barlowtwins/ep1000_bs2048_lrw0.2_lrb0.0048_lambd0.0051/resnet50.pth",
+        "torchvision", sha256_prefix="cf015f40cc", method="Barlow Twins",
+        source="facebookresearch/barlowtwins (1000 epochs); Zbontar et al. 2021", imagenet_linear=73.2),
+    "dino": Weights(
+        "https://dl.fbaipublicfiles.com/dino/dino_resnet50_pretrain/dino_resnet50_pretrain.pth", "torchvision",
+        method="DINO (ResNet-50)", source="facebookresearch/dino; Caron et al. 2021, Table 2",
+        imagenet_linear=75.3),
+    "swav": Weights(
+        "https://dl.fbaipublicfiles.com/deepcluster/swav_800ep_pretrain.pth.tar", "fair",
+        method="SwAV (800 epochs)", source="facebookresearch/swav; Caron et al. 2020", imagenet_linear=75.3),
+    "bolts-simclr": Weights(
+        "https://pl-bolts-weights.s3.us-east-2.amazonaws.com/simclr/bolts_simclr_imagenet/simclr_imagenet.ckpt",
+        "bolts_simclr", method="SimCLR (lightning-bolts)", source="lightning-bolts docs, SimCLR ImageNet weights"),
+    "bolts-swav": Weights(
+        "https://pl-bolts-weights.s3.us-east-2.amazonaws.com/swav/swav_imagenet/swav_imagenet.pth.tar",
+        "bolts_swav", method="SwAV (lightning-bolts)", source="lightning-bolts docs, SwAV ImageNet weights"),
+}
+
+# heads and classifiers that sit beside the encoder in the published files
+_HEADS = ("fc.", "projection", "projection_head.", "prototypes.", "online_finetuner.", "non_linear_evaluator.")
+
+
+def _strip(prefix: str | None) -> Callable[[dict], dict]:
+    """A key map: keep the keys under ``prefix`` (all when None) without it, minus heads."""
+    def key_map(state: dict) -> dict:
+        out = {}
+        for k, v in state.items():
+            if prefix:
+                if not k.startswith(prefix):
+                    continue
+                k = k[len(prefix):]
+            if k.startswith("module."):  # DataParallel / DDP prefix
+                k = k[len("module."):]
+            if not k.startswith(_HEADS):
+                out[k] = v
+        return out
+    return key_map
+
+
+# format name → state dict (after unwrapping "state_dict") → torchvision ResNet-50 keys
+KEY_MAPS: dict[str, Callable[[dict], dict]] = {
+    "torchvision": _strip(None),       # torchvision keys, maybe with fc (dropped)
+    "fair": _strip(None),              # FAIR SwAV/DeepCluster-v2: "module." + projection_head/prototypes
+    "bolts_simclr": _strip("encoder."),  # Lightning checkpoint: state_dict["encoder.conv1.weight"], projection.*
+    "bolts_swav": _strip("model."),      # Lightning checkpoint: state_dict["model.conv1.weight"], model.prototypes.*
+}
+
+
+class HashMismatch(RuntimeError):
+    pass
+
+
+def sha256_of(path: Path, chunk: int = 1 << 22) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(chunk):
+            h.update(block)
+    return h.hexdigest()
+
+
+def cache_dir() -> Path:
+    return paths.home() / "pretrained"
+
+
+def _check(path: Path, w: Weights, pin_file: Path | None) -> str:
+    """The file's sha256 after checking it against the registry's pin (or a pin kept on first use)."""
+    digest = sha256_of(path)
+    expected, how = w.sha256, "sha256"
+    if expected is None and w.sha256_prefix:
+        expected, how = w.sha256_prefix, "sha256 prefix"
+    if expected is None and pin_file is not None and pin_file.is_file():
+        expected, how = pin_file.read_text().strip(), f"sha256 recorded on first download ({pin_file.name})"
+    if expected is not None and not digest.startswith(expected.lower()):
+        raise HashMismatch(
+            f"{path}: {how} mismatch — expected {expected}, got {digest}. The file is not the published one "
+            f"(a partial or tampered download, or the publisher replaced it). Fix: delete {path} and load again; "
+            "if the same hash comes back, the upstream file changed: check it before pinning the new hash.")
+    if w.size is not None and path.stat().st_size != w.size:
+        raise HashMismatch(f"{path}: {path.stat().st_size:,} bytes, expected {w.size:,}. Fix: delete it and load again.")
+    return digest
+
+
+def download(w: Weights, dest: Path, progress: bool = True) -> Path:
+    """Fetch ``w.url`` into ``dest`` atomically: a temporary file in the same folder, checked,
+    then renamed. ``file://`` URLs work (the tests use them)."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=dest.name + ".", suffix=".part")
+    tmp = Path(tmp)
+    try:
+        with os.fdopen(fd, "wb") as out, urllib.request.urlopen(w.url, timeout=60) as r:
+            total = int(r.headers.get("Content-Length") or 0) or None
+            from tqdm.auto import tqdm
+            with tqdm(total=total, unit="B", unit_scale=True, desc=dest.name, disable=not progress) as bar:
+                while block := r.read(1 << 20):
+                    out.write(block)
+                    bar.update(len(block))
+        _check(tmp, w, None)
+        os.replace(tmp, dest)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return dest
+
+
+class _DictRecord:
+    """Stands in for the dict subclasses old Lightning checkpoints pickle beside the weights
+    (``AttributeDict`` hyper-parameters): unpickled as a plain dict, never imported."""
+
+    def __new__(cls, *args, **kwargs):
+        return {}
+
+
+class _Namespace:
+    """Stands in for ``argparse.Namespace`` (hyper-parameters of older checkpoints): attributes only."""
+
+
+_CONTAINERS = [(_DictRecord, "pytorch_lightning.utilities.parsing.AttributeDict"),
+               (_DictRecord, "lightning.fabric.utilities.data.AttributeDict"), (_Namespace, "argparse.Namespace")]
+
+
+def read_checkpoint(path: Path) -> dict:
+    """A state dict from a ``.pth`` / ``.pth.tar`` / Lightning ``.ckpt`` file, read with
+    ``weights_only=True``; a ``{"state_dict": …}`` wrapper is unwrapped. The hyper-parameter
+    containers of (old) Lightning checkpoints are read as plain records, not imported."""
+    try:
+        with torch.serialization.safe_globals(_CONTAINERS):
+            obj = torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as e:
+        raise pickle.UnpicklingError(
+            f"{path} holds Python objects that weights_only=True refuses to build (unpickling them could run "
+            f"code), so sslkit will not read it. Only load it with weights_only=False if you trust its author. "
+            f"({str(e).splitlines()[0]})") from e
+    if isinstance(obj, dict) and isinstance(obj.get("state_dict"), dict):
+        obj = obj["state_dict"]
+    if not isinstance(obj, dict) or not all(torch.is_tensor(v) for v in obj.values()):
+        raise ValueError(f"{path}: expected a state dict of tensors (or a dict with 'state_dict'); got {type(obj).__name__}.")
+    return obj
+
+
+def resnet50_encoder() -> nn.Module:
+    """torchvision's ImageNet ResNet-50 with ``fc`` = identity: (B, 3, H, W) ImageNet-normalized
+    → (B, 2048)."""
+    from torchvision.models import resnet50
+
+    net = resnet50(weights=None)
+    net.fc = nn.Identity()
+    net.feature_dim = 2048
+    return net
+
+
+def load_state(net: nn.Module, state: dict, what: str) -> nn.Module:
+    """``net.load_state_dict(state)`` strictly, with every missing or unexpected key named."""
+    own = net.state_dict()
+    missing, unexpected = sorted(set(own) - set(state)), sorted(set(state) - set(own))
+    shapes = sorted(k for k in set(own) & set(state) if own[k].shape != state[k].shape)
+    if missing or unexpected or shapes:
+        def some(keys):
+            return ", ".join(keys[:6]) + (f" … ({len(keys)} in all)" if len(keys) > 6 else "") if keys else "none"
+        raise RuntimeError(f"{what} does not fit a torchvision ResNet-50: missing {some(missing)}; "
+                           f"unexpected {some(unexpected)}; wrong shape {some(shapes)}.")
+    net.load_state_dict(state)
+    return net
+
+
+def load_imagenet(name: str, allow_unpinned: bool = False, progress: bool = True) -> nn.Module:
+    """The ImageNet-pretrained ResNet-50 encoder ``name`` (a key of :data:`REGISTRY`), in eval
+    mode: downloaded once, hash-checked on every load, read with ``weights_only=True``."""
+    if name not in REGISTRY:
+        raise KeyError(f"Unknown pretrained model {name!r}; choose one of {', '.join(REGISTRY)}.")
+    w = REGISTRY[name]
+    dest = cache_dir() / name / w.filename
+    pin_file = dest.with_name(dest.name + ".sha256")
+    pinned = w.sha256 is not None or w.sha256_prefix is not None or pin_file.is_file()
+    if not pinned and not allow_unpinned:
+        raise HashMismatch(
+            f"{name}: no sha256 is pinned for {w.url}, so a changed file could not be detected. "
+            f"Call load_imagenet({name!r}, allow_unpinned=True) to trust this first download: its hash is then "
+            "printed and kept beside the file, and every later load is checked against it.")
+    if not dest.is_file():
+        download(w, dest, progress)
+    digest = _check(dest, w, pin_file)
+    if w.sha256 is None and not pin_file.is_file():
+        pin_file.write_text(digest + "\n")
+        print(f"{name}: sha256 {digest} (not pinned in sslkit; kept in {pin_file}; pin it in REGISTRY)")
+    state = KEY_MAPS[w.key_map](read_checkpoint(dest))
+    return load_state(resnet50_encoder(), state, f"{name} ({dest})").eval()
+
+
+# ----------------------------------------------------------------------------- sslkit's own runs
+
+def _run_folder(path_or_name: str | os.PathLike, profile: str | None) -> Path:
+    p = Path(path_or_name)
+    if p.is_file() and p.name == "weights.pt":
+        p = p.parent
+    if p.is_dir():
+        folder = p
+    else:
+        from .profiles import get_profile
+        prof = get_profile(profile) if profile else get_profile()
+        folder = paths.references_dir() / prof.name / str(path_or_name)
+    if not (folder / "weights.pt").is_file() or not (folder / "run.json").is_file():
+        raise FileNotFoundError(
+            f"{path_or_name!r}: no weights.pt + run.json in {folder}. Give a reference run folder "
+            "(results/<profile>/<name>/) or a run name of that profile, e.g. 'simclr' (see results/<profile>-manifest.json; "
+            "sweep runs keep no weights).")
+    return folder
+
+
+def load_method(path_or_name: str | os.PathLike, profile: str | None = None) -> nn.Module:
+    """The whole trained sslkit method (backbone, heads; ``features(x)``) of a reference run,
+    rebuilt from its ``run.json`` and loaded from its ``weights.pt`` (float16 where it fits),
+    in eval mode on the CPU."""
+    import importlib
+
+    from .reference import load_half_state
+
+    folder = _run_folder(path_or_name, profile)
+    made = json.loads((folder / "run.json").read_text())
+    module_name, _, cls_name = made["method"].rpartition(".")
+    if not module_name.startswith("sslkit."):
+        raise ValueError(f"{folder}/run.json names {made['method']!r}, not an sslkit method: refusing to import it.")
+    cls = getattr(importlib.import_module(module_name), cls_name)
+    module = cls(**made["hparams"])
+    load_half_state(module, torch.load(folder / "weights.pt", map_location="cpu", weights_only=True))
+    module.run_settings = made
+    return module.eval()
+
+
+def load_backbone(path_or_name: str | os.PathLike, profile: str | None = None) -> nn.Module:
+    """The encoder alone — a plain ``nn.Module`` (a CIFAR ResNet: images in [0, 1], shape
+    (B, 3, 32, 32) → (B, ``feature_dim``)) — of a reference run, with ``settings`` (arch, width,
+    depth, norm) and ``run_settings`` (all of ``run.json``). CPC's encoder was trained on 8×8
+    patches: its representation is :func:`load_method`'s ``features``, not this on whole images."""
+    module = load_method(path_or_name, profile)
+    net = module.backbone
+    net.run_settings = module.run_settings
+    return net.eval()
