@@ -37,6 +37,8 @@ def _plans():
         "05_byol": [(BYOL, "main", 2.0, 1), (BYOL, "sweep", 4.0, 21)],
         "06_deepcluster": [(DeepCluster, "main", 1.0, 1), (DeepCluster, "sweep-main-data", 1.0, 18)],
         "07_swav": [(SwAV, "main", 1.0, 1), (SwAV, "sweep", 1.0, 12), (SwAV, "sweep", 1.5, 3)],
+        # the encoders are the main runs above; fine-tuning 4 of them on 1%, 10%, 100% of the labels
+        "08_transfer": [(Supervised, "finetune", 1.0, 4)],
     }
 
 
@@ -79,6 +81,19 @@ def _images(per_class: int | None) -> int:
     return 50_000 if per_class is None else 10 * per_class
 
 
+def _finetune_images(p: Profile) -> int:
+    """Images one encoder's fine-tunes see: every label fraction and draw of :mod:`sslkit.transfer`."""
+    from .transfer import FRACTIONS, draws_for, fine_tune_steps
+
+    n = _images(p.train_per_class)
+    total = 0
+    for f in FRACTIONS:
+        labelled = n if f == 1 else max(20, round(f * n))
+        epochs, batch = fine_tune_steps(labelled, p)
+        total += len(draws_for(f)) * epochs * max(1, labelled // batch) * batch
+    return total
+
+
 def training_minutes(notebook: str, profile: Profile | None = None) -> tuple[float, str]:
     """(minutes, how): the estimated training time of ``notebook``'s runs on this machine."""
     p = profile or get_profile()
@@ -87,6 +102,12 @@ def training_minutes(notebook: str, profile: Profile | None = None) -> tuple[flo
         raise ValueError(f"No training plan for {notebook!r}: one of {', '.join(_plans())}.")
     total, parts = 0.0, []
     for cls, kind, factor, runs in plan:
+        if kind == "finetune":  # runs = encoders, each fine-tuned on every label fraction and draw
+            rate = images_per_s(cls, p)
+            seconds = runs * _finetune_images(p) / rate
+            total += seconds
+            parts.append(f"fine-tuning {runs} encoders: {seconds / 60:.1f} min at {rate:,.0f} images/s")
+            continue
         q = p.sweep() if kind.startswith("sweep") else p
         epochs = p.supervised_epochs if kind == "supervised" else max(1, int(q.pretrain_epochs * factor))
         rate = images_per_s(cls, q)

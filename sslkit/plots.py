@@ -345,3 +345,33 @@ def sinkhorn_steps(scores: Tensor, eps: float = 0.1, iters=(1, 2, 3)):
     fig.tight_layout()
     return fig
 
+
+
+def label_curves(curves: dict[str, dict[float, list[float]]], title: str | None = None,
+                 ylabel: str = "test top-1 (%)", ax=None, styles: dict[str, dict] | None = None):
+    """Accuracy against the fraction of labelled training images, log-x: one line per model at
+    the mean over label draws, ± one standard deviation as error bars (none for a single draw).
+
+    curves: {model: {fraction (0–1]: [accuracy per draw (0–1)]}}; ``styles`` may give a model
+    matplotlib keywords (e.g. {"floor": {"ls": "--", "color": "k"}})."""
+    fig = None
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(6.5, 4.2))
+    for i, (name, by_fraction) in enumerate(curves.items()):
+        fr = sorted(by_fraction)
+        vals = [100 * np.asarray(by_fraction[f], dtype=float) for f in fr]
+        means = [v.mean() for v in vals]
+        sds = [v.std(ddof=1) if len(v) > 1 else 0.0 for v in vals]
+        style = {"marker": "o", "color": f"C{i % 10}", **(styles or {}).get(name, {})}
+        ax.errorbar([100 * f for f in fr], means, yerr=sds, capsize=3, label=name, **style)
+    ax.set_xscale("log")
+    fracs = sorted({f for c in curves.values() for f in c})
+    ax.set_xticks([100 * f for f in fracs], [f"{100 * f:g}%" for f in fracs])
+    ax.minorticks_off()
+    ax.set(xlabel="labelled training images", ylabel=ylabel)
+    if title:
+        ax.set_title(title)
+    ax.legend(fontsize=7, ncol=2)
+    if fig is not None:
+        fig.tight_layout()
+    return fig or ax.figure

@@ -69,6 +69,15 @@ def format_table(results: dict[str, dict], columns=("knn", "linear")) -> str:
     return "\n".join(rows)
 
 
+def markdown_table(rows: dict[str, dict], first: str = "model") -> str:
+    """A markdown table of any cells: one row per key of ``rows``, one column per key of its
+    dict (in first-seen order), cells as given (format numbers before); missing cells "–"."""
+    columns = list(dict.fromkeys(c for r in rows.values() for c in r))
+    lines = [f"| {first} | " + " | ".join(map(str, columns)) + " |", "|" + "---|" * (len(columns) + 1)]
+    lines += [f"| {name} | " + " | ".join(str(r.get(c, "–")) for c in columns) + " |" for name, r in rows.items()]
+    return "\n".join(lines)
+
+
 # every result a notebook's table can show, in course order: (result name, row label)
 METHOD_ROWS = (("floor", "floor (random init)"), ("rotnet", "RotNet (01)"), ("jigsaw", "Jigsaw (02)"),
                ("cpc", "CPC (03)"), ("simclr", "SimCLR (04)"), ("byol", "BYOL (05)"),
