@@ -58,3 +58,39 @@ def step_flops(method: nn.Module, batch: int = 8, image_size: int = 32) -> int:
 def training_flops(method: nn.Module, images_seen: int, **kwargs) -> int:
     """FLOPs of a run that sees ``images_seen`` images (epochs × training images)."""
     return step_flops(method, **kwargs) * images_seen
+
+
+def main_size(profile) -> "object":
+    """``profile`` whose experiment ("sweep") runs have its main runs' size: all its training
+    images, its width and its pretraining epochs — so a size sweep varies only what it names."""
+    from dataclasses import replace
+
+    return replace(profile, sweep_per_class=profile.train_per_class, sweep_width=profile.width,
+                   sweep_epochs=profile.pretrain_epochs)
+
+
+def size_sweep(method_cls, train, test, stem: str, sizes: list[dict], seeds=(0, 1, 2), profile=None,
+               measures=None, **kwargs) -> list[dict]:
+    """One row per (size, seed): the size's settings (``arch``, ``width``, ``depth``), the
+    encoder's parameters and forward FLOPs per image, and the run's results (kNN and any
+    ``measures``), for ``method_cls`` trained on ``train`` at the profile's main size otherwise.
+
+    Each run is a :func:`sslkit.experiments.sweep_run`: its reference is loaded when there is
+    one, and a finished run folder is reloaded, so a sweep interrupted after some runs
+    continues with the missing ones only."""
+    from .backbones import build_backbone
+    from .experiments import sweep_run
+    from .profiles import get_profile
+
+    p = main_size(profile or get_profile())
+    rows = []
+    for size in sizes:
+        unknown = set(size) - {"arch", "width", "depth"}
+        if unknown:
+            raise ValueError(f"a size sets arch, width and depth only; got {sorted(unknown)}.")
+        net = build_backbone(size.get("arch", p.arch), size.get("width", p.width), size.get("depth", 1.0))
+        counts = {"params": count_params(net), "flops": forward_flops(net)}
+        for s in seeds:
+            run = sweep_run(method_cls, train, test, stem, profile=p, measures=measures, seed=s, **size, **kwargs)
+            rows.append({**size, "seed": s, **counts, **run.results})
+    return rows

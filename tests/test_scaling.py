@@ -77,3 +77,26 @@ def test_a_simclr_step_costs_about_two_views_forward_and_backward():
     assert 5.5 * fwd < per_image < 7 * fwd  # 2 views × (forward + ~2× backward) + the small heads
     sup = step_flops(Supervised(width=0.125))
     assert 2.5 * fwd < sup < 3.5 * fwd  # one view
+
+
+def test_an_interrupted_size_sweep_trains_only_the_missing_runs():
+    from dataclasses import replace
+
+    from sslkit import paths
+    from sslkit.data import load_digits
+    from sslkit.profiles import get_profile
+    from sslkit.scaling import size_sweep
+
+    tiny = replace(get_profile("smoke"), name="tiny", train_per_class=10, pretrain_epochs=1)
+    train, test = load_digits("train").balanced(per_class=10), load_digits("test").balanced(per_class=5)
+    sizes = [{"width": 0.0625}, {"width": 0.125, "depth": 0.5}]
+    first = size_sweep(Supervised, train, test, "size", sizes[:1], seeds=(0,), profile=tiny)  # then "interrupted"
+    ckpt = next((paths.runs_dir() / "tiny").glob("size-*/checkpoints/last.ckpt"))
+    before = ckpt.stat().st_mtime_ns
+    rows = size_sweep(Supervised, train, test, "size", sizes, seeds=(0,), profile=tiny)
+    assert ckpt.stat().st_mtime_ns == before  # the finished run was reloaded, not trained again
+    assert len(list((paths.runs_dir() / "tiny").glob("size-*"))) == 2  # the missing one trained
+    assert rows[0] == first[0] and rows[1]["params"] == hand_params(8, (1, 1, 1, 1))
+    assert {"width", "seed", "params", "flops", "knn"} <= set(rows[1])
+    with pytest.raises(ValueError, match="arch, width and depth"):
+        size_sweep(Supervised, train, test, "size", [{"lr": 0.1}], seeds=(0,), profile=tiny)
