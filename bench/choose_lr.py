@@ -14,6 +14,7 @@ line per run and a table of mean ± std over seeds.
 from __future__ import annotations
 
 import argparse
+import ast
 import json
 import statistics
 import time
@@ -56,7 +57,16 @@ def main():
     ap.add_argument("--profile", default="cpu")
     ap.add_argument("--val-per-class", type=int, default=200)
     ap.add_argument("--size", choices=("main", "sweep"), default="main")
+    ap.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE",
+                    help="method settings held fixed for every run, e.g. queue_size=1280 (named in the run folder)")
     args = ap.parse_args()
+    settings = {}
+    for kv in args.set:
+        key, _, value = kv.partition("=")
+        try:
+            settings[key] = ast.literal_eval(value)
+        except (ValueError, SyntaxError):
+            settings[key] = value
     warn_if_busy()
     base = get_profile(args.profile)
     p = base.sweep() if args.size == "sweep" else base
@@ -75,11 +85,11 @@ def main():
             t0 = time.perf_counter()
             # the lr is always in the name: the method's default (its base_lr) may change later
             stem = f"lr-{args.method.lower()}" + ("-main" if args.size == "main" else "") + f"-lr={lr:g}"
-            model = pretrain(cls, train, None, run_dir(stem, cls, p, seed=seed),
-                             profile=p, seed=seed, lr=lr, progress=False)
+            model = pretrain(cls, train, None, run_dir(stem, cls, p, seed=seed, **settings),
+                             profile=p, seed=seed, lr=lr, progress=False, **settings)
             knn = val_knn(model, train, val)
             scores.setdefault(base_lr, []).append(knn)
-            print(json.dumps({"method": args.method, "base_lr": base_lr, "lr": lr, "seed": seed, "val_knn": round(knn, 4),
+            print(json.dumps({"method": args.method, **settings, "base_lr": base_lr, "lr": lr, "seed": seed, "val_knn": round(knn, 4),
                               "train_s": round(model.report.seconds, 1), "wall_s": round(time.perf_counter() - t0, 1)}),
                   flush=True)
     print(f"\n| base lr | val kNN (mean ± std over {len(args.seeds)} seeds) |\n|---:|---:|")
