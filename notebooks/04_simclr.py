@@ -60,6 +60,8 @@ if importlib.util.find_spec("sslkit") is None:
 # import os; from google.colab import drive; drive.mount("/content/drive"); os.environ["SSLKIT_HOME"] = "/content/drive/MyDrive/sslkit"
 
 # %%
+from dataclasses import replace
+
 import matplotlib.pyplot as plt
 import torch
 import torch.nn as nn
@@ -277,6 +279,27 @@ verdict("h better than z (linear probe)", acc_head["linear_z"], acc_head["linear
 verdict("h better than z (kNN)", acc_head["knn_z"], acc_head["knn_h"])
 
 # %% [markdown]
+# **The same probes at the main run's size.** A head trained for 120 steps has had little time
+# to specialize to the loss. So the test again on SimCLR runs of the main run's size (all
+# the training images above, its width, its 16 epochs: about 1,250 steps), three seeds; the
+# floor is the main-size random init of notebook 00.
+
+# %%
+main_size = replace(PROFILE, sweep_per_class=PROFILE.train_per_class, sweep_width=PROFILE.width,
+                    sweep_epochs=PROFILE.pretrain_epochs)  # "sweep" runs of the main run's size
+acc_head_main = {m: sweep_seeds(SimCLR, train, test, "simclr-main-size", profile=main_size, metric=m,
+                                measures=head_measures) for m in [*head_measures, "knn"]}
+fig, (a1, a2) = plt.subplots(1, 2, figsize=(9, 3.6))
+plots.seed_bars({"h (backbone)": acc_head_main["linear_h"], "z (projection)": acc_head_main["linear_z"]},
+                floor=reference.get("floor", {}).get("linear"), main=result["linear"], ylabel="linear probe top-1 (%)",
+                title="linear probe, main size (decides)", ax=a1)
+plots.seed_bars({"h (backbone)": acc_head_main["knn"], "z (projection)": acc_head_main["knn_z"]},
+                floor=reference.get("floor", {}).get("knn"), main=result["knn"], title="kNN, main size", ax=a2)
+fig.tight_layout()
+verdict("at the main size, h better than z (linear probe)", acc_head_main["linear_z"], acc_head_main["linear_h"])
+verdict("at the main size, h better than z (kNN)", acc_head_main["knn_z"], acc_head_main["knn"])
+
+# %% [markdown]
 # ## 4 · What this run shows
 # The numbers below are this run's (profile and hardware printed at the top).
 
@@ -289,6 +312,9 @@ lines = [
     "- augmentations: " + ", ".join(f"{n}: {mean_sd(a)}" for n, a in zip(augment_names, acc_aug)) + " % kNN",
     f"- projection head: linear probe on h {mean_sd(acc_head['linear_h'])}, on z {mean_sd(acc_head['linear_z'])}; "
     f"kNN on h {mean_sd(acc_head['knn_h'])}, on z {mean_sd(acc_head['knn_z'])} %",
+    f"- projection head at the main size: linear probe on h {mean_sd(acc_head_main['linear_h'])}, on z "
+    f"{mean_sd(acc_head_main['linear_z'])}; kNN on h {mean_sd(acc_head_main['knn'])}, on z "
+    f"{mean_sd(acc_head_main['knn_z'])} %",
 ]
 display(Markdown("\n".join(lines)))
 
@@ -314,14 +340,16 @@ display(Markdown("\n".join(lines)))
 # - *Augmentations: both shown.* Without random crops 28.3 ± 1.1% (3.4 ± 0.7 points lower),
 #   without colour distortion 26.9 ± 1.3% (4.7 ± 0.8 lower), against 31.6 ± 0.3% with both:
 #   colour distortion is the larger loss, as in the paper.
-# - *Projection head: not shown at this size.* Probed on both sides of the head, h gives
-#   32.9 ± 0.7% in the linear probe against 32.3 ± 1.4% for z (+0.6 ± 0.9 points), and 31.6 ±
-#   0.3% against 31.5 ± 0.8% in kNN. The paper's gap (more than 10 points on ImageNet) comes
-#   from a head trained long enough to discard what the loss does not need; after 120 steps it
-#   has discarded little. The main run's size (16 epochs, about 6 minutes per seed here) with
-#   three seeds would be the next test.
-# - *Tally for this notebook*: batch size (at fixed steps), crop and colour shown; temperature
-#   reversed (the paper's low τ needs its large batches); projection head not shown.
+# - *Projection head: shown at the main size, narrowly; not at the sweep size.* At the sweep
+#   size (120 steps) h gives 32.9 ± 0.7% in the linear probe against 32.3 ± 1.4% for z
+#   (+0.6 ± 0.9 points). At the main run's size (10,000 images, width 1/4, 16 epochs, about
+#   1,250 steps; three seeds) h gives 45.8 ± 0.9% against 44.5 ± 0.6% for z: +1.3 ± 0.6
+#   points, just past twice the standard error, and h is ahead in each of the three seeds
+#   (by 1.1, 1.7 and 1.2 points). kNN does not separate them (41.1 ± 1.3% vs 40.7 ± 0.9%).
+#   The gap grows with training, in the paper's direction, but stays far from its 10+ points
+#   on ImageNet, whose heads train for hundreds of epochs.
+# - *Tally for this notebook*: batch size (at fixed steps), crop, colour and the projection head
+#   (at the main size) shown; temperature reversed (the paper's low τ needs its large batches).
 #
 # ## References
 # - Chen, Kornblith, Norouzi, Hinton, *A Simple Framework for Contrastive Learning of Visual

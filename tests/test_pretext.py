@@ -87,3 +87,25 @@ def test_jigsaw_online_probe_leaves_batchnorm_statistics_alone():
         stats.append({k: v for k, v in m.backbone.state_dict().items() if "running" in k})
     assert stats[0].keys() == stats[1].keys() and len(stats[0]) > 0
     assert all(torch.equal(stats[0][k], stats[1][k]) for k in stats[0])
+
+
+def test_puzzle_accuracy_is_seeded_and_equals_a_plain_loop(images):
+    from sslkit.augment import jigsaw_tiles, shuffle_tiles
+
+    torch.manual_seed(0)
+    m = Jigsaw(width=0.125, num_permutations=8).train()
+    acc = m.puzzle_accuracy(images, gap=False, tile_jitter=False, batch_size=5, seed=3)
+    assert m.training and acc == m.puzzle_accuracy(images, gap=False, tile_jitter=False, batch_size=5, seed=3)
+    g = torch.Generator().manual_seed(3)
+    m.eval()
+    hits = 0
+    with torch.no_grad():
+        for i in range(0, len(images), 5):
+            x = images[i:i + 5]
+            tiles = jigsaw_tiles(x, 3, 16, 16, False, generator=g)
+            labels = torch.randint(8, (len(x),), generator=g)
+            f = m.backbone(shuffle_tiles(tiles, m.permutations, labels).flatten(0, 1))
+            hits += int((m.head(f.view(len(x), -1)).argmax(1) == labels).sum())
+    assert acc == hits / len(images)
+    # the defences default to the model's own; asking for the other ones cuts other tiles
+    assert m.puzzle_accuracy(images, seed=3) == m.puzzle_accuracy(images, gap=True, tile_jitter=True, seed=3)

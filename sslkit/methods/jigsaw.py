@@ -91,3 +91,30 @@ class Jigsaw(Method):
         logits = self.head(f.view(B, T * f.shape[1]))  # (B, P)
         return Step(F.cross_entropy(logits, labels), h=h, z=f,
                     logs={"pretext_acc": (logits.argmax(1) == labels).float().mean()})
+
+    @torch.no_grad()
+    def puzzle_accuracy(self, images: Tensor, gap: bool | None = None, tile_jitter: bool | None = None,
+                        batch_size: int = 500, seed: int = 0) -> float:
+        """Share of puzzles solved (0–1) among puzzles cut from ``images`` (B, 3, H, W), one per
+        image, with the given defences — by default the ones this model trained with; the other
+        setting asks whether what it learned survives tiles cut another way (a shortcut test).
+        Eval mode; permutations, crops and jitter drawn from ``seed``."""
+        hp = self.hparams
+        gap = hp.gap if gap is None else gap
+        tile_jitter = hp.tile_jitter if tile_jitter is None else tile_jitter
+        tile = hp.cell * 3 // 4 if gap else hp.cell
+        device = self.permutations.device
+        g = torch.Generator(device=device).manual_seed(seed)
+        was_training = self.training
+        self.eval()
+        correct = 0
+        for i in range(0, len(images), batch_size):
+            x = images[i:i + batch_size].to(device)
+            tiles = jigsaw_tiles(x, hp.grid, hp.cell, tile, tile_jitter, generator=g)
+            labels = torch.randint(len(self.permutations), (len(x),), generator=g, device=device)
+            tiles = shuffle_tiles(tiles, self.permutations, labels)
+            B, T = tiles.shape[:2]
+            f = self.backbone(self.prepare(tiles.flatten(0, 1))).float()
+            correct += int((self.head(f.view(B, -1)).argmax(1) == labels).sum())
+        self.train(was_training)
+        return correct / len(images)
