@@ -178,7 +178,12 @@ def download(w: Weights, dest: Path, progress: bool = True) -> Path:
                 while block := r.read(1 << 20):
                     out.write(block)
                     bar.update(len(block))
-        _check(tmp, w, None)
+        try:
+            _check(tmp, w, None)
+        except HashMismatch as e:
+            raise HashMismatch(f"download of {w.url} refused, nothing kept in {dest.parent}: {e}".replace(
+                f"Fix: delete {tmp} and load again", "Fix: load again (delete any older copy of "
+                f"{dest.name} first)")) from None
         os.replace(tmp, dest)
     finally:
         tmp.unlink(missing_ok=True)

@@ -54,7 +54,7 @@ from . import REPOSITORY, paths, runs
 from .profiles import Profile, get_profile, hardware
 
 NOTEBOOKS = ("00_data_and_baselines", "01_rotnet", "02_jigsaw", "03_cpc", "04_simclr", "05_byol", "06_deepcluster",
-             "07_swav")
+             "07_swav", "08_transfer")
 # which settings may differ between a reference and the run a notebook asks for: the numeric
 # precision and the exact bytes of the images (a downloaded CIFAR-10 vs the JPEG copy) change
 # how a run is computed, not what was asked; the init fingerprint follows from the seed
