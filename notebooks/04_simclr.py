@@ -60,8 +60,6 @@ if importlib.util.find_spec("sslkit") is None:
 # import os; from google.colab import drive; drive.mount("/content/drive"); os.environ["SSLKIT_HOME"] = "/content/drive/MyDrive/sslkit"
 
 # %%
-from dataclasses import replace
-
 import matplotlib.pyplot as plt
 import torch
 import torch.nn as nn
@@ -78,6 +76,7 @@ from sslkit.losses import nt_xent
 from sslkit.methods import SimCLR
 from sslkit.profiles import PROFILE, describe
 from sslkit.reference import load_or_pretrain, summary
+from sslkit.scaling import main_size  # experiment runs of the main run's size
 from sslkit.results import format_table, load_reference, reference_lines, save_result
 
 print(describe())
@@ -285,9 +284,7 @@ verdict("h better than z (kNN)", acc_head["knn_z"], acc_head["knn_h"])
 # floor is the main-size random init of notebook 00.
 
 # %%
-main_size = replace(PROFILE, sweep_per_class=PROFILE.train_per_class, sweep_width=PROFILE.width,
-                    sweep_epochs=PROFILE.pretrain_epochs)  # "sweep" runs of the main run's size
-acc_head_main = {m: sweep_seeds(SimCLR, train, test, "simclr-main-size", profile=main_size, metric=m,
+acc_head_main = {m: sweep_seeds(SimCLR, train, test, "simclr-main-size", profile=main_size(PROFILE), metric=m,
                                 measures=head_measures) for m in [*head_measures, "knn"]}
 fig, (a1, a2) = plt.subplots(1, 2, figsize=(9, 3.6))
 plots.seed_bars({"h (backbone)": acc_head_main["linear_h"], "z (projection)": acc_head_main["linear_z"]},

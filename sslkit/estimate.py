@@ -42,6 +42,17 @@ def _plans():
     }
 
 
+def synthetic_batch(module, size: int, device, image_size: int = 32) -> Batch:
+    """A seeded batch of random uint8 images and labels for timing or counting one step of
+    ``module`` (no data needed). DeepCluster also gets pseudo-labels for it (its clustering is
+    not part of a step)."""
+    g = torch.Generator().manual_seed(0)
+    if hasattr(module, "pseudo_labels"):
+        module.pseudo_labels = torch.randint(0, module.hparams.n_clusters, (size,), generator=g).to(device)
+    return Batch(torch.randint(0, 256, (size, 3, image_size, image_size), dtype=torch.uint8, generator=g).to(device),
+                 torch.randint(0, 10, (size,), generator=g).to(device), torch.arange(size, device=device))
+
+
 def images_per_s(method_cls, profile: Profile, steps: int = 3, warmup: int = 1, **kwargs) -> float:
     """Training throughput of ``method_cls`` (with settings ``kwargs``) at ``profile``'s backbone
     size and batch on its device and precision: images per second over ``steps`` timed SGD
@@ -54,12 +65,8 @@ def images_per_s(method_cls, profile: Profile, steps: int = 3, warmup: int = 1, 
         module = module.to(memory_format=torch.channels_last)
     module.train()
     module.log = lambda *a, **k: None  # no Trainer attached
-    g = torch.Generator().manual_seed(0)
     b = p.batch_size
-    if hasattr(module, "pseudo_labels"):  # DeepCluster: labels for the timed steps (its clustering is not timed)
-        module.pseudo_labels = torch.randint(0, module.hparams.n_clusters, (b,), generator=g).to(p.device)
-    batch = Batch(torch.randint(0, 256, (b, 3, 32, 32), dtype=torch.uint8, generator=g).to(p.device),
-                  torch.randint(0, 10, (b,), generator=g).to(p.device), torch.arange(b, device=p.device))
+    batch = synthetic_batch(module, b, p.device)
     opt = torch.optim.SGD(module.parameters(), lr=1e-4, momentum=0.9)
     dtype = _AUTOCAST.get(p.precision)
     cast = torch.autocast(p.device, dtype=dtype) if dtype else contextlib.nullcontext()

@@ -101,7 +101,7 @@ REGISTRY: dict[str, Weights] = {
 }
 
 # heads and classifiers that sit beside the encoder in the published files
-_HEADS = ("fc.", "projection", "projection_head.", "prototypes.", "online_finetuner.", "non_linear_evaluator.")
+_HEADS = ("fc.", "projection", "prototypes.", "online_finetuner.", "non_linear_evaluator.")
 
 
 def _strip(prefix: str | None) -> Callable[[dict], dict]:
@@ -146,8 +146,10 @@ def cache_dir() -> Path:
     return paths.home() / "pretrained"
 
 
-def _check(path: Path, w: Weights, pin_file: Path | None) -> str:
-    """The file's sha256 after checking it against the registry's pin (or a pin kept on first use)."""
+def _check(path: Path, w: Weights, pin_file: Path | None, fix: str | None = None) -> str:
+    """The file's sha256 after checking it against the registry's pin (or a pin kept on first
+    use); a mismatch raises :class:`HashMismatch` saying ``fix`` (default: delete the file)."""
+    fix = fix or f"delete {path} and load again"
     digest = sha256_of(path)
     expected, how = w.sha256, "sha256"
     if expected is None and w.sha256_prefix:
@@ -157,10 +159,10 @@ def _check(path: Path, w: Weights, pin_file: Path | None) -> str:
     if expected is not None and not digest.startswith(expected.lower()):
         raise HashMismatch(
             f"{path}: {how} mismatch — expected {expected}, got {digest}. The file is not the published one "
-            f"(a partial or tampered download, or the publisher replaced it). Fix: delete {path} and load again; "
+            f"(a partial or tampered download, or the publisher replaced it). Fix: {fix}; "
             "if the same hash comes back, the upstream file changed: check it before pinning the new hash.")
     if w.size is not None and path.stat().st_size != w.size:
-        raise HashMismatch(f"{path}: {path.stat().st_size:,} bytes, expected {w.size:,}. Fix: delete it and load again.")
+        raise HashMismatch(f"{path}: {path.stat().st_size:,} bytes, expected {w.size:,}. Fix: {fix}.")
     return digest
 
 
@@ -178,12 +180,8 @@ def download(w: Weights, dest: Path, progress: bool = True) -> Path:
                 while block := r.read(1 << 20):
                     out.write(block)
                     bar.update(len(block))
-        try:
-            _check(tmp, w, None)
-        except HashMismatch as e:
-            raise HashMismatch(f"download of {w.url} refused, nothing kept in {dest.parent}: {e}".replace(
-                f"Fix: delete {tmp} and load again", "Fix: load again (delete any older copy of "
-                f"{dest.name} first)")) from None
+        _check(tmp, w, None,
+               fix=f"nothing was kept from {w.url}; load again (delete any older copy of {dest.name} first)")
         os.replace(tmp, dest)
     finally:
         tmp.unlink(missing_ok=True)

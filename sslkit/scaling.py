@@ -18,6 +18,8 @@ import torch
 import torch.nn as nn
 from torch.utils.flop_counter import FlopCounterMode
 
+from .profiles import Profile
+
 
 def count_params(module: nn.Module, trainable_only: bool = True) -> int:
     """Number of parameters (those with ``requires_grad`` when ``trainable_only``)."""
@@ -39,16 +41,11 @@ def forward_flops(module: nn.Module, image_size: int = 32, batch: int = 2) -> in
 def step_flops(method: nn.Module, batch: int = 8, image_size: int = 32) -> int:
     """FLOPs of one training step of an sslkit method (forward of every view and head, the loss,
     and backward) per image of the batch; the augmentations are not counted."""
-    from .data import Batch
+    from .estimate import synthetic_batch
 
-    device = next(method.parameters()).device
-    g = torch.Generator().manual_seed(0)
-    x = torch.randint(0, 256, (batch, 3, image_size, image_size), dtype=torch.uint8, generator=g).to(device)
-    b = Batch(x, torch.randint(0, 10, (batch,), generator=g).to(device), torch.arange(batch, device=device))
+    b = synthetic_batch(method, batch, next(method.parameters()).device, image_size)
     method.train()
     method.log = lambda *a, **k: None  # no Trainer attached
-    if hasattr(method, "pseudo_labels"):  # DeepCluster needs labels to step
-        method.pseudo_labels = torch.zeros(batch, dtype=torch.long, device=device)
     with FlopCounterMode(display=False) as counter:
         method.step(b).loss.backward()
     method.zero_grad(set_to_none=True)
@@ -60,7 +57,7 @@ def training_flops(method: nn.Module, images_seen: int, **kwargs) -> int:
     return step_flops(method, **kwargs) * images_seen
 
 
-def main_size(profile) -> "object":
+def main_size(profile: Profile) -> Profile:
     """``profile`` whose experiment ("sweep") runs have its main runs' size: all its training
     images, its width and its pretraining epochs — so a size sweep varies only what it names."""
     from dataclasses import replace
