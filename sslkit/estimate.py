@@ -36,7 +36,7 @@ def _plans():
                       (SimCLR, "sweep", 4.375, 3)],
         "05_byol": [(BYOL, "main", 2.0, 1), (BYOL, "sweep", 4.0, 21)],
         "06_deepcluster": [(DeepCluster, "main", 1.0, 1), (DeepCluster, "sweep-main-data", 1.0, 18)],
-        "07_swav": [(SwAV, "main", 1.0, 1), (SwAV, "sweep", 1.0, 12), (SwAV, "sweep", 1.5, 3)],
+        "07_swav": [(SwAV, "main", 1.0, 1), (SwAV, "sweep-main-data", 1.0, 15), (SwAV, "sweep-main-data", 1.5, 3)],
         # the encoders are the main runs above; fine-tuning 4 of them on 1%, 10%, 100% of the labels
         "08_transfer": [(Supervised, "finetune", 1.0, 4)],
     }

@@ -4,7 +4,7 @@ A notebook's long runs (the floor, the supervised baseline, each method's main r
 small runs of its experiments ("sweeps") are **reference runs**. They are made by::
 
     python -m sslkit.reference 04_simclr --profile cpu     # one notebook
-    python -m sslkit.reference all --profile cpu           # notebooks 00, 01, 02, 04, 05 in order
+    python -m sslkit.reference all --profile cpu           # every notebook, 00 to 08, in order
 
 which executes the notebook in *record* mode: every run it asks for is trained (resuming
 or reloading ``runs/<profile>/<name>`` when it is there, so the command is resumable) and then
@@ -38,6 +38,7 @@ table from the manifest (``--write`` puts it into README.md).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import json
 import os
@@ -47,6 +48,11 @@ import tempfile
 import time
 import urllib.request
 from pathlib import Path
+
+try:
+    import fcntl
+except ImportError:  # Windows
+    fcntl = None
 
 import torch
 
@@ -132,18 +138,35 @@ def _mark_used(name: str) -> None:
             f.write(name + "\n")
 
 
+@contextlib.contextmanager
+def _manifest_lock(profile: Profile):
+    """Hold the profile's manifest lock (a ``.lock`` file beside it): two recording processes
+    (one per core) then never lose each other's entries in a read-modify-write."""
+    path = manifest_path(profile).with_suffix(".lock")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a") as f:
+        if fcntl is not None:  # POSIX; elsewhere record from one process at a time
+            fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            if fcntl is not None:
+                fcntl.flock(f, fcntl.LOCK_UN)
+
+
 def prune(profile: Profile, used: set[str]) -> list[str]:
     """Remove the manifest entries (and their folders under ``results/<profile>/``) that no
     notebook asked for: runs of experiments that changed or went. Returns their names."""
-    data = load_manifest(profile)
-    gone = sorted(set(data["runs"]) - used)
-    for name in gone:
-        folder = artefact_dir(profile, name)
-        if folder.is_dir():
-            shutil.rmtree(folder)
-    if gone:
-        data["runs"] = {k: v for k, v in data["runs"].items() if k not in gone}
-        _write_manifest(profile, data)
+    with _manifest_lock(profile):
+        data = load_manifest(profile)
+        gone = sorted(set(data["runs"]) - used)
+        for name in gone:
+            folder = artefact_dir(profile, name)
+            if folder.is_dir():
+                shutil.rmtree(folder)
+        if gone:
+            data["runs"] = {k: v for k, v in data["runs"].items() if k not in gone}
+            _write_manifest(profile, data)
     return gone
 
 
@@ -157,14 +180,15 @@ def _write_manifest(profile: Profile, data: dict) -> None:
 
 
 def _update_manifest(profile: Profile, name: str, entry: dict | None = None, **fields) -> dict:
-    """Write (or update the fields of) one entry, atomically."""
+    """Write (or update the fields of) one entry, atomically and under the manifest lock."""
     _mark_used(name)
     path = manifest_path(profile)  # read here, not through load_manifest: recording never fetches
-    data = json.loads(path.read_text()) if path.is_file() else {"runs": {}}
-    data["profile"] = profile.name
-    current = entry if entry is not None else data["runs"].get(name, {})
-    data["runs"][name] = {**current, **fields}
-    _write_manifest(profile, data)
+    with _manifest_lock(profile):
+        data = json.loads(path.read_text()) if path.is_file() else {"runs": {}}
+        data["profile"] = profile.name
+        current = entry if entry is not None else data["runs"].get(name, {})
+        data["runs"][name] = {**current, **fields}
+        _write_manifest(profile, data)
     return data["runs"][name]
 
 

@@ -275,3 +275,29 @@ def test_prune_removes_the_references_no_notebook_asked_for(digits, record, monk
     assert list(reference.load_manifest(TINY)["runs"]) == [kept.name]
     assert not reference.artefact_dir(TINY, dropped.name).exists() and reference.artefact_dir(TINY, kept.name).is_dir()
     assert reference.check(reference.load_manifest(TINY)["runs"][kept.name]) is None
+
+
+def _record_many(prefix: str, n: int) -> None:
+    from sslkit.profiles import get_profile
+    from sslkit.reference import _update_manifest
+
+    for i in range(n):
+        _update_manifest(get_profile("smoke"), f"{prefix}-{i}", {"kind": "sweep", "results": {"knn": i / n}})
+
+
+def test_two_processes_recording_at_once_keep_every_entry():
+    """Two recording processes (one per core) update the manifest under its lock: none of the
+    read-modify-writes loses the other's entries."""
+    import multiprocessing as mp
+
+    from sslkit.profiles import get_profile
+    from sslkit.reference import load_manifest
+
+    ctx = mp.get_context("spawn")  # the children read SSLKIT_HOME / SSLKIT_REFERENCES from the environment
+    procs = [ctx.Process(target=_record_many, args=(p, 60)) for p in ("a", "b")]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(timeout=120)
+        assert p.exitcode == 0
+    assert len(load_manifest(get_profile("smoke"))["runs"]) == 120
