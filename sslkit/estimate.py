@@ -39,6 +39,8 @@ def _plans():
         "07_swav": [(SwAV, "main", 1.0, 1), (SwAV, "sweep-main-data", 1.0, 15), (SwAV, "sweep-main-data", 1.5, 3)],
         # the encoders are the main runs above; fine-tuning 4 of them on 1%, 10%, 100% of the labels
         "08_transfer": [(Supervised, "finetune", 1.0, 4)],
+        # every size of sslkit.scaling's sweep (widths and depths, two data sets), 3 seeds each
+        "09_scaling": [(SimCLR, "scaling", 1.0, 3), (Supervised, "scaling", 1.0, 3), (BYOL, "scaling-pair", 1.0, 3)],
     }
 
 
@@ -101,6 +103,25 @@ def _finetune_images(p: Profile) -> int:
     return total
 
 
+def _scaling_seconds(cls, p: Profile, pair: bool = False) -> float:
+    """Seconds of one seed of :mod:`sslkit.scaling`'s sweep of ``cls`` (with ``pair``: only the
+    second-narrowest and the widest width, on the large set): each size timed at its own width
+    and depth."""
+    from .scaling import depth_sizes, main_size, scaling_profiles, width_sizes
+
+    profiles = scaling_profiles(p)
+    if pair:
+        plan = [(profiles["large"], width_sizes(p)[i]) for i in (1, 3)]
+    else:
+        plan = [(profiles["large"], s) for s in width_sizes(p) + depth_sizes(p)[:1] + depth_sizes(p)[2:]]
+        plan += [(profiles["small"], s) for s in width_sizes(p)]
+    seconds = 0.0
+    for prof, size in plan:
+        q = main_size(prof).sweep()
+        seconds += q.pretrain_epochs * _images(q.train_per_class) / images_per_s(cls, q, **size)
+    return seconds
+
+
 def training_minutes(notebook: str, profile: Profile | None = None) -> tuple[float, str]:
     """(minutes, how): the estimated training time of ``notebook``'s runs on this machine."""
     p = profile or get_profile()
@@ -109,6 +130,11 @@ def training_minutes(notebook: str, profile: Profile | None = None) -> tuple[flo
         raise ValueError(f"No training plan for {notebook!r}: one of {', '.join(_plans())}.")
     total, parts = 0.0, []
     for cls, kind, factor, runs in plan:
+        if kind.startswith("scaling"):  # runs = seeds of every size of the scaling sweep (or of its pair)
+            seconds = runs * _scaling_seconds(cls, p, pair=kind == "scaling-pair")
+            total += seconds
+            parts.append(f"{cls.__name__} scaling sweep, {runs} seeds: {seconds / 60:.1f} min")
+            continue
         if kind == "finetune":  # runs = encoders, each fine-tuned on every label fraction and draw
             rate = images_per_s(cls, p)
             seconds = runs * _finetune_images(p) / rate

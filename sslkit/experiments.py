@@ -16,20 +16,22 @@ from . import paths, reference, runs
 from .data import ImageSet
 from .evaluate import evaluate
 from .profiles import Profile, get_profile
-from .train import planned_settings, pretrain
+from .train import planned_settings, pretrain, wall_time
 
 
 @dataclass
 class SweepRun:
     """One sweep run: its name, kNN top-1 (0–1), the folder holding its curves (a run folder or
     a reference folder; :func:`sslkit.plots.read_metrics` reads either), whether it was loaded,
-    and ``results``: kNN and every number of the run's ``measures`` (see :func:`sweep_run`)."""
+    ``results``: kNN and every number of the run's ``measures`` (see :func:`sweep_run`), and
+    ``wall_s``: its training wall time in seconds (as recorded, for a loaded reference)."""
 
     name: str
     knn: float
     curves: Path
     loaded: bool
     results: dict = field(default_factory=dict)
+    wall_s: float = 0.0
 
 
 Measure = Callable[..., float]  # (trained module, train ImageSet, test ImageSet) -> a number
@@ -60,7 +62,8 @@ def sweep_run(method_cls, train: ImageSet, test: ImageSet, stem: str, profile: P
         wanted = {"knn", *measures}
         if entry is not None and wanted <= set(entry.get("results", {})):
             results = entry["results"]
-            return SweepRun(name, results["knn"], reference.artefact_dir(p, name), loaded=True, results=dict(results))
+            return SweepRun(name, results["knn"], reference.artefact_dir(p, name), loaded=True, results=dict(results),
+                            wall_s=entry.get("wall_time_s", 0.0))
         if entry is not None:
             why = f"its reference lacks {', '.join(sorted(wanted - set(entry.get('results', {}))))}"
         print(f"{name}: {why}; training it here.", flush=True)
@@ -70,7 +73,8 @@ def sweep_run(method_cls, train: ImageSet, test: ImageSet, stem: str, profile: P
     results.update({k: float(fn(model, train, test)) for k, fn in measures.items()})
     if reference.recording():
         reference.record_run(name, run_dir, p, "sweep", results=results)
-    return SweepRun(name, results["knn"], run_dir, loaded=False, results=results)
+    return SweepRun(name, results["knn"], run_dir, loaded=False, results=results,
+                    wall_s=wall_time(run_dir)["seconds"])
 
 
 SEEDS = (0, 1, 2)  # every experiment's setting is trained once per seed

@@ -375,3 +375,32 @@ def label_curves(curves: dict[str, dict[float, list[float]]], title: str | None 
     if fig is not None:
         fig.tight_layout()
     return fig or ax.figure
+
+
+def size_curves(rows: dict[str, list[dict]], x: str = "params", metric: str = "linear", ax=None,
+                title: str | None = None, xlabel: str | None = None, styles: dict[str, dict] | None = None):
+    """Accuracy against model size, log-x: one line per method, mean over seeds ± one standard
+    deviation as error bars.
+
+    rows: {method: rows of :func:`sslkit.scaling.size_sweep`} — each row a run with the size's
+    ``x`` (``params``, ``flops`` or ``train_flops``) and ``metric`` (0–1)."""
+    from .scaling import summary
+
+    fig = None
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(5.5, 4))
+    for i, (name, method_rows) in enumerate(rows.items()):
+        s = summary(method_rows).sort_values(x)
+        style = {"marker": "o", "color": f"C{i % 10}", **(styles or {}).get(name, {})}
+        ax.errorbar(s[x], 100 * s[f"{metric}_mean"], yerr=100 * s[f"{metric}_sd"], capsize=3, label=name, **style)
+    ax.set_xscale("log")
+    ax.set(xlabel=xlabel or {"params": "encoder parameters", "flops": "encoder FLOPs per image (forward)",
+                             "train_flops": "training FLOPs (whole run)"}.get(x, x),
+           ylabel={"knn": "kNN", "linear": "linear probe", "linear10": "10%-label linear probe"}.get(metric, metric)
+           + ", test top-1 (%)")
+    if title:
+        ax.set_title(title)
+    ax.legend(fontsize=8)
+    if fig is not None:
+        fig.tight_layout()
+    return fig or ax.figure

@@ -4,7 +4,7 @@ A notebook's long runs (the floor, the supervised baseline, each method's main r
 small runs of its experiments ("sweeps") are **reference runs**. They are made by::
 
     python -m sslkit.reference 04_simclr --profile cpu     # one notebook
-    python -m sslkit.reference all --profile cpu           # every notebook, 00 to 08, in order
+    python -m sslkit.reference all --profile cpu           # every notebook, 00 to 09, in order
 
 which executes the notebook in *record* mode: every run it asks for is trained (resuming
 or reloading ``runs/<profile>/<name>`` when it is there, so the command is resumable) and then
@@ -60,7 +60,7 @@ from . import REPOSITORY, paths, runs
 from .profiles import Profile, get_profile, hardware
 
 NOTEBOOKS = ("00_data_and_baselines", "01_rotnet", "02_jigsaw", "03_cpc", "04_simclr", "05_byol", "06_deepcluster",
-             "07_swav", "08_transfer")
+             "07_swav", "08_transfer", "09_scaling")
 # which settings may differ between a reference and the run a notebook asks for: the numeric
 # precision and the exact bytes of the images (a downloaded CIFAR-10 vs the JPEG copy) change
 # how a run is computed, not what was asked; the init fingerprint follows from the seed

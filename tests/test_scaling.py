@@ -97,6 +97,83 @@ def test_an_interrupted_size_sweep_trains_only_the_missing_runs():
     assert ckpt.stat().st_mtime_ns == before  # the finished run was reloaded, not trained again
     assert len(list((paths.runs_dir() / "tiny").glob("size-*"))) == 2  # the missing one trained
     assert rows[0] == first[0] and rows[1]["params"] == hand_params(8, (1, 1, 1, 1))
-    assert {"width", "seed", "params", "flops", "knn"} <= set(rows[1])
+    assert {"width", "seed", "params", "flops", "train_flops", "knn", "wall_s"} <= set(rows[1])
+    assert rows[1]["wall_s"] > 0 and rows[1]["train_flops"] > rows[1]["flops"]
     with pytest.raises(ValueError, match="arch, width and depth"):
         size_sweep(Supervised, train, test, "size", [{"lr": 0.1}], seeds=(0,), profile=tiny)
+
+
+def test_a_runs_training_flops_follow_its_views_and_its_images():
+    from dataclasses import replace
+
+    from sslkit.data import load_digits
+    from sslkit.profiles import get_profile
+    from sslkit.scaling import size_counts
+
+    p = replace(get_profile("smoke"), pretrain_epochs=3)
+    train = load_digits("train").balanced(per_class=20)
+    size = {"width": 0.125, "depth": 0.5}
+    sim, sup = size_counts(SimCLR, train, size, p), size_counts(Supervised, train, size, p)
+    assert sim["params"] == sup["params"] == hand_params(8, (1, 1, 1, 1))  # the encoder only
+    assert 1.8 < sim["train_flops"] / sup["train_flops"] < 2.4  # two views against one
+    assert 2.5 * sup["flops"] * 3 * len(train) < sup["train_flops"] < 3.5 * sup["flops"] * 3 * len(train)
+    half = size_counts(Supervised, train.balanced(per_class=10), size, p)
+    assert half["train_flops"] * 2 == sup["train_flops"]  # half the images, half the FLOPs
+
+
+def test_summary_and_gaps_against_statistics():
+    import statistics
+
+    from sslkit.scaling import gaps, summary
+
+    def rows(offset, widths=(0.25, 0.125)):
+        return [{"width": w, "seed": s, "params": int(1e4 * w), "flops": 1, "train_flops": 2,
+                 "knn": 0.3 + w + 0.01 * s, "linear": offset + w + 0.02 * s * s} for w in widths for s in range(3)]
+
+    ssl, sup = rows(0.2), rows(0.5)
+    s = summary(ssl)
+    assert list(s["width"]) == [0.125, 0.25] and list(s["seeds"]) == [3, 3]  # one row per size, by params
+    lin = [0.2 + 0.125 + 0.02 * k * k for k in range(3)]
+    assert s["linear_mean"][0] == pytest.approx(statistics.mean(lin))
+    assert s["linear_sd"][0] == pytest.approx(statistics.stdev(lin))
+    assert summary(ssl[:1])["linear_sd"][0] == 0.0  # one seed: no spread
+    g = gaps(sup, ssl)  # supervised − SSL
+    assert [r["width"] for r in g] == [0.125, 0.25]
+    assert g[0]["gap"] == pytest.approx(0.3)
+    assert g[0]["se"] == pytest.approx((2 * statistics.variance(lin) / 3) ** 0.5)
+    assert gaps(sup, rows(0.2, widths=(0.5,))) == []  # no size in common
+
+
+def test_the_scaling_plan_per_profile():
+    from dataclasses import replace
+
+    from sslkit.profiles import get_profile
+    from sslkit.scaling import depth_name, depth_sizes, scaling_profiles, width_sizes
+
+    cpu = get_profile("cpu")
+    data = scaling_profiles(cpu)
+    assert data["small"].train_per_class * 5 == data["large"].train_per_class < cpu.train_per_class
+    assert [s["width"] for s in width_sizes(cpu)] == [1 / 32, 1 / 16, 1 / 8, 1 / 4]
+    assert [depth_name(s) for s in depth_sizes(cpu)] == ["ResNet-10", "ResNet-18", "ResNet-26", "ResNet-34"]
+    assert {s["width"] for s in depth_sizes(cpu)} == {cpu.width / 2}
+    # the smoke plan leaves the 10%-label probe two labels per class on the small set
+    assert scaling_profiles(get_profile("smoke"))["small"].train_per_class // 10 >= 2
+    with pytest.raises(ValueError, match="SCALING_DATA"):
+        scaling_profiles(replace(cpu, name="laptop"))
+
+
+def test_size_curves_draw_the_seed_mean_per_size_in_order_of_parameters():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from sslkit.plots import size_curves
+
+    rows = [{"width": w, "seed": s, "params": p, "flops": 1, "linear": a + 0.02 * s}
+            for w, p, a in ((0.25, 700, 0.5), (0.0625, 44, 0.3)) for s in range(3)]
+    fig = size_curves({"SimCLR": rows, "supervised": [dict(r, linear=r["linear"] + 0.1) for r in rows]})
+    ax = fig.axes[0]
+    lines = [ln for ln in ax.get_lines() if ln.get_marker() == "o"]  # the data lines, not the error-bar caps
+    assert len(lines) == 2 and ax.get_xscale() == "log"
+    assert list(lines[0].get_xdata()) == [44, 700]  # sorted by parameters, not by input order
+    assert list(lines[0].get_ydata()) == pytest.approx([32.0, 52.0])  # mean of 3 seeds, in %
+    assert list(lines[1].get_ydata()) == pytest.approx([42.0, 62.0])
