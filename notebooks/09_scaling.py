@@ -36,6 +36,8 @@
 # Each size is trained with **three seeds**; every plot shows the mean ± one standard deviation.
 # Accuracy is read three ways from the frozen encoder, for both methods alike: kNN, the linear
 # probe on all training labels, and the linear probe on 10% of them (notebook 08's protocol).
+# A supervised encoder was trained with every label, so its 10%-label probe reads features
+# that already saw all the labels: it compares representations, not label efficiency.
 #
 # **The test, stated before the runs.** The claim is *shown* when the supervised − SSL gap of
 # the linear probe at the widest encoder is smaller than at the narrowest by more than twice

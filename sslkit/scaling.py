@@ -166,8 +166,8 @@ def probe_measures(fraction: float = 0.1) -> dict:
 
 def summary(rows: list[dict], metrics=("knn", "linear", "linear10")):
     """One row per size of :func:`size_sweep` rows (a pandas DataFrame): the size, ``params``,
-    ``flops``, ``train_flops``, the mean ``wall_s``, the seeds, and ``<metric>_mean`` / ``<metric>_sd`` (sample sd
-    over seeds; 0 for one seed) of each metric the rows carry."""
+    ``flops``, ``train_flops``, the mean ``wall_s``, the seeds, and ``<metric>_mean`` /
+    ``<metric>_sd`` (sample sd over seeds; 0 for one seed) of each metric the rows carry."""
     import pandas as pd
 
     df = pd.DataFrame(rows)
