@@ -240,7 +240,8 @@ sweep_profile = PROFILE.sweep()
 sweep_train = train  # the main run's images: an epoch as long as the main run's (see above)
 _, sweep_floor = random_floor(sweep_train, test, sweep_profile)
 ref_lines = dict(floor=sweep_floor["knn"], main=result["knn"])
-print(f"sweep runs: {len(sweep_train):,} images, width {sweep_profile.width}, {sweep_profile.pretrain_epochs} epochs, "
+print(f"sweep runs: {len(sweep_train):,} images, width {sweep_profile.width}, {sweep_profile.pretrain_epochs} epochs "
+      f"({len(sweep_train) // sweep_profile.batch_size * sweep_profile.pretrain_epochs} steps), "
       f"seeds {SEEDS}; random init at this size: kNN {sweep_floor['knn']:.1%}")
 
 
@@ -405,10 +406,10 @@ display(Markdown("\n".join(lines)))
 #   batch's prototype usage rises from 0.46 to 0.76 of its maximum; 89 of 100 prototypes hold
 #   training images.
 # - *At the experiments' size the default setting barely leaves the floor*: 26.7 ± 3.6% kNN
-#   against 24.0 ± 1.2% for random weights (+2.7 ± 2.2, not shown; one seed of three, 30.8%,
-#   took off). The same 624 steps are enough at ε = 0.02 (36.2 ± 2.1%), and 12 epochs are
-#   enough at ε = 0.05 (35.4 ± 0.8%): SwAV with the paper's ε starts learning between 8 and 12
-#   epochs here. The claims, read with that in mind:
+#   against 24.0 ± 1.2% for random weights (+2.7 ± 2.2, not shown; one seed of three took
+#   off: the dots in the plot). The same 624 steps are enough at ε = 0.02 (36.2 ± 2.1%), and
+#   12 epochs are enough at ε = 0.05 (35.4 ± 0.8%): SwAV with the paper's ε starts learning
+#   between 8 and 12 epochs here. The claims, read with that in mind:
 #   - *equipartition: shown for what it does, not for accuracy.* With a plain softmax every
 #     image lands on one prototype (usage entropy 0.0% of its maximum, every seed), with
 #     Sinkhorn 77.7 ± 2.4%: the trivial solution the constraint forbids. In kNN Sinkhorn leads
@@ -425,8 +426,8 @@ display(Markdown("\n".join(lines)))
 #     128 (the paper: 3,000 and 4,096), ε = 0.05 leaves the codes soft, and a soft target gives
 #     a weak signal early on. This is a test-set reading, so it does not change the default;
 #     choosing ε for sslkit would be done on the validation split, as the learning rate was.
-# - *The cost: shown.* Assigning codes with Sinkhorn costs about 55 times less per epoch
-#   than DeepCluster's features plus k-means here, at every data-set size measured (54–56×
+# - *The cost: shown.* Assigning codes with Sinkhorn costs about 60 times less per epoch
+#   than DeepCluster's features plus k-means here, at every data-set size measured (58–61×
 #   in this run, on an idle machine; the ratio depends on how busy the machine is: 120–123×
 #   in a run made beside two other runs the same day).
 #

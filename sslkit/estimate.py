@@ -104,20 +104,14 @@ def _finetune_images(p: Profile) -> int:
 
 
 def _scaling_seconds(cls, p: Profile, pair: bool = False) -> float:
-    """Seconds of one seed of :mod:`sslkit.scaling`'s sweep of ``cls`` (with ``pair``: only the
-    second-narrowest and the widest width, on the large set): each size timed at its own width
-    and depth."""
-    from .scaling import depth_sizes, main_size, scaling_profiles, width_sizes
+    """Seconds of one seed of :func:`sslkit.scaling.sweep_plan` for ``cls``: each size timed
+    at its own width and depth."""
+    from .scaling import main_size, scaling_profiles, sweep_plan
 
     profiles = scaling_profiles(p)
-    if pair:
-        plan = [(profiles["large"], width_sizes(p)[i]) for i in (1, 3)]
-    else:
-        plan = [(profiles["large"], s) for s in width_sizes(p) + depth_sizes(p)[:1] + depth_sizes(p)[2:]]
-        plan += [(profiles["small"], s) for s in width_sizes(p)]
     seconds = 0.0
-    for prof, size in plan:
-        q = main_size(prof).sweep()
+    for images, size in sweep_plan(p, pair):
+        q = main_size(profiles[images]).sweep()
         seconds += q.pretrain_epochs * _images(q.train_per_class) / images_per_s(cls, q, **size)
     return seconds
 

@@ -119,20 +119,25 @@ def judge(baseline: list[float], other: list[float], claim: str = "higher") -> t
     """
     import statistics as st
 
-    if claim not in ("higher", "lower"):
-        raise ValueError(f"claim must be 'higher' or 'lower', got {claim!r}.")
     if min(len(baseline), len(other)) < 2:
         raise ValueError("judge needs at least 2 seeds per setting to measure a spread; use sweep_seeds.")
     diff = st.mean(other) - st.mean(baseline)
     se = (st.variance(baseline) / len(baseline) + st.variance(other) / len(other)) ** 0.5
+    return verdict_for(diff, se, claim), diff, se
+
+
+def verdict_for(diff: float, se: float, claim: str = "higher") -> str:
+    """The :func:`judge` verdict of a difference ``diff`` with standard error ``se`` (e.g. a
+    difference of two differences): "shown" beyond 2·se in the ``claim``ed direction
+    ("higher" or "lower"), "reversed" beyond it the other way, else "not shown at this size"."""
+    if claim not in ("higher", "lower"):
+        raise ValueError(f"claim must be 'higher' or 'lower', got {claim!r}.")
     signed = diff if claim == "higher" else -diff
     if signed > 2 * se:
-        verdict = "shown"
-    elif signed < -2 * se:
-        verdict = "reversed"
-    else:
-        verdict = "not shown at this size"
-    return verdict, diff, se
+        return "shown"
+    if signed < -2 * se:
+        return "reversed"
+    return "not shown at this size"
 
 
 def mean_sd(accs: list[float]) -> str:

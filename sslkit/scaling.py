@@ -112,7 +112,7 @@ def size_sweep(method_cls, train, test, stem: str, sizes: list[dict], seeds=(0, 
 # images per class of the scaling sweep's two data sets (large, small), per profile. cpu's large
 # set is half the cpu main run's 10,000 images, so that 4 widths + 4 depths × 2 methods × 3 seeds
 # fit the 2-core CPU in about an hour (two single-thread runs at once); small is a fifth of
-# large: 1,000 images, 8 steps per epoch at batch 128, 10 labels per class for the 10% probe.
+# large: 1,000 images, 7 steps per epoch at batch 128, 10 labels per class for the 10% probe.
 # gpu: ten times cpu's images at widths 1/8 … 1 (an estimate for a Colab session, not measured)
 SCALING_DATA = {"smoke": (40, 20), "cpu": (500, 100), "gpu": (2500, 500)}
 
@@ -140,6 +140,18 @@ def depth_sizes(profile: Profile) -> list[dict]:
     per stage) and -34 (3, 4, 6, 3)."""
     w = profile.width / 2
     return [{"width": w, "depth": 0.5}, {"width": w}, {"width": w, "depth": 1.5}, {"arch": "resnet34", "width": w}]
+
+
+def sweep_plan(profile: Profile, pair: bool = False) -> list[tuple[str, dict]]:
+    """(data set, size) of every run of one seed of notebook 09's sweep, each once: the widths
+    and depths on the large set (ResNet-18 at half width is both) and the widths on the small
+    one; with ``pair``, only the two widths a second SSL method is trained at (1/4 and 1× the
+    profile's width)."""
+    widths = width_sizes(profile)
+    if pair:
+        return [("large", widths[1]), ("large", widths[3])]
+    depths = [s for s in depth_sizes(profile) if s not in widths]
+    return [("large", s) for s in widths + depths] + [("small", s) for s in widths]
 
 
 def depth_name(size: dict) -> str:

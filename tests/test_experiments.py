@@ -26,6 +26,15 @@ def test_judge_compares_the_difference_with_twice_its_standard_error():
         judge(a, b, claim="bigger")
 
 
+def test_verdict_for_a_difference_and_its_standard_error():
+    from sslkit.experiments import verdict_for
+
+    assert verdict_for(0.021, 0.01) == "shown" and verdict_for(0.019, 0.01) == "not shown at this size"
+    assert verdict_for(-0.03, 0.01) == "reversed" and verdict_for(-0.03, 0.01, "lower") == "shown"
+    with pytest.raises(ValueError, match="higher"):
+        verdict_for(0.1, 0.01, "bigger")
+
+
 def test_seed_bars_draw_means_spreads_and_reference_lines_from_a_stated_start():
     fig = seed_bars({"a": [0.30, 0.32, 0.34], "b": [0.40, 0.40, 0.43]}, floor=0.21, main=0.41, ystart=0)
     ax = fig.axes[0]

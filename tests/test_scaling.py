@@ -177,3 +177,16 @@ def test_size_curves_draw_the_seed_mean_per_size_in_order_of_parameters():
     assert list(lines[0].get_xdata()) == [44, 700]  # sorted by parameters, not by input order
     assert list(lines[0].get_ydata()) == pytest.approx([32.0, 52.0])  # mean of 3 seeds, in %
     assert list(lines[1].get_ydata()) == pytest.approx([42.0, 62.0])
+
+
+def test_the_sweep_plan_trains_each_size_once():
+    from sslkit.profiles import get_profile
+    from sslkit.scaling import depth_sizes, sweep_plan, width_sizes
+
+    cpu = get_profile("cpu")
+    plan = sweep_plan(cpu)
+    large = [s for d, s in plan if d == "large"]
+    assert len(plan) == 11 and len(large) == 7  # 4 widths + 3 more depths (ResNet-18 at half width is shared)
+    assert all(s in large for s in width_sizes(cpu) + depth_sizes(cpu))
+    assert [s for d, s in plan if d == "small"] == width_sizes(cpu)
+    assert [s["width"] for _, s in sweep_plan(cpu, pair=True)] == [1 / 16, 1 / 4]
