@@ -16,7 +16,7 @@ from .backbones import build_backbone
 from .data import ImageSet
 from .evaluate import evaluate, evaluate_classifier
 from .methods.supervised import Supervised
-from .profiles import Profile, get_profile
+from .profiles import Profile, channels_last_safe, get_profile
 from .reference import load_or_pretrain
 from .train import pretrain
 
@@ -26,7 +26,7 @@ def random_floor(train: ImageSet, test: ImageSet, profile: Profile | None = None
     p = profile or get_profile()
     torch.manual_seed(seed)
     net = build_backbone(p.arch, p.width).to(p.device)
-    if p.channels_last:  # the layout the profile trains in: features extract faster
+    if p.channels_last and channels_last_safe(net, p.device):  # the layout the profile trains in: features extract faster
         net = net.to(memory_format=torch.channels_last)
     return net, evaluate(net, train, test)
 

@@ -18,7 +18,7 @@ import torch
 
 from .data import Batch
 from .evaluate import _AUTOCAST
-from .profiles import Profile, get_profile
+from .profiles import Profile, channels_last_safe, get_profile
 
 
 def _plans():
@@ -63,7 +63,7 @@ def images_per_s(method_cls, profile: Profile, steps: int = 3, warmup: int = 1, 
 
     p, _, module = build(method_cls, SimpleNamespace(num_classes=10), profile, **kwargs)  # only the class count is read
     module = module.to(p.device)
-    if p.channels_last:
+    if p.channels_last and channels_last_safe(module, p.device):
         module = module.to(memory_format=torch.channels_last)
     module.train()
     module.log = lambda *a, **k: None  # no Trainer attached

@@ -126,6 +126,18 @@ def cuda_has_bf16() -> bool:
         return torch.cuda.get_device_capability()[0] >= 8
 
 
+def channels_last_safe(module: torch.nn.Module, device: str) -> bool:
+    """False for a module whose convolutions have a channel count that is not a multiple of 8,
+    on CPU. oneDNN's channels_last kernels corrupted memory (``double free``, a segfault in
+    backward) on a 2-core AMD EPYC without AVX512 for ResNets of width 1/16 and 0.09 (4 and 6
+    stem channels), while widths 1/8 and up (8, 16, … channels) ran; such narrow networks
+    train in the contiguous layout instead (they are cheap either way)."""
+    if device != "cpu":
+        return True
+    convs = [m for m in module.modules() if isinstance(m, torch.nn.Conv2d)]
+    return all(c % 8 == 0 for m in convs for c in (m.in_channels, m.out_channels) if c != 3)
+
+
 def fast_settings(device: str) -> dict:
     """{"precision", "channels_last"}: the fastest correct configuration for ``device``
     ("cuda" or "cpu") on this machine, or ``SSLKIT_PRECISION`` when set."""

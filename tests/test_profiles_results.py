@@ -106,3 +106,12 @@ def test_comparison_rows_put_this_result_among_the_others_in_course_order():
     assert list(rows) == ["floor (random init)", "SimCLR (04)", "SwAV", "supervised"]
     assert rows["SwAV"] == {"knn": 0.45}  # this run's, not the reference's
     assert list(comparison_rows({}, "deepcluster", {})) == ["floor (random init)", "DeepCluster", "supervised"]
+
+
+def test_narrow_cpu_networks_stay_out_of_channels_last():
+    """oneDNN's channels_last kernels corrupted memory on an AVX2 CPU for 4- and 6-channel layers."""
+    from sslkit.backbones import resnet18
+    from sslkit.profiles import channels_last_safe
+
+    assert not channels_last_safe(resnet18(width=0.0625), "cpu")  # 4 channels after the stem
+    assert channels_last_safe(resnet18(width=0.125), "cpu") and channels_last_safe(resnet18(width=0.0625), "cuda")
