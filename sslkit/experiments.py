@@ -58,7 +58,8 @@ def sweep_run(method_cls, train: ImageSet, test: ImageSet, stem: str, profile: P
         raise ValueError("'knn' is measured on every sweep run; give the measure another name.")
     name = runs.run_name(stem, method_cls, p, **kwargs)
     if not reference.trains_live(p, retrain):
-        entry, why = reference.find(name, planned_settings(method_cls, train, p, **kwargs)[1], p)
+        run, why = reference.find(name, planned_settings(method_cls, train, p, **kwargs)[1], p)
+        entry = run.entry if run is not None else None
         wanted = {"knn", *measures}
         if entry is not None and wanted <= set(entry.get("results", {})):
             results = entry["results"]

@@ -30,6 +30,13 @@ def float32(loss_fn):
 
 
 @float32
+def _positive(**values) -> None:
+    """A temperature or ε divides the scores: 0 gives NaN, a negative one flips the softmax."""
+    for name, v in values.items():
+        if not v > 0:
+            raise ValueError(f"{name} must be > 0 (the scores are divided by it), got {v!r}.")
+
+
 def info_nce(anchors: Tensor, candidates: Tensor, positives: Tensor, temperature: float = 0.1,
              exclude: Tensor | None = None) -> Tensor:
     """InfoNCE (van den Oord et al. 2018, https://arxiv.org/abs/1807.03748): classify each
@@ -39,6 +46,7 @@ def info_nce(anchors: Tensor, candidates: Tensor, positives: Tensor, temperature
     candidates, exclude: optional (N, M) bool of pairs that are neither positive nor negative
     (e.g. an anchor and itself). Returns the mean cross-entropy over anchors, a scalar.
     """
+    _positive(temperature=temperature)
     a = F.normalize(anchors.float(), dim=1)
     c = F.normalize(candidates.float(), dim=1)
     logits = a @ c.T / temperature  # (N, M)
@@ -215,6 +223,7 @@ def swav_loss(scores: list[Tensor], n_assign: int = 2, temperature: float = 0.1,
         raise ValueError(f"swav_loss needs V score tensors of one shape (B, K); got {sorted(shapes)}.")
     if queue is not None and len(queue) != n_assign:
         raise ValueError(f"queue needs one tensor per assigned view ({n_assign}); got {len(queue)}.")
+    _positive(temperature=temperature, eps=eps)
     B = len(scores[0])
     log_p = [F.log_softmax(s / temperature, dim=1) for s in scores]
     total = scores[0].new_zeros(())

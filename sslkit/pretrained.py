@@ -155,7 +155,9 @@ def _check(path: Path, w: Weights, pin_file: Path | None, fix: str | None = None
     if expected is None and w.sha256_prefix:
         expected, how = w.sha256_prefix, "sha256 prefix"
     if expected is None and pin_file is not None and pin_file.is_file():
-        expected, how = pin_file.read_text().strip(), f"sha256 recorded on first download ({pin_file.name})"
+        expected, how = pin_file.read_text().strip(), f"sha256 recorded on first use in {pin_file}"
+        fix = (f"if {path} is the file you trust now, delete {pin_file} and load again with allow_unpinned=True "
+               f"(it pins the new file once it loads); else delete {path} and load again")
     if expected is not None and not digest.startswith(expected.lower()):
         raise HashMismatch(
             f"{path}: {how} mismatch — expected {expected}, got {digest}. The file is not the published one "
@@ -173,7 +175,13 @@ def download(w: Weights, dest: Path, progress: bool = True) -> Path:
     fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=dest.name + ".", suffix=".part")
     tmp = Path(tmp)
     try:
-        with os.fdopen(fd, "wb") as out, urllib.request.urlopen(w.url, timeout=60) as r:
+        try:
+            response = urllib.request.urlopen(w.url, timeout=60)
+        except OSError as e:  # URLError, timeouts, refused connections
+            raise ConnectionError(
+                f"Could not download {w.url} ({type(e).__name__}: {getattr(e, 'reason', e)}). sslkit needs the internet "
+                f"once for this file; or download it elsewhere and put it at {dest} (its sha256 is checked on load).") from None
+        with os.fdopen(fd, "wb") as out, response as r:
             total = int(r.headers.get("Content-Length") or 0) or None
             from tqdm.auto import tqdm
             with tqdm(total=total, unit="B", unit_scale=True, desc=dest.name, disable=not progress) as bar:
@@ -214,8 +222,11 @@ def read_checkpoint(path: Path) -> dict:
     except pickle.UnpicklingError as e:
         raise pickle.UnpicklingError(
             f"{path} holds Python objects that weights_only=True refuses to build (unpickling them could run "
-            f"code), so sslkit will not read it. Only load it with weights_only=False if you trust its author. "
-            f"({str(e).splitlines()[0]})") from e
+            f"code), so sslkit will not read it: it is not the published weights file. Delete it and download "
+            f"it again. ({str(e).splitlines()[0]})") from None
+    except (RuntimeError, EOFError, OSError) as e:  # a download cut short, or not a torch file at all
+        raise ValueError(f"{path} is not a readable checkpoint ({type(e).__name__}: {str(e)[:120]}): probably a "
+                         "download cut short. Delete it and load again.") from None
     if isinstance(obj, dict) and isinstance(obj.get("state_dict"), dict):
         obj = obj["state_dict"]
     if not isinstance(obj, dict) or not all(torch.is_tensor(v) for v in obj.values()):
@@ -265,59 +276,51 @@ def load_imagenet(name: str, allow_unpinned: bool = False, progress: bool = True
     if not dest.is_file():
         download(w, dest, progress)
     digest = _check(dest, w, pin_file)
-    if w.sha256 is None and not pin_file.is_file():
+    state = KEY_MAPS[w.key_map](read_checkpoint(dest))
+    net = load_state(resnet50_encoder(), state, f"{name} ({dest})").eval()
+    if w.sha256 is None and w.sha256_prefix is None and not pin_file.is_file():  # pinned only once it loaded
         pin_file.write_text(digest + "\n")
         print(f"{name}: sha256 {digest} (not pinned in sslkit; kept in {pin_file}; pin it in REGISTRY)")
-    state = KEY_MAPS[w.key_map](read_checkpoint(dest))
-    return load_state(resnet50_encoder(), state, f"{name} ({dest})").eval()
+    return net
 
 
 # ----------------------------------------------------------------------------- sslkit's own runs
 
-def _run_folder(path_or_name: str | os.PathLike, profile: str | None) -> Path:
-    p = Path(path_or_name)
-    if p.is_file() and p.name == "weights.pt":
-        p = p.parent
-    if p.is_dir():
-        folder = p
-    else:
-        from .profiles import get_profile
-        prof = get_profile(profile) if profile else get_profile()
-        folder = paths.references_dir() / prof.name / str(path_or_name)
-    if not (folder / "weights.pt").is_file() or not (folder / "run.json").is_file():
-        raise FileNotFoundError(
-            f"{path_or_name!r}: no weights.pt + run.json in {folder}. Give a reference run folder "
-            "(results/<profile>/<name>/) or a run name of that profile, e.g. 'simclr' (see results/<profile>-manifest.json; "
-            "sweep runs keep no weights).")
-    return folder
+def load_method(path_or_name: str | os.PathLike, profile=None, *, allow_unverified: bool = False) -> nn.Module:
+    """The whole trained sslkit method (backbone, heads; ``features(x)``) of a reference run, in
+    eval mode on the CPU: ``path_or_name`` is a run name of ``profile`` (a name or a
+    :class:`~sslkit.profiles.Profile`; default: the current one) or a run folder.
 
+    Loading goes through :func:`sslkit.reference.verified`: ``weights.pt`` and ``run.json`` must
+    match the manifest's sha256 (outside a checkout that run's files are fetched first); a
+    folder that no manifest lists needs ``allow_unverified=True``, which skips only that check.
+    The method is looked up in sslkit's fixed table (:data:`sslkit.methods.METHODS`) and its
+    recorded settings checked against the constructor: nothing in a run folder chooses code."""
+    from .methods import check_hparams, method_class
+    from .reference import load_half_state, read_weights, verified
 
-def load_method(path_or_name: str | os.PathLike, profile: str | None = None) -> nn.Module:
-    """The whole trained sslkit method (backbone, heads; ``features(x)``) of a reference run,
-    rebuilt from its ``run.json`` and loaded from its ``weights.pt`` (float16 where it fits),
-    in eval mode on the CPU."""
-    import importlib
-
-    from .reference import load_half_state
-
-    folder = _run_folder(path_or_name, profile)
-    made = json.loads((folder / "run.json").read_text())
-    module_name, _, cls_name = made["method"].rpartition(".")
-    if not module_name.startswith("sslkit."):
-        raise ValueError(f"{folder}/run.json names {made['method']!r}, not an sslkit method: refusing to import it.")
-    cls = getattr(importlib.import_module(module_name), cls_name)
-    module = cls(**made["hparams"])
-    load_half_state(module, torch.load(folder / "weights.pt", map_location="cpu", weights_only=True))
-    module.run_settings = made
+    run = verified(path_or_name, profile, allow_unverified=allow_unverified)
+    source = f"{run.folder / 'run.json'}"
+    try:
+        cls = method_class(run.settings["method"])
+    except ValueError as e:
+        raise ValueError(f"{source}: {e} A run folder never chooses which code runs.") from None
+    if run.weights is None:
+        raise FileNotFoundError(f"{run.name!r}: the run kept no weights.pt (sweep runs keep only curves and numbers); "
+                                "give a main run, e.g. 'simclr' (see results/<profile>-manifest.json).")
+    module = cls(**check_hparams(cls, run.settings["hparams"], source))
+    load_half_state(module, read_weights(run.weights), f"{run.weights}")
+    module.run_settings = run.settings
     return module.eval()
 
 
-def load_backbone(path_or_name: str | os.PathLike, profile: str | None = None) -> nn.Module:
-    """The encoder alone — a plain ``nn.Module`` (a CIFAR ResNet: images in [0, 1], shape
-    (B, 3, 32, 32) → (B, ``feature_dim``)) — of a reference run, with ``settings`` (arch, width,
-    depth, norm) and ``run_settings`` (all of ``run.json``). CPC's encoder was trained on 8×8
-    patches: its representation is :func:`load_method`'s ``features``, not this on whole images."""
-    module = load_method(path_or_name, profile)
+def load_backbone(path_or_name: str | os.PathLike, profile=None, *, allow_unverified: bool = False) -> nn.Module:
+    """The encoder alone — a plain ``nn.Module`` (a CIFAR ResNet: float images in [0, 1], shape
+    (B, 3, 32, 32) → (B, ``feature_dim``); other inputs are refused with the fix) — of a reference
+    run, verified as :func:`load_method` verifies it, with ``settings`` (arch, width, depth, norm)
+    and ``run_settings`` (all of ``run.json``). CPC's encoder was trained on 8×8 patches: its
+    representation is :func:`load_method`'s ``features``, not this on whole images."""
+    module = load_method(path_or_name, profile, allow_unverified=allow_unverified)
     net = module.backbone
     net.run_settings = module.run_settings
     return net.eval()

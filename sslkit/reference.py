@@ -47,6 +47,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 try:
@@ -57,7 +58,7 @@ except ImportError:  # Windows
 import torch
 
 from . import REPOSITORY, paths, runs
-from .profiles import Profile, get_profile, hardware
+from .profiles import Profile, channels_last_safe, get_profile, hardware
 
 NOTEBOOKS = ("00_data_and_baselines", "01_rotnet", "02_jigsaw", "03_cpc", "04_simclr", "05_byol", "06_deepcluster",
              "07_swav", "08_transfer", "09_scaling")
@@ -104,11 +105,28 @@ def sha256(path: Path) -> str:
 
 
 def _rel(path: Path) -> str:
-    return path.resolve().relative_to(paths.references_dir().resolve().parent).as_posix()
+    """The manifest's name for a file under :func:`sslkit.paths.references_dir`: ``results/<profile>/<run>/<file>``
+    (the folder's own name does not matter: ``SSLKIT_REFERENCES`` may point at any copy)."""
+    return "results/" + path.resolve().relative_to(paths.references_dir().resolve()).as_posix()
 
 
-def _abs(rel: str) -> Path:
-    return paths.references_dir().resolve().parent / rel
+def _abs(rel: str, root: Path | None = None) -> Path:
+    """Where the manifest's ``rel`` lies under ``root`` (default: :func:`sslkit.paths.references_dir`).
+    A manifest is data too: a path that is absolute or climbs out with ``..`` is refused."""
+    parts = rel.split("/")
+    if len(parts) < 2 or parts[0] != "results" or any(q in ("", ".", "..") for q in parts[1:]) or "\\" in rel:
+        raise ManifestError(f"the manifest names a file {rel!r} outside results/<profile>/<run>/: refusing it. "
+                            "The manifest was edited; restore it (git checkout -- results/, or delete it to fetch again).")
+    return (root or paths.references_dir()).joinpath(*parts[1:])
+
+
+class ManifestError(RuntimeError):
+    """A manifest is unreadable or malformed; the message names the file and the fix."""
+
+
+class UnverifiedRun(RuntimeError):
+    """A run's files could not be checked against a manifest (missing, changed, or in none);
+    the message says which file and the fix."""
 
 
 # ----------------------------------------------------------------------------- the manifest
@@ -116,17 +134,34 @@ def _abs(rel: str) -> Path:
 _UNFETCHABLE: set[str] = set()
 
 
+def read_manifest(path: Path) -> dict:
+    """A manifest file's contents (``{"runs": {}}`` when there is no file), or
+    :class:`ManifestError` naming the file and the fix when it is cut short or malformed."""
+    if not path.is_file():
+        return {"runs": {}}
+    fix = (f"restore it (git checkout -- {path.name} in results/ of a checkout), or delete it so that it is "
+           "fetched again (pip installs)")
+    try:
+        data = json.loads(path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise ManifestError(f"{path} is not valid JSON ({e}): it was cut short or edited. Fix: {fix}.") from None
+    if not isinstance(data, dict) or not isinstance(data.get("runs"), dict):
+        raise ManifestError(f"{path} has no 'runs' mapping: it is not an sslkit manifest. Fix: {fix}.")
+    return data
+
+
 def load_manifest(profile: Profile | None = None) -> dict:
     """``{"runs": {name: entry}}`` of the profile (``{"runs": {}}`` when it has none).
 
-    Outside a checkout (a pip install, e.g. Colab) the manifest and its files are fetched once
-    from the repository (:func:`fetch`) when the internet is reachable."""
+    Outside a checkout (a pip install, e.g. Colab) the manifest alone is fetched once from the
+    repository when the internet is reachable; a run's files are fetched when it is loaded
+    (:func:`verified`)."""
     p = profile or get_profile()
     path = manifest_path(p)
     if not path.is_file() and not paths.in_checkout() and p.name != "smoke" and p.name not in _UNFETCHABLE:
         if not fetch(p):
             _UNFETCHABLE.add(p.name)  # said once; not retried (and waited on) for every run
-    return json.loads(path.read_text()) if path.is_file() else {"runs": {}}
+    return read_manifest(path)
 
 
 def _mark_used(name: str) -> None:
@@ -179,28 +214,123 @@ def _write_manifest(profile: Profile, data: dict) -> None:
     tmp.replace(path)
 
 
+def _modify_manifest(profile: Profile, change) -> dict:
+    """Read the profile's manifest, apply ``change(data)`` and write it back, all under the
+    manifest lock (read here, not through load_manifest: recording never fetches). Returns data."""
+    with _manifest_lock(profile):
+        data = read_manifest(manifest_path(profile))
+        data["profile"] = profile.name
+        change(data)
+        _write_manifest(profile, data)
+    return data
+
+
 def _update_manifest(profile: Profile, name: str, entry: dict | None = None, **fields) -> dict:
     """Write (or update the fields of) one entry, atomically and under the manifest lock."""
     _mark_used(name)
-    path = manifest_path(profile)  # read here, not through load_manifest: recording never fetches
-    with _manifest_lock(profile):
-        data = json.loads(path.read_text()) if path.is_file() else {"runs": {}}
-        data["profile"] = profile.name
+
+    def change(data):
         current = entry if entry is not None else data["runs"].get(name, {})
         data["runs"][name] = {**current, **fields}
-        _write_manifest(profile, data)
-    return data["runs"][name]
+
+    return _modify_manifest(profile, change)["runs"][name]
 
 
-def check(entry: dict) -> str | None:
+def check(entry: dict, root: Path | None = None) -> str | None:
     """None when every file of a manifest entry is present with its recorded sha256; else why not."""
-    for rel, digest in entry.get("files", {}).items():
-        f = _abs(rel)
+    files = entry.get("files")
+    if not isinstance(files, dict):
+        return "its manifest entry lists no files"
+    for rel, digest in files.items():
+        f = _abs(rel, root)
         if not f.is_file():
-            return f"{rel} is missing"
+            return f"{rel} is missing (looked for {f})"
         if sha256(f) != digest:
             return f"{rel} does not match its sha256 in the manifest"
     return None
+
+
+@dataclass(frozen=True)
+class Verified:
+    """A recorded run whose files matched their manifest's sha256 (``entry`` None: loaded
+    unverified, on the caller's explicit request). ``settings`` is its verified ``run.json``."""
+
+    name: str
+    folder: Path
+    entry: dict | None
+    settings: dict
+    weights: Path | None
+
+
+def _read_settings(path: Path) -> dict:
+    try:
+        made = json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise UnverifiedRun(f"{path}: unreadable run record ({type(e).__name__}: {e}). Restore the run's files.") from None
+    if not isinstance(made, dict) or not isinstance(made.get("method"), str) or not isinstance(made.get("hparams"), dict):
+        raise UnverifiedRun(f"{path} records no 'method' name and 'hparams' mapping: it is not an sslkit run.json.")
+    return made
+
+
+def verify(name: str, entry: dict, profile: Profile, root: Path | None = None, fetch_missing: bool = False) -> Verified:
+    """The run ``name`` of a manifest, with every file checked against its sha256 (fetching
+    missing ones first when ``fetch_missing``); :class:`UnverifiedRun` naming the file and the
+    fix otherwise. The settings come from the verified ``run.json``."""
+    where = root or paths.references_dir()
+    if not isinstance(entry, dict) or not isinstance(entry.get("files"), dict):
+        raise ManifestError(f"{where}/{profile.name}-manifest.json: the entry of {name!r} lists no files. Restore the manifest.")
+    if "settings" not in entry or entry["settings"] not in entry["files"]:
+        raise ManifestError(f"{where}/{profile.name}-manifest.json: the entry of {name!r} has no 'settings' (its "
+                            "run.json among its files), so nothing says what made it. Restore the manifest "
+                            "(git checkout -- results/), or record the run again.")
+    problem = check(entry, root)
+    if problem and fetch_missing and root is None:
+        fetch(profile, names=(name,))
+        problem = check(entry, root)
+    if problem:
+        raise UnverifiedRun(f"reference {name!r}: {problem}. Fix: restore results/ (git checkout -- results/ in a "
+                            "checkout; elsewhere delete the file to fetch it again).")
+    weights = next((_abs(rel, root) for rel in entry["files"] if rel.endswith("/weights.pt")), None)
+    settings_file = _abs(entry["settings"], root)
+    return Verified(name, settings_file.parent, entry, _read_settings(settings_file), weights)
+
+
+def verified(run: str | os.PathLike, profile: Profile | str | None = None, *, allow_unverified: bool = False) -> Verified:
+    """The one way to open a recorded run: by name (a key of the profile's manifest) or by its
+    folder (``results/<profile>/<name>/``, or a copy of that tree anywhere). Every file is checked
+    against the manifest's sha256 before anything is read from it; outside a checkout the
+    run's files are fetched first (that run's only). A folder that no manifest lists loads only
+    with ``allow_unverified=True``, which skips the sha256 check and says so in one line."""
+    p = get_profile(profile) if isinstance(profile, str) or profile is None else profile
+    given = Path(run)
+    if given.is_file() and given.name in ("weights.pt", runs.RUN_FILE):
+        given = given.parent
+    if given.is_dir():
+        folder, root = given.resolve(), given.resolve().parent.parent
+        manifest = root / f"{folder.parent.name}-manifest.json"
+        entry = read_manifest(manifest)["runs"].get(folder.name)
+        if entry is not None:
+            prof = replace(p, name=folder.parent.name)
+            return verify(folder.name, entry, prof, None if root == paths.references_dir().resolve() else root)
+        if not allow_unverified:
+            raise UnverifiedRun(
+                f"{folder} is in no manifest ({manifest} lists no run {folder.name!r}), so its files cannot be checked "
+                "against a recorded sha256. If you trust where the folder came from, pass allow_unverified=True "
+                "(it skips that check; the run's settings are still checked against sslkit's method table).")
+        made = _read_settings(folder / runs.RUN_FILE)
+        print(f"{folder.name}: loaded WITHOUT checking its files (allow_unverified=True): no manifest lists {folder}.")
+        weights = folder / "weights.pt"
+        return Verified(folder.name, folder, None, made, weights if weights.is_file() else None)
+    name = str(run)
+    if "/" in name or "\\" in name or name in (".", ".."):
+        raise FileNotFoundError(f"{run!r}: no such run folder. Give a folder results/<profile>/<name>/ or a run name.")
+    entry = load_manifest(p)["runs"].get(name)
+    if entry is None:
+        main = sorted(n for n, e in load_manifest(p)["runs"].items() if e.get("kind") == "main")
+        raise FileNotFoundError(
+            f"no reference run {name!r} for profile {p.name!r} in {manifest_path(p)}. Main runs: "
+            f"{', '.join(main) or 'none (this profile has no references here)'}. Or give a run folder results/<profile>/<name>/.")
+    return verify(name, entry, p, fetch_missing=not paths.in_checkout())
 
 
 def comparable(settings: dict) -> dict:
@@ -208,22 +338,22 @@ def comparable(settings: dict) -> dict:
     return {k: v for k, v in flat.items() if k not in _NOT_COMPARED}
 
 
-def find(name: str, settings: dict | None, profile: Profile) -> tuple[dict | None, str]:
-    """(the manifest entry of run ``name`` when it can be used, else None; the reason)."""
+def find(name: str, settings: dict | None, profile: Profile) -> tuple[Verified | None, str]:
+    """(the verified run ``name`` when its reference can be used, else None; the reason)."""
     _mark_used(name)
     entry = load_manifest(profile)["runs"].get(name)
     if entry is None:
         return None, f"no reference run {name!r} for profile {profile.name!r}"
-    problem = check(entry)
-    if problem:
-        return None, f"reference {name!r}: {problem}"
+    try:
+        run = verify(name, entry, profile, fetch_missing=not paths.in_checkout())
+    except (UnverifiedRun, ManifestError) as e:
+        return None, str(e)
     if settings is not None:
-        made = json.loads(_abs(entry["settings"]).read_text())
-        diff = runs.differences(comparable(made), comparable(settings))
+        diff = runs.differences(comparable(run.settings), comparable(settings))
         if diff:
             shown = "; ".join(f"{k}: {a} → {b}" for k, a, b in diff[:4])
             return None, f"reference {name!r} was made with other settings ({shown})"
-    return entry, ""
+    return run, ""
 
 
 def describe_entry(name: str, entry: dict) -> str:
@@ -250,14 +380,34 @@ def half_state(module: torch.nn.Module) -> dict:
     return out
 
 
-def load_half_state(module: torch.nn.Module, state: dict) -> None:
-    """Load ``state`` (from :func:`half_state`) into ``module``, each tensor in the module's dtype."""
+def load_half_state(module: torch.nn.Module, state: dict, source: str = "Reference weights") -> None:
+    """Load ``state`` (from :func:`half_state`) into ``module``, each tensor in the module's dtype;
+    every missing, unexpected or wrongly shaped tensor is named."""
     own = module.state_dict()
+    if not isinstance(state, dict) or not all(torch.is_tensor(v) for v in state.values()):
+        raise RuntimeError(f"{source} is not a state dict of tensors.")
     missing, unexpected = set(own) - set(state), set(state) - set(own)
-    if missing or unexpected:
-        raise RuntimeError(f"Reference weights do not fit {type(module).__name__}: missing {sorted(missing)[:5]}, "
-                           f"unexpected {sorted(unexpected)[:5]}.")
+    shapes = sorted(k for k in set(own) & set(state) if own[k].shape != state[k].shape)
+    if missing or unexpected or shapes:
+        raise RuntimeError(f"{source} do not fit {type(module).__name__}: missing {sorted(missing)[:5]}, "
+                           f"unexpected {sorted(unexpected)[:5]}, wrong shape {shapes[:5]}.")
     module.load_state_dict({k: v.to(own[k].dtype) for k, v in state.items()})
+
+
+def read_weights(path: Path) -> dict:
+    """A ``weights.pt`` read with ``torch.load(weights_only=True)``. A file holding Python objects
+    (which could run code when unpickled) is refused with what to do instead; sslkit never
+    offers to read it any other way."""
+    import pickle
+
+    try:
+        return torch.load(path, map_location="cpu", weights_only=True)
+    except (pickle.UnpicklingError, RuntimeError, EOFError, ValueError) as e:
+        raise UnverifiedRun(
+            f"{path} is not a plain sslkit weights file ({type(e).__name__}): it holds Python objects that could run "
+            "code when read, or it is damaged. sslkit will not read it, and neither should you: do not load it with "
+            "weights_only=False. Fix: delete it and restore the run from its source (git checkout -- results/, or "
+            "fetch it again).") from None
 
 
 # ----------------------------------------------------------------------------- recording
@@ -282,32 +432,41 @@ def record_run(name: str, run_dir: Path, profile: Profile, kind: str, module=Non
         torch.save(half_state(module), out / "weights.pt")
         files.append(out / "weights.pt")
     t = wall_time(run_dir)
-    before = load_manifest(profile)["runs"].get(name, {})
     hashes = {_rel(f): sha256(f) for f in files}
-    if before.get("files") == hashes:  # the same run recorded again: keep what it measured before
-        results = {**before.get("results", {}), **(results or {})}
-    entry = {
-        # a run two notebooks share (notebook 05 reuses 04's SimCLR sweeps) belongs to the first
-        "kind": kind, "notebook": before.get("notebook") or os.environ.get("SSLKIT_REFERENCE_NOTEBOOK", ""),
-        "files": hashes, "settings": _rel(out / "run.json"),
-        "command": _command(profile), "hardware": hardware(), "date": time.strftime("%Y-%m-%d"),
-        "wall_time_s": round(t["seconds"], 1), "epochs": t["epochs"], "steps": t["steps"],
-        "results": results or {},
-    }
-    return _update_manifest(profile, name, entry)
+    _mark_used(name)
+
+    def change(data):
+        before = data["runs"].get(name, {})
+        kept = {**before.get("results", {}), **(results or {})} if before.get("files") == hashes else (results or {})
+        data["runs"][name] = {
+            # a run two notebooks share (notebook 05 reuses 04's SimCLR sweeps) belongs to the first
+            "kind": kind, "notebook": before.get("notebook") or os.environ.get("SSLKIT_REFERENCE_NOTEBOOK", ""),
+            "files": hashes, "settings": _rel(out / "run.json"),
+            "command": _command(profile), "hardware": hardware(), "date": time.strftime("%Y-%m-%d"),
+            "wall_time_s": round(t["seconds"], 1), "epochs": t["epochs"], "steps": t["steps"],
+            # the same run recorded again keeps what it measured before
+            "results": kept,
+        }
+
+    return _modify_manifest(profile, change)["runs"][name]
 
 
 def record_results(name: str, results: dict, profile: Profile, result: str | None = None) -> None:
-    """Set the ``results`` of a run's entry (an entry without files when there is no run: the floor)."""
-    entry = load_manifest(profile)["runs"].get(name)
-    if entry is None:
-        _update_manifest(profile, name, {"kind": "evaluation", "files": {}, "command": _command(profile),
-                                         "notebook": os.environ.get("SSLKIT_REFERENCE_NOTEBOOK", ""),
-                                         "hardware": hardware(), "date": time.strftime("%Y-%m-%d"),
-                                         "wall_time_s": 0.0, "results": {}})
-        entry = {"results": {}}
-    _update_manifest(profile, name, results={**entry.get("results", {}), **results},
-                     **({"result": result} if result else {}))
+    """Add ``results`` to a run's entry (an entry without files when there is no run: the floor):
+    one read-modify-write under the manifest lock, so two processes never lose each other's keys."""
+    _mark_used(name)
+
+    def change(data):
+        entry = data["runs"].get(name) or {
+            "kind": "evaluation", "files": {}, "command": _command(profile),
+            "notebook": os.environ.get("SSLKIT_REFERENCE_NOTEBOOK", ""), "hardware": hardware(),
+            "date": time.strftime("%Y-%m-%d"), "wall_time_s": 0.0, "results": {}}
+        entry["results"] = {**entry.get("results", {}), **results}
+        if result:
+            entry["result"] = result
+        data["runs"][name] = entry
+
+    _modify_manifest(profile, change)
 
 
 # ----------------------------------------------------------------------------- load or train
@@ -326,6 +485,9 @@ def load_or_pretrain(method_cls, train, test, stem: str, *, name: str | None = N
     from .evaluate import evaluate
     from .train import pretrain
 
+    from .methods import method_class
+
+    method_cls = method_class(method_cls)
     p = profile or get_profile()
     named = {**({"epochs": epochs} if epochs else {}), **({"seed": seed} if seed else {}), **kwargs}
     name = name or runs.run_name(stem, method_cls, p, **named)
@@ -351,22 +513,21 @@ def _load(method_cls, train, name, p, epochs, seed, kwargs):
     from .train import RunReport, planned_settings
 
     module, settings = planned_settings(method_cls, train, p, epochs, seed=seed, **kwargs)
-    entry, reason = find(name, settings, p)
-    if entry is None:
+    run, reason = find(name, settings, p)
+    if run is None:
         return None, reason
-    weights = next((rel for rel in entry["files"] if rel.endswith("weights.pt")), None)
-    if weights is None:
+    if run.weights is None:
         return None, f"reference {name!r} kept no weights"
-    load_half_state(module, torch.load(_abs(weights), map_location="cpu", weights_only=True))
+    load_half_state(module, read_weights(run.weights))
     module = module.to(p.device)
-    if p.channels_last:
+    if p.channels_last and channels_last_safe(module, p.device):
         module = module.to(memory_format=torch.channels_last)
-    made = json.loads(_abs(entry["settings"]).read_text())
-    module.report = RunReport(_abs(weights).parent, entry.get("epochs", 0), entry.get("steps", 0), len(train),
+    entry = run.entry
+    module.report = RunReport(run.folder, entry.get("epochs", 0), entry.get("steps", 0), len(train),
                               settings["batch_size"], entry.get("wall_time_s", 0.0), trained_now=False)
     module.reference = entry
     print(describe_entry(name, entry), flush=True)
-    if made.get("data", {}).get("fingerprint") != settings["data"]["fingerprint"]:
+    if run.settings.get("data", {}).get("fingerprint") != settings["data"]["fingerprint"]:
         print(f"{name}: note: it was trained on another copy of CIFAR-10 (e.g. the JPEG re-encoding vs the "
               "original download): the evaluation below uses yours, so numbers may differ slightly from the manifest's.")
     return module, ""
@@ -404,31 +565,53 @@ def _estimate(notebook: str, p: Profile) -> str:
 
 # ----------------------------------------------------------------------------- fetching (pip installs)
 
-def fetch(profile: Profile, base_url: str | None = None) -> bool:
-    """Download the profile's manifest and files from the repository into ``references_dir()``,
-    each checked against its sha256. False (and a message) when that is not possible."""
+def _download(url: str, target: Path, digest: str | None = None) -> None:
+    """``url`` into ``target`` atomically: a temporary file beside it, checked against ``digest``
+    (sha256) when given, then renamed; a failed or wrong download leaves nothing behind."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=target.name + ".", suffix=".part")
+    tmp = Path(tmp)
+    try:
+        with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=30) as r:
+            shutil.copyfileobj(r, out)
+        if digest is not None and sha256(tmp) != digest:
+            raise UnverifiedRun(f"{url}: the downloaded file does not match its sha256 in the manifest")
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def fetch(profile: Profile, base_url: str | None = None, names=()) -> bool:
+    """Download the profile's manifest (when there is none here yet) and the files of the runs
+    ``names`` (only those: one encoder costs its own three files, not the whole set) into
+    :func:`sslkit.paths.references_dir`, each checked against its sha256 and written atomically.
+    False (and a message naming the address) when that is not possible."""
     base = (base_url or os.environ.get("SSLKIT_REFERENCE_URL")
             or REPOSITORY.replace("https://github.com/", "https://raw.githubusercontent.com/") + "/main").rstrip("/")
-    dest = paths.references_dir()
+    path = manifest_path(profile)
     try:
-        with urllib.request.urlopen(f"{base}/results/{profile.name}-manifest.json", timeout=30) as r:
-            manifest = json.loads(r.read())
-        for entry in manifest["runs"].values():
+        if not path.is_file():
+            _download(f"{base}/results/{profile.name}-manifest.json", path)
+            try:
+                read_manifest(path)
+            except ManifestError:
+                path.unlink()
+                raise
+        manifest = read_manifest(path)
+        for name in names:
+            entry = manifest["runs"].get(name)
+            if entry is None:
+                raise KeyError(f"the manifest has no run {name!r}")
             for rel, digest in entry.get("files", {}).items():
-                target = dest.parent / rel
-                if target.is_file() and sha256(target) == digest:
-                    continue
-                target.parent.mkdir(parents=True, exist_ok=True)
-                urllib.request.urlretrieve(f"{base}/{rel}", target)
-                if sha256(target) != digest:
-                    target.unlink()
-                    raise ValueError(f"{rel}: downloaded file does not match its sha256")
-    except Exception as e:  # noqa: BLE001 — any failure means: train live, and say why
-        print(f"Reference runs for profile {profile.name!r} could not be fetched from {base} "
-              f"({type(e).__name__}: {str(e)[:100]}); runs without one train here.")
+                target = _abs(rel)
+                if not (target.is_file() and sha256(target) == digest):
+                    _download(f"{base}/{rel}", target, digest)
+    except Exception as e:  # noqa: BLE001 — any failure means: train live (or raise later), and say why
+        what = f"run {', '.join(names)}" if names else "the manifest"
+        print(f"Reference {what} of profile {profile.name!r} could not be fetched from {base} "
+              f"({type(e).__name__}: {str(e)[:160]}); without the internet, copy the repository's results/ folder "
+              "here and set SSLKIT_REFERENCES to it.")
         return False
-    dest.mkdir(parents=True, exist_ok=True)
-    (dest / f"{profile.name}-manifest.json").write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
     return True
 
 

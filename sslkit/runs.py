@@ -188,6 +188,9 @@ def run_name(stem: str, method_cls=None, profile=None, **settings) -> str:
     ``seed`` 0. A dataclass value (an augmentation) contributes the fields that differ from its
     class's defaults, e.g. ``augment.jitter_p=0``.
     """
+    if isinstance(method_cls, str):
+        from .methods import method_class
+        method_cls = method_class(method_cls)
     defaults = method_defaults(method_cls) if method_cls is not None else {}
     if profile is not None:
         defaults.update(epochs=profile.pretrain_epochs, batch_size=profile.batch_size)
@@ -223,23 +226,61 @@ def read_checkpoint(path: str | Path) -> dict:
     return torch.load(path, map_location="cpu", weights_only=True, mmap=True)
 
 
+def checksum_path(path: str | Path) -> Path:
+    """The file beside a checkpoint that holds its sha256: ``last.ckpt`` → ``last.ckpt.sha256``."""
+    path = Path(path)
+    return path.with_name(path.name + ".sha256")
+
+
+def file_sha256(path: str | Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def write_checksum(path: str | Path) -> None:
+    """Write the sha256 of a checkpoint just saved beside it, atomically (a temporary file, then a
+    rename): a checkpoint whose bytes later differ from it — torn by a kill while it was being
+    rewritten, or damaged on disk — is known to be broken."""
+    target = checksum_path(path)
+    tmp = target.with_name(target.name + ".tmp")
+    tmp.write_text(file_sha256(path) + "\n")
+    tmp.replace(target)
+
+
+def checkpoint_problem(path: str | Path) -> str | None:
+    """None when a checkpoint matches the checksum saved beside it (or has none: sslkit before
+    checksums); else what is wrong."""
+    sums = checksum_path(path)
+    if not sums.is_file():
+        return None
+    if sums.read_text().strip() != file_sha256(path):
+        return f"its bytes do not match {sums.name} (cut short while being written, or damaged)"
+    return None
+
+
 def latest_checkpoint(run_dir: str | Path) -> tuple[Path | None, int]:
     """(the newest intact checkpoint of a run, epochs it completed) — ``(None, 0)`` when none.
 
     ``last.ckpt`` and the per-epoch ``epoch=NNN.ckpt`` files are tried newest first; a file
-    that cannot be read (a process killed mid-write) or that holds something other than a
-    Lightning checkpoint is skipped with a message.
+    whose bytes differ from the checksum saved beside it, that cannot be read (a process killed
+    mid-write) or that holds something other than a Lightning checkpoint is skipped with a message.
     """
     folder = Path(run_dir) / "checkpoints"
     found = []
     for path in folder.glob("*.ckpt"):
         try:
+            problem = checkpoint_problem(path)
+            if problem:
+                raise ValueError(problem)
             ckpt = read_checkpoint(path)
             done = int(ckpt["epoch"]) + 1
             if "state_dict" not in ckpt:
                 raise KeyError("state_dict")
         except Exception as e:  # noqa: BLE001 — any unreadable file is skipped, and said
-            print(f"{path}: unreadable or unsafe checkpoint ({type(e).__name__}: {str(e)[:120]}); skipping it.")
+            print(f"{path}: unreadable, damaged or unsafe checkpoint ({type(e).__name__}: {str(e)[:120]}); skipping it.")
             continue
         found.append((done, path.name == "last.ckpt", path))
     if not found:

@@ -37,7 +37,7 @@ from lightning.pytorch.loggers import CSVLogger
 from . import runs
 from .data import DeviceLoader, ImageSet, epoch_seed
 from .monitor import CollapseMonitor
-from .profiles import Profile, get_profile, resolved
+from .profiles import Profile, channels_last_safe, get_profile, resolved
 from .threads import ThreadGovernor, physical_cores
 
 
@@ -81,6 +81,21 @@ def loaders(train: ImageSet, test: ImageSet | None, profile: Profile | None = No
     train_loader = DeviceLoader(train, bs, shuffle=True, device=p.device, seed=seed)
     test_loader = DeviceLoader(test, 1024, shuffle=False, device=p.device) if test is not None else None
     return train_loader, test_loader
+
+
+class _Checkpoints(ModelCheckpoint):
+    """Lightning's checkpointing, with each file's sha256 written atomically beside it
+    (:func:`sslkit.runs.write_checksum`), so a resume can tell a whole checkpoint from a damaged one."""
+
+    def _save_checkpoint(self, trainer, filepath):
+        super()._save_checkpoint(trainer, filepath)
+        if trainer.is_global_zero:
+            runs.write_checksum(filepath)
+
+    def _remove_checkpoint(self, trainer, filepath):
+        super()._remove_checkpoint(trainer, filepath)
+        if trainer.is_global_zero:
+            runs.checksum_path(filepath).unlink(missing_ok=True)
 
 
 class _EpochStreams(Callback):
@@ -157,7 +172,18 @@ class _WallClock(Callback):
             self._write(trainer)
 
     def on_train_epoch_end(self, trainer, pl_module):
-        self._write(trainer, trainer.current_epoch + 1)
+        # the intra-op threads this epoch ran on: another count sums floats in another order, so
+        # a resume is bitwise only where the counts match (README, "Runs")
+        epoch, n = trainer.current_epoch, torch.get_num_threads()
+        threads = self.record.setdefault("threads", {})
+        before = threads.get(str(epoch - 1))
+        seg = self.record["segments"][-1]
+        if epoch == seg["from_epoch"] and before is not None and before != n and trainer.global_rank == 0:
+            print(f"{self.run_dir.name}: resumed on {n} thread(s) where epoch {epoch - 1} ran on {before}: the weights "
+                  "may now differ in their last bits from a run that never stopped (floats summed in another "
+                  "order). Pin SSLKIT_THREADS for runs that must resume bit for bit.", flush=True)
+        threads[str(epoch)] = n
+        self._write(trainer, epoch + 1)
 
     def on_train_end(self, trainer, pl_module):
         self._write(trainer)
@@ -182,6 +208,7 @@ def fit(
     global). ``monitor`` adds a :class:`~sslkit.monitor.CollapseMonitor`. Returns the Trainer.
     """
     p = resolved(profile) if profile else get_profile()
+    _check_count("epochs", epochs, 1, "the epochs to train")
     run_dir = Path(run_dir)
     settings = runs.run_settings(module, train_loader.data, epochs=epochs, batch_size=train_loader.batch_size,
                                  seed=train_loader.seed, profile=p, devices=devices)
@@ -190,7 +217,7 @@ def fit(
     if ckpt_path:
         print(f"{run_dir.name}: found {ckpt_path.name} after epoch {start_epoch} of {epochs}; "
               + ("reloading it." if start_epoch >= epochs else "resuming from it."))
-    if p.channels_last:
+    if p.channels_last and channels_last_safe(module, p.device):
         module = module.to(memory_format=torch.channels_last)
         module.channels_last = True
     trainer = L.Trainer(
@@ -201,7 +228,7 @@ def fit(
         precision=p.precision,
         logger=CSVLogger(run_dir, name="logs"),
         callbacks=[
-            ModelCheckpoint(
+            _Checkpoints(
                 dirpath=run_dir / "checkpoints", filename="{epoch:03d}", every_n_epochs=1, save_top_k=1, save_last=True
             ),
             _EpochStreams(train_loader.seed),
@@ -229,13 +256,14 @@ def fit(
 
 
 def wall_time(run_dir: str | Path) -> dict:
-    """{"seconds", "epochs", "steps", "segments"}: training wall time of a run summed over every
-    start (killed ones included), the epochs and optimizer steps it completed, and each
-    segment (one start of training) with its seconds and epochs."""
+    """{"seconds", "epochs", "steps", "segments", "threads"}: training wall time of a run summed
+    over every start (killed ones included), the epochs and optimizer steps it completed, each
+    segment (one start of training) with its seconds and epochs, and the CPU threads each epoch
+    ran on ({"0": 2, …}; on GPU the count of the host process)."""
     f = Path(run_dir) / "wall_time.json"
     t = json.loads(f.read_text()) if f.is_file() else {}
     return {"seconds": t.get("seconds", 0.0), "epochs": t.get("epochs", 0), "steps": t.get("steps", 0),
-            "segments": t.get("segments", [])}
+            "segments": t.get("segments", []), "threads": t.get("threads", {})}
 
 
 @dataclass
@@ -256,15 +284,27 @@ class RunReport:
         return self.steps * self.batch_size / self.seconds if self.seconds else float("nan")
 
 
+def _check_count(name: str, value, least: int, why: str) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < least:
+        raise ValueError(f"{name} must be a whole number ≥ {least} ({why}), got {value!r}.")
+
+
 def build(method_cls, train: ImageSet, profile: Profile | None = None, epochs: int | None = None,
           batch_size: int | None = None, seed: int = 0, **kwargs):
     """(profile, epochs, module): ``method_cls`` built as :func:`pretrain` builds it — the
     profile's backbone size, lr = ``base_lr`` × batch / 256, 10% warmup, the seed's init —
-    with the profile resized to ``batch_size`` when given. No training."""
-    p = profile or get_profile()
-    if batch_size:
+    with the profile resized to ``batch_size`` when given. No training. ``method_cls`` may be a
+    class or a name (:func:`sslkit.methods.method_class`); bad sizes raise, naming the range."""
+    from .methods import method_class
+
+    method_cls = method_class(method_cls)
+    p = get_profile(profile) if isinstance(profile, str) else (profile or get_profile())
+    if batch_size is not None:
+        _check_count("batch_size", batch_size, 2, "BatchNorm and the contrastive losses need at least two images a batch")
         p = replace(p, batch_size=batch_size)
-    epochs = epochs or p.pretrain_epochs
+    if epochs is not None:
+        _check_count("epochs", epochs, 1, "None takes the profile's")
+    epochs = p.pretrain_epochs if epochs is None else epochs
     kwargs.setdefault("arch", p.arch)
     kwargs.setdefault("width", p.width)
     kwargs.setdefault("lr", method_cls.base_lr * p.batch_size / 256)
@@ -302,7 +342,7 @@ def pretrain(
     p, epochs, module = build(method_cls, train, profile, epochs, batch_size, seed, **kwargs)
     train_loader, test_loader = loaders(train, test, p, seed)
     hp = module.hparams
-    print(f"{Path(run_dir).name}: {method_cls.__name__} on {len(train):,} images, {hp.arch} width {hp.width:g}, "
+    print(f"{Path(run_dir).name}: {type(module).__name__} on {len(train):,} images, {hp.arch} width {hp.width:g}, "
           f"batch {train_loader.batch_size}, {epochs} epochs, seed {seed}, {p.device} {p.precision}"
           + (f", {devices} processes" if devices > 1 else ""), flush=True)
     trainer = fit(module, train_loader, run_dir, epochs, p, val_loader=test_loader, progress=progress,

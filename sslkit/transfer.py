@@ -95,8 +95,9 @@ def fine_tune_seeds(backbone: nn.Module, stem: str, train: ImageSet, test: Image
         pb = replace(p, batch_size=batch)
         if not reference.trains_live(p, retrain):
             settings = runs.run_settings(module, sub, epochs=epochs, batch_size=batch, seed=d, profile=resolved(pb))
-            entry, why = reference.find(name, settings, p)
-            if entry is not None and _made(entry).get("init") != settings["init"]:
+            run, why = reference.find(name, settings, p)
+            entry = run.entry if run is not None else None
+            if entry is not None and run.settings.get("init") != settings["init"]:
                 entry, why = None, f"reference {name!r} was fine-tuned from other weights"
             if entry is not None and "top1" in entry.get("results", {}):
                 out.append(entry["results"]["top1"])
@@ -112,13 +113,6 @@ def fine_tune_seeds(backbone: nn.Module, stem: str, train: ImageSet, test: Image
             reference.record_run(name, run_dir, pb, "sweep", results={"top1": acc})
         out.append(acc)
     return out
-
-
-def _made(entry: dict) -> dict:
-    """The run.json a reference entry records (its settings)."""
-    import json
-
-    return json.loads(reference._abs(entry["settings"]).read_text())
 
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)

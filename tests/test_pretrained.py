@@ -170,7 +170,7 @@ def test_registry_entries_are_well_formed():
         assert w.sha256 is None or len(w.sha256) == 64, name
 
 
-def test_load_backbone_rebuilds_a_run(tmp_path):
+def test_load_backbone_rebuilds_a_run(tmp_path, capsys):
     from sslkit.methods import SimCLR
     from sslkit.reference import half_state
 
@@ -179,7 +179,8 @@ def test_load_backbone_rebuilds_a_run(tmp_path):
     torch.save(half_state(model), tmp_path / "weights.pt")
     (tmp_path / "run.json").write_text(json.dumps({"method": "sslkit.methods.simclr.SimCLR",
                                                    "hparams": dict(model.hparams)}))
-    net = pretrained.load_backbone(tmp_path)
+    net = pretrained.load_backbone(tmp_path, allow_unverified=True)  # a folder no manifest lists
+    assert "WITHOUT checking its files" in capsys.readouterr().out
     assert type(net) is type(model.backbone) and net.settings["width"] == 0.125 and not net.training
     x = torch.rand(3, 3, 32, 32)
     with torch.no_grad():
@@ -187,12 +188,12 @@ def test_load_backbone_rebuilds_a_run(tmp_path):
 
 
 def test_load_backbone_errors_name_the_fix(tmp_path):
-    with pytest.raises(FileNotFoundError, match="results/<profile>/<name>"):
-        pretrained.load_backbone(tmp_path)
+    with pytest.raises(FileNotFoundError, match="no reference run 'nothing'"):
+        pretrained.load_backbone("nothing", "cpu")
     torch.save({}, tmp_path / "weights.pt")
     (tmp_path / "run.json").write_text(json.dumps({"method": "os.system", "hparams": {}}))
-    with pytest.raises(ValueError, match="not an sslkit method"):
-        pretrained.load_backbone(tmp_path)
+    with pytest.raises(ValueError, match="Unknown method 'os.system'"):
+        pretrained.load_backbone(tmp_path, allow_unverified=True)
 
 
 def test_label_fractions_are_balanced_and_nested():

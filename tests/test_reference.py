@@ -173,15 +173,16 @@ def test_fetch_checks_every_downloaded_file(digits, record, tmp_path, monkeypatc
     _train_simclr(digits)
     source = paths.references_dir().parent  # serves as the "repository" (file:// URL)
     monkeypatch.setenv("SSLKIT_REFERENCES", str(tmp_path / "fetched" / "results"))
-    assert reference.fetch(TINY, source.as_uri())
+    assert reference.fetch(TINY, source.as_uri(), names=("simclr",))
     entry = reference.load_manifest(TINY)["runs"]["simclr"]
     assert reference.check(entry) is None
     for rel in entry["files"]:
         assert (tmp_path / "fetched" / rel).read_bytes() == (source / rel).read_bytes()
     (source / next(iter(entry["files"]))).write_bytes(b"tampered")
     monkeypatch.setenv("SSLKIT_REFERENCES", str(tmp_path / "again" / "results"))
-    assert not reference.fetch(TINY, source.as_uri())
+    assert not reference.fetch(TINY, source.as_uri(), names=("simclr",))
     assert "does not match its sha256" in capsys.readouterr().out
+    assert not [f for f in (tmp_path / "again").rglob("*") if f.is_file() and f.suffix != ".json"]  # nothing half-kept
 
 
 def test_a_pip_install_fetches_once_and_trains_live_when_offline(tmp_path, monkeypatch, capsys):
@@ -243,14 +244,20 @@ def test_each_committed_reference_reproduces_the_knn_in_its_manifest(monkeypatch
              "deepcluster": (DeepCluster, {}), "swav": (SwAV, {})}
     mains = {n for n, e in manifest.items() if e["kind"] == "main"}
     assert mains == set(calls), "a main reference run without a test here (or the other way round)"
+    # exact on the machine that made them; another CPU's kernels may move a few of 5,000 votes, and
+    # one without native bf16 extracts features in float32 where the references were scored in bf16
+    # (measured on a 2-core AMD EPYC without AVX512: at most 10 of 5,000 votes, 0.2 points)
+    same = ("native bf16" in reference.hardware()) == ("native bf16" in manifest["simclr"]["hardware"])
+    tol = 0.002 if same else 0.004
+    got = {}
     for name, (cls, kw) in calls.items():
         model = reference.load_or_pretrain(cls, train, test, name.split("-")[0], profile=cpu, **kw)
         assert model.reference is not None, capsys.readouterr().out  # loaded, not trained
-        knn = evaluate(model, train, test, probe=False)["knn"]
-        # exact on the machine that made them; another CPU's kernels may move a few of 5,000 votes
-        assert knn == pytest.approx(manifest[name]["results"]["knn"], abs=0.002), name
+        got[name] = evaluate(model, train, test, probe=False)["knn"]
     _, floor = random_floor(train, test, cpu)
-    assert floor["knn"] == pytest.approx(manifest["floor"]["results"]["knn"], abs=0.002)
+    got["floor"] = floor["knn"]
+    off = {n: round(v - manifest[n]["results"]["knn"], 4) for n, v in got.items()}
+    assert all(abs(d) <= tol for d in off.values()), off
 
 
 def test_sweep_seeds_train_one_run_per_seed_and_seed_0_is_the_plain_run(digits):
@@ -288,16 +295,10 @@ def _record_many(prefix: str, n: int) -> None:
 def test_two_processes_recording_at_once_keep_every_entry():
     """Two recording processes (one per core) update the manifest under its lock: none of the
     read-modify-writes loses the other's entries."""
-    import multiprocessing as mp
+    from harness import in_two_processes
 
     from sslkit.profiles import get_profile
     from sslkit.reference import load_manifest
 
-    ctx = mp.get_context("spawn")  # the children read SSLKIT_HOME / SSLKIT_REFERENCES from the environment
-    procs = [ctx.Process(target=_record_many, args=(p, 60)) for p in ("a", "b")]
-    for p in procs:
-        p.start()
-    for p in procs:
-        p.join(timeout=120)
-        assert p.exitcode == 0
+    in_two_processes(_record_many, 60)
     assert len(load_manifest(get_profile("smoke"))["runs"]) == 120

@@ -2,12 +2,10 @@
 
 import json
 import os
-import subprocess
-import sys
-import textwrap
 
 import pytest
 import torch
+from harness import same_weights, train_in_subprocess
 
 from sslkit.augment import simclr_augment
 from sslkit.data import load_digits
@@ -114,49 +112,12 @@ def test_a_checkpoint_that_runs_code_is_refused(digits, tmp_path, capsys):
 
 # ----------------------------------------------------------------------------- kill and resume
 
-SCRIPT = textwrap.dedent("""
-    import os, signal, sys
-    import torch
-    from lightning.pytorch.callbacks import Callback
-    from sslkit.data import load_digits
-    from sslkit.methods import Supervised
-    from sslkit.profiles import get_profile
-    from sslkit.train import fit, loaders
-
-    run, epochs, kill_epoch, kill_batch, out = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
-
-    class Kill(Callback):
-        def on_train_batch_start(self, trainer, module, batch, i):
-            if trainer.current_epoch == kill_epoch and i == kill_batch:
-                os.kill(os.getpid(), signal.SIGKILL)
-
-    smoke = get_profile("smoke")
-    train = load_digits("train").balanced(per_class=24)
-    torch.manual_seed(0)
-    module = Supervised(width=0.125, lr=0.1)
-    loader, _ = loaders(train, None, smoke, seed=3)
-    fit(module, loader, run, epochs, smoke, progress=False, callbacks=[Kill()])
-    torch.save(module.state_dict(), out)
-""")
-
-
-def train_in_subprocess(tmp_path, run, epochs, kill_epoch=-1, kill_batch=-1):
-    out = tmp_path / f"{run}-{kill_epoch}-{kill_batch}.pt"
-    proc = subprocess.run([sys.executable, "-c", SCRIPT, str(tmp_path / run), str(epochs), str(kill_epoch),
-                           str(kill_batch), str(out)], capture_output=True, text=True, env=os.environ.copy())
-    return proc, out
-
-
 @pytest.fixture(scope="module")
 def uninterrupted(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("straight")
     proc, out = train_in_subprocess(tmp, "run", 6)
     assert proc.returncode == 0, proc.stderr[-2000:]
     return torch.load(out, weights_only=True)
-
-
-def same_weights(a, b):
-    return a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
 
 
 def test_killed_after_epoch_2_and_resumed_equals_an_uninterrupted_run(tmp_path, uninterrupted):

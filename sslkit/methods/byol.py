@@ -40,7 +40,7 @@ from ..ema import cosine_tau, ema_update, make_target
 from ..heads import PredictionHead, ProjectionHead
 from ..data import Batch
 from ..losses import byol_loss
-from .base import Method, Step
+from .base import Method, Step, check_positive
 
 
 class BYOL(Method):
@@ -48,6 +48,7 @@ class BYOL(Method):
 
     def __init__(self, tau_base: float = 0.99, predictor: bool = True, proj_hidden: int = 4096, proj_dim: int = 256,
                  head_norm: str | None = None, augment: Augment | None = None, **kwargs):
+        check_positive("BYOL", proj_hidden=proj_hidden, proj_dim=proj_dim)
         super().__init__(**kwargs)
         if not 0.0 <= tau_base <= 1.0:
             raise ValueError(f"tau_base must be in [0, 1] (0 = no EMA, target = online), got {tau_base}.")

@@ -47,7 +47,7 @@ from torch import Tensor
 from ..augment import cpc_patches, patch_grid
 from ..data import Batch
 from ..losses import cpc_loss
-from .base import Method, Step
+from .base import Method, Step, check_positive
 
 CONTEXTS = ("full", "row", "none")
 
@@ -95,6 +95,7 @@ class CPC(Method):
             raise ValueError(f"context must be one of {', '.join(CONTEXTS)}, got {context!r}.")
         if steps < 1:
             raise ValueError(f"steps (rows predicted ahead) must be at least 1, got {steps}.")
+        check_positive("CPC", temperature=temperature, patch=patch, stride=stride)
         super().__init__(norm=norm, probe_lr=probe_lr, **kwargs)
         rows = (32 - patch) // stride + 1
         if steps >= rows:

@@ -17,7 +17,7 @@ from ..augment import Augment, simclr_augment
 from ..heads import ProjectionHead
 from ..data import Batch
 from ..losses import nt_xent
-from .base import Method, Step
+from .base import Method, Step, check_positive
 
 
 class SimCLR(Method):
@@ -25,6 +25,7 @@ class SimCLR(Method):
 
     def __init__(self, temperature: float = 0.5, proj_hidden: int = 2048, proj_dim: int = 128,
                  head_norm: str = "bn", augment: Augment | None = None, **kwargs):
+        check_positive("SimCLR", temperature=temperature, proj_hidden=proj_hidden, proj_dim=proj_dim)
         super().__init__(**kwargs)
         self.augment = augment or simclr_augment()
         self.projector = ProjectionHead(self.backbone.feature_dim, proj_hidden, proj_dim, norm=head_norm)

@@ -43,7 +43,7 @@ from ..augment import Augment, simclr_augment
 from ..data import Batch
 from ..heads import ProjectionHead
 from ..losses import swav_loss
-from .base import Method, Step
+from .base import Method, Step, check_positive
 
 
 def swav_crops(n_local: int = 4, size_local: int = 16, local_scale=(0.1, 0.4), strength: float = 0.5) -> list[Augment]:
@@ -60,6 +60,8 @@ class SwAV(Method):
                  proj_hidden: int = 2048, proj_dim: int = 128, n_local: int = 4, size_local: int = 16,
                  local_scale: tuple[float, float] = (0.1, 0.4), equipartition: bool = True,
                  freeze_prototypes_epochs: int = 1, queue_size: int = 0, queue_start_epoch: int = 0, **kwargs):
+        check_positive("SwAV", temperature=temperature, eps=eps, n_iters=n_iters, proj_hidden=proj_hidden,
+                       proj_dim=proj_dim)
         super().__init__(**kwargs)
         if n_prototypes < 2:
             raise ValueError(f"n_prototypes must be at least 2, got {n_prototypes}.")
@@ -146,6 +148,18 @@ class SwAV(Method):
 
     def on_train_batch_end(self, outputs, batch, batch_idx) -> None:
         self.normalize_prototypes()
+
+    def on_save_checkpoint(self, checkpoint: dict) -> None:
+        # the queue is no weight (not in state_dict, so references and load_backbone never see
+        # it) but a resumed run needs it to continue exactly as an uninterrupted one
+        if self.hparams.queue_size > 0:
+            checkpoint["swav_queue"] = {"queue": self.queue.detach().cpu().clone(), "filled": self.queue_filled}
+
+    def on_load_checkpoint(self, checkpoint: dict) -> None:
+        saved = checkpoint.get("swav_queue")
+        if saved is not None and saved["queue"].shape == self.queue.shape:
+            self.queue.copy_(saved["queue"].to(self.queue.device))
+            self.queue_filled = int(saved["filled"])
 
     def on_train_epoch_start(self) -> None:
         if self.hparams.queue_size > 0 and self.current_epoch == self.hparams.queue_start_epoch:

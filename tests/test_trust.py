@@ -1,0 +1,356 @@
+"""Loading can never be turned against the user (issue 26): one verified path for every recorded
+run, checkpoints that know they are whole, a content-keyed data cache, and errors that name the
+fix. One test (or a few) per numbered case of the issue; each failed on the main before it."""
+
+import json
+import os
+import urllib.request
+from dataclasses import replace
+
+import pytest
+import torch
+from harness import in_two_processes, same_weights, train_in_subprocess
+
+from sslkit import data as D
+from sslkit import paths, pretrained, reference
+from sslkit.data import load_digits
+from sslkit.methods import SimCLR, SwAV, method_class
+from sslkit.profiles import get_profile
+from sslkit.reference import ManifestError, UnverifiedRun
+from sslkit.runs import latest_checkpoint
+from sslkit.train import pretrain, wall_time
+
+TINY = replace(get_profile("smoke"), name="tiny", pretrain_epochs=1, sweep_epochs=1)
+SMOKE = get_profile("smoke")
+
+
+@pytest.fixture(scope="module")
+def digits():
+    train, test = load_digits("train"), load_digits("test")
+    return train.subset(torch.arange(0, len(train), 8)), test.subset(torch.arange(0, len(test), 4))
+
+
+@pytest.fixture
+def recorded(digits, monkeypatch):
+    """A SimCLR main run recorded as a reference of profile "tiny" (weights, run.json, metrics)."""
+    monkeypatch.setenv("SSLKIT_REFERENCE_RECORD", "1")
+    monkeypatch.setenv("SSLKIT_REFERENCE_COMMAND", "python -m sslkit.reference test --profile tiny")
+    model = reference.load_or_pretrain(SimCLR, *digits, "simclr", profile=TINY, progress=False)
+    monkeypatch.delenv("SSLKIT_REFERENCE_RECORD")
+    return model, paths.references_dir() / "tiny" / "simclr"
+
+
+def _run_folder(tmp_path, method, hparams, weights=None):
+    folder = tmp_path / "handed" / "tiny" / "run"
+    folder.mkdir(parents=True)
+    (folder / "run.json").write_text(json.dumps({"method": method, "hparams": hparams}))
+    torch.save(weights if weights is not None else {}, folder / "weights.pt")
+    return folder
+
+
+# ----------------------------------------------------------------------------- 1. a run folder never chooses code
+
+def test_1_a_run_json_naming_any_callable_runs_nothing_and_deletes_nothing(tmp_path):
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    (victim / "keep.txt").write_text("precious")
+    folder = _run_folder(tmp_path, "sslkit.runs.claim", {"run_dir": str(victim), "settings": {}, "overwrite": True})
+    with pytest.raises(UnverifiedRun, match="allow_unverified"):
+        pretrained.load_method(folder)  # in no manifest: refused before anything is read
+    with pytest.raises(ValueError, match="never chooses which code runs"):
+        pretrained.load_method(folder, allow_unverified=True)
+    assert (victim / "keep.txt").read_text() == "precious"
+    for name in ("os.system", "builtins.eval", "sslkit.methods.base.Method", "Method"):
+        with pytest.raises(ValueError, match="Unknown method"):
+            method_class(name)
+
+
+def test_1_recorded_settings_are_checked_against_the_constructor(tmp_path):
+    model = SimCLR(width=0.125, proj_hidden=16, proj_dim=8)
+    state = reference.half_state(model)
+    bad = {**dict(model.hparams), "run_dir": "/tmp/x"}
+    with pytest.raises(ValueError, match="takes no setting 'run_dir'"):
+        pretrained.load_method(_run_folder(tmp_path / "a", "SimCLR", bad, state), allow_unverified=True)
+    bad = {**dict(model.hparams), "temperature": "0.5"}
+    with pytest.raises(ValueError, match="'temperature' must be like its default"):
+        pretrained.load_method(_run_folder(tmp_path / "b", "sslkit.methods.simclr.SimCLR", bad, state),
+                               allow_unverified=True)
+    ok = pretrained.load_method(_run_folder(tmp_path / "c", "sslkit.methods.simclr.SimCLR", dict(model.hparams), state),
+                                allow_unverified=True)
+    assert isinstance(ok, SimCLR)
+
+
+def test_1_no_module_lookup_on_a_name_read_from_a_file():
+    import pathlib
+    import re
+
+    src = "\n".join(p.read_text() for p in pathlib.Path(pretrained.__file__).parent.rglob("*.py"))
+    assert not re.search(r"import_module\(", src)
+    assert not re.search(r"getattr\([^)]*(made|settings|entry|record)\[", src)
+
+
+# ----------------------------------------------------------------------------- 2. every load is verified
+
+def test_2_flipped_rescaled_or_edited_files_of_a_reference_are_refused(recorded):
+    _, folder = recorded
+    net = pretrained.load_backbone("simclr", TINY)  # intact: loads
+    assert net.run_settings["hparams"]["temperature"] == 0.5
+    weights = folder / "weights.pt"
+    good = weights.read_bytes()
+    flipped = bytearray(good)
+    flipped[len(good) // 2] ^= 0xFF
+    weights.write_bytes(bytes(flipped))
+    with pytest.raises(UnverifiedRun, match="weights.pt does not match its sha256"):
+        pretrained.load_backbone("simclr", TINY)
+    with pytest.raises(UnverifiedRun, match="does not match"):
+        pretrained.load_backbone(folder)  # by folder: the same check
+    weights.write_bytes(good)
+    halved = {k: v * 0.5 if v.is_floating_point() else v for k, v in torch.load(weights, weights_only=True).items()}
+    torch.save(halved, weights)
+    with pytest.raises(UnverifiedRun):
+        pretrained.load_method("simclr", TINY)
+    weights.write_bytes(good)
+    run_json = folder / "run.json"
+    made = json.loads(run_json.read_text())
+    made["hparams"]["temperature"] = 0.1
+    run_json.write_text(json.dumps(made))
+    with pytest.raises(UnverifiedRun, match="run.json does not match"):
+        pretrained.load_method("simclr", TINY)
+
+
+# ----------------------------------------------------------------------------- 3. the data cache follows content
+
+def test_3_a_same_size_image_with_its_old_mtime_is_not_served_stale(tmp_path):
+    from torchvision.io import write_png
+
+    root = tmp_path / "cifar"
+    g = torch.Generator().manual_seed(0)
+    for split in ("train", "test"):
+        for c in ("cat", "dog"):
+            (root / split / c).mkdir(parents=True)
+            for i in range(2):
+                img = torch.randint(0, 256, (3, 32, 32), dtype=torch.uint8, generator=g)
+                write_png(img, str(root / split / c / f"{i}.png"), compression_level=0)
+    with pytest.warns(UserWarning):
+        before = D.load_cifar10("test", root)
+    f = root / "test" / "dog" / "1.png"
+    st = f.stat()
+    write_png(torch.full((3, 32, 32), 7, dtype=torch.uint8), str(f), compression_level=0)
+    os.utime(f, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert f.stat().st_size == st.st_size and f.stat().st_mtime_ns == st.st_mtime_ns  # only the bytes differ
+    with pytest.warns(UserWarning):
+        after = D.load_cifar10("test", root)
+    assert (after.images[3] == 7).all() and not torch.equal(after.images, before.images)
+
+
+# ----------------------------------------------------------------------------- 4, 5, 7. checkpoints and resume
+
+def test_4_a_checkpoint_with_flipped_bytes_is_skipped_and_the_run_still_ends_thesame_weights(tmp_path, capsys):
+    proc, straight = train_in_subprocess(tmp_path, "straight", 5)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    proc, _ = train_in_subprocess(tmp_path, "run", 5, kill_epoch=3, kill_batch=0)
+    assert proc.returncode == -9
+    last = tmp_path / "run" / "checkpoints" / "last.ckpt"
+    assert (last.parent / "last.ckpt.sha256").is_file()
+    data = bytearray(last.read_bytes())
+    mid = len(data) // 2
+    data[mid:mid + 64] = bytes(b ^ 0x5A for b in data[mid:mid + 64])
+    last.write_bytes(bytes(data))
+    path, done = latest_checkpoint(tmp_path / "run")
+    assert path.name == "epoch=002.ckpt" and done == 3
+    assert "do not match last.ckpt.sha256" in capsys.readouterr().out
+    proc, out = train_in_subprocess(tmp_path, "run", 5)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert same_weights(torch.load(out, weights_only=True), torch.load(straight, weights_only=True))
+
+
+def test_5_swav_with_its_queue_resumes_bit_for_bit(tmp_path):
+    kw = "dict(queue_size=64, queue_start_epoch=1, n_prototypes=10, proj_hidden=32, proj_dim=16, n_local=2)"
+    proc, straight = train_in_subprocess(tmp_path, "straight", 4, method="SwAV", kw=kw)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    proc, _ = train_in_subprocess(tmp_path, "run", 4, kill_epoch=2, kill_batch=1, method="SwAV", kw=kw)
+    assert proc.returncode == -9
+    proc, out = train_in_subprocess(tmp_path, "run", 4, method="SwAV", kw=kw)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert same_weights(torch.load(out, weights_only=True), torch.load(straight, weights_only=True))
+
+
+def test_7_each_epoch_records_its_threads_and_a_resume_on_other_threads_says_so(tmp_path):
+    proc, _ = train_in_subprocess(tmp_path, "run", 4, kill_epoch=2, kill_batch=0, threads="1")
+    assert proc.returncode == -9
+    proc, _ = train_in_subprocess(tmp_path, "run", 4, threads="2")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert wall_time(tmp_path / "run")["threads"] == {"0": 1, "1": 1, "2": 2, "3": 2}
+    assert "resumed on 2 thread(s) where epoch 1 ran on 1" in proc.stdout
+
+
+# ----------------------------------------------------------------------------- 6, 9. the public boundary
+
+def test_6_encoders_refuse_uint8_and_0_255_floats(images):
+    from sslkit.backbones import resnet18
+
+    net = resnet18(width=0.125).eval()
+    with pytest.raises(ValueError, match="uint8"):
+        net((images * 255).to(torch.uint8))
+    with pytest.raises(ValueError, match="0-255 pixels: divide by 255"):
+        net(images * 255)
+    with pytest.raises(ValueError, match="normalized"):
+        net((images - 0.5) / 0.25)
+    module = SimCLR(width=0.125).eval()
+    with pytest.raises(ValueError, match="divide by 255"):
+        module.features(images * 255)
+    assert module.features((images * 255).to(torch.uint8)).shape == (16, module.backbone.feature_dim)
+
+
+@pytest.mark.parametrize("kw,match", [(dict(batch_size=0), "batch_size must be"), (dict(batch_size=1), "at least two"),
+                                      (dict(epochs=0), "epochs must be"), (dict(epochs=-1), "epochs must be"),
+                                      (dict(temperature=-1.0), "temperature must be"),
+                                      (dict(temperature=0.0), "temperature must be")])
+def test_6_9_pretrain_refuses_bad_sizes_and_settings_naming_the_range(digits, tmp_path, kw, match):
+    with pytest.raises(ValueError, match=match):
+        pretrain(SimCLR, digits[0], None, tmp_path / "run", profile=SMOKE, progress=False, **kw)
+    assert not (tmp_path / "run" / "checkpoints").exists()
+
+
+def test_6_losses_and_methods_refuse_a_non_positive_temperature_or_eps():
+    from sslkit.losses import nt_xent, swav_loss
+
+    z = torch.randn(4, 8)
+    with pytest.raises(ValueError, match="temperature must be > 0"):
+        nt_xent(z, z, 0.0)
+    with pytest.raises(ValueError, match="eps must be > 0"):
+        swav_loss([torch.randn(4, 5)] * 2, eps=0.0)
+    with pytest.raises(ValueError, match="eps must be a finite number > 0"):
+        SwAV(eps=-0.05)
+
+
+def test_9_wrong_layouts_and_types_name_the_fix(images):
+    from sslkit.backbones import resnet18
+
+    net = resnet18(width=0.125).eval()
+    with pytest.raises(ValueError, match=r"permute\(0, 3, 1, 2\)"):
+        net(images.permute(0, 2, 3, 1))
+    with pytest.raises(TypeError, match=r"x.float\(\)"):
+        net(images.double())
+    with pytest.raises(TypeError, match="torch.from_numpy"):
+        net(images.numpy())
+    with pytest.raises(ValueError, match="batch axis"):
+        net(images[0])
+
+
+def test_9_a_method_given_by_name_is_found_in_the_table_and_a_wrong_one_listed(digits, tmp_path):
+    m = pretrain("simclr", digits[0], None, tmp_path / "run", profile=SMOKE, epochs=1, progress=False,
+                 proj_hidden=16, proj_dim=8)
+    assert isinstance(m, SimCLR)
+    with pytest.raises(ValueError, match="SimCLR"):
+        pretrain("simclrr", digits[0], None, tmp_path / "r2", profile=SMOKE, progress=False)
+    with pytest.raises(TypeError, match="method class"):
+        pretrain(42, digits[0], None, tmp_path / "r3", profile=SMOKE, progress=False)
+
+
+def test_9_a_payload_in_weights_pt_never_runs_and_the_error_never_suggests_weights_only_false(tmp_path):
+    marker = tmp_path / "pwned"
+
+    class RunsCode:
+        def __reduce__(self):
+            return (os.system, (f"touch {marker}",))
+
+    model = SimCLR(width=0.125, proj_hidden=16, proj_dim=8)
+    folder = _run_folder(tmp_path, "SimCLR", dict(model.hparams), {"x": RunsCode()})
+    with pytest.raises(UnverifiedRun) as err:
+        pretrained.load_backbone(folder, allow_unverified=True)
+    assert not marker.exists()
+    msg = str(err.value)
+    assert "do not load it with weights_only=False" in msg and "will likely succeed" not in msg
+
+
+# ----------------------------------------------------------------------------- 8. concurrent recording
+
+def _add_results(prefix: str, n: int) -> None:
+    from sslkit.profiles import get_profile
+    from sslkit.reference import record_results
+
+    for i in range(n):
+        record_results("shared", {f"{prefix}-{i}": i}, get_profile("smoke"))
+
+
+def test_8_two_processes_adding_results_to_one_run_keep_every_key():
+    in_two_processes(_add_results, 60)
+    assert len(reference.load_manifest(get_profile("smoke"))["runs"]["shared"]["results"]) == 120
+
+
+# ----------------------------------------------------------------------------- 10. manifests
+
+def test_10_a_truncated_manifest_or_an_entry_without_settings_names_the_file_and_fix(recorded):
+    path = reference.manifest_path(TINY)
+    good = path.read_text()
+    path.write_text(good[: len(good) // 2])
+    with pytest.raises(ManifestError, match=r"tiny-manifest.json is not valid JSON .*git checkout"):
+        pretrained.load_backbone("simclr", TINY)
+    data = json.loads(good)
+    del data["runs"]["simclr"]["settings"]
+    path.write_text(json.dumps(data))
+    with pytest.raises(ManifestError, match="has no 'settings'"):
+        pretrained.load_backbone("simclr", TINY)
+
+
+def test_10_references_in_a_folder_of_any_name_load(recorded, tmp_path, monkeypatch):
+    import shutil
+
+    copy = tmp_path / "my-copy"
+    shutil.copytree(paths.references_dir(), copy)
+    monkeypatch.setenv("SSLKIT_REFERENCES", str(copy))
+    assert pretrained.load_backbone("simclr", TINY).settings["width"] == TINY.width
+
+
+# ----------------------------------------------------------------------------- 11. ImageNet downloads
+
+def test_11_offline_download_names_the_url_and_where_to_put_the_file(tmp_path):
+    from sslkit.pretrained import Weights, download
+
+    w = Weights((tmp_path / "nowhere" / "r50.pth").as_uri(), "torchvision")
+    with pytest.raises(ConnectionError, match=r"nowhere/r50.pth.*put it at"):
+        download(w, tmp_path / "cache" / "r50.pth", progress=False)
+
+
+def test_11_allow_unpinned_pins_only_a_file_that_loaded(tmp_path, monkeypatch):
+    from torchvision.models import resnet50
+
+    good = tmp_path / "src" / "r50.pth"
+    good.parent.mkdir()
+    torch.save(resnet50(weights=None).state_dict(), good)
+    monkeypatch.setitem(pretrained.REGISTRY, "test-r50", pretrained.Weights(good.as_uri(), "torchvision"))
+    cached = pretrained.cache_dir() / "test-r50" / "r50.pth"
+    pin = cached.with_name("r50.pth.sha256")
+    cached.parent.mkdir(parents=True)
+    cached.write_bytes(good.read_bytes()[:1000])  # a download cut short
+    with pytest.raises(ValueError, match="Delete it and load again"):
+        pretrained.load_imagenet("test-r50", allow_unpinned=True, progress=False)
+    assert not pin.exists()  # nothing pinned from a file that never loaded
+    cached.write_bytes(good.read_bytes())  # the good file put in its place
+    assert pretrained.load_imagenet("test-r50", allow_unpinned=True, progress=False) is not None
+    assert pin.is_file()
+    cached.write_bytes(good.read_bytes()[:-8] + b"changed!")
+    with pytest.raises(pretrained.HashMismatch, match=r"delete .*r50.pth.sha256"):
+        pretrained.load_imagenet("test-r50", progress=False)
+
+
+# ----------------------------------------------------------------------------- 12. pip installs fetch one run
+
+def test_12_a_pip_install_fetches_only_the_run_it_loads(recorded, digits, tmp_path, monkeypatch):
+    monkeypatch.setenv("SSLKIT_REFERENCE_RECORD", "1")
+    reference.load_or_pretrain(SimCLR, *digits, "simclr", profile=TINY, progress=False, temperature=0.3)
+    monkeypatch.delenv("SSLKIT_REFERENCE_RECORD")
+    repo = paths.references_dir().parent  # serves as the repository (a file:// URL)
+    monkeypatch.setattr(paths, "in_checkout", lambda: False)
+    monkeypatch.setattr(reference, "_UNFETCHABLE", set())
+    monkeypatch.setenv("SSLKIT_REFERENCE_URL", repo.as_uri())
+    monkeypatch.setenv("SSLKIT_REFERENCES", str(tmp_path / "fetched" / "results"))
+    opened = []
+    real = urllib.request.urlopen
+    monkeypatch.setattr(urllib.request, "urlopen", lambda url, *a, **k: opened.append(url) or real(url, *a, **k))
+    net = pretrained.load_backbone("simclr", TINY)
+    assert net.settings["width"] == TINY.width
+    names = sorted(u.rsplit("/", 2)[-2] + "/" + u.rsplit("/", 1)[-1] for u in opened)
+    assert names == ["results/tiny-manifest.json", "simclr/metrics.csv", "simclr/run.json", "simclr/weights.pt"]
+    assert not (tmp_path / "fetched" / "results" / "tiny" / "simclr-temperature=0.3").exists()
