@@ -49,6 +49,19 @@ def val_knn(model, train, val, dtype="auto") -> float:
                         extract_features(model, val, dtype=dtype), val.labels, train.num_classes)
 
 
+def parse_settings(pairs) -> dict:
+    """``["temperature=0.2", "norm=gn"]`` → ``{"temperature": 0.2, "norm": "gn"}`` (Python literals where
+    they parse, strings otherwise): method settings given on a benchmark's command line."""
+    settings = {}
+    for kv in pairs:
+        key, _, value = kv.partition("=")
+        try:
+            settings[key] = ast.literal_eval(value)
+        except (ValueError, SyntaxError):
+            settings[key] = value
+    return settings
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--method", default="BYOL", help="a class in sslkit.methods")
@@ -60,13 +73,7 @@ def main():
     ap.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE",
                     help="method settings held fixed for every run, e.g. queue_size=1280 (named in the run folder)")
     args = ap.parse_args()
-    settings = {}
-    for kv in args.set:
-        key, _, value = kv.partition("=")
-        try:
-            settings[key] = ast.literal_eval(value)
-        except (ValueError, SyntaxError):
-            settings[key] = value
+    settings = parse_settings(args.set)
     warn_if_busy()
     base = get_profile(args.profile)
     p = base.sweep() if args.size == "sweep" else base
