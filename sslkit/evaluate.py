@@ -205,12 +205,21 @@ def linear_probe(
 
 # ----------------------------------------------------------------------------- all together
 
+def _check_sets(*sets) -> None:
+    for s in sets:
+        if not isinstance(s, ImageSet):
+            raise TypeError(f"Evaluation takes labelled sslkit.data.ImageSet images (uint8 (N, 3, H, W) + labels), got "
+                            f"{type(s).__name__}: wrap tensors as ImageSet(images, labels, classes), or load them with "
+                            "sslkit.data.cifar10().")
+
+
 def evaluate(
     backbone: nn.Module, train: ImageSet, test: ImageSet, k: int = 200, device=None, probe: bool = True
 ) -> dict[str, float]:
     """kNN and linear-probe top-1 (0–1) of frozen features: {"knn": …, "linear": …}.
 
     ``backbone``: an sslkit method (its ``features`` are evaluated) or a bare backbone."""
+    _check_sets(train, test)
     train_h = extract_features(backbone, train, device=device)
     test_h = extract_features(backbone, test, device=device)
     out = {"knn": knn_accuracy(train_h, train.labels, test_h, test.labels, train.num_classes, k)}
@@ -223,6 +232,7 @@ def low_label_probe(
     backbone: nn.Module, train: ImageSet, test: ImageSet, fractions=(0.01, 0.1), seed: int = 0, device=None
 ) -> dict[float, float]:
     """Linear-probe accuracy with only ``fraction`` of the train labels (class-balanced)."""
+    _check_sets(train, test)
     train_h = extract_features(backbone, train, device=device)
     test_h = extract_features(backbone, test, device=device)
     out = {}

@@ -34,8 +34,6 @@ settings it records.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import pickle
 import tempfile
@@ -48,6 +46,7 @@ import torch
 import torch.nn as nn
 
 from . import paths
+from .runs import file_sha256
 
 
 @dataclass(frozen=True)
@@ -134,14 +133,6 @@ class HashMismatch(RuntimeError):
     pass
 
 
-def sha256_of(path: Path, chunk: int = 1 << 22) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while block := f.read(chunk):
-            h.update(block)
-    return h.hexdigest()
-
-
 def cache_dir() -> Path:
     return paths.home() / "pretrained"
 
@@ -150,7 +141,7 @@ def _check(path: Path, w: Weights, pin_file: Path | None, fix: str | None = None
     """The file's sha256 after checking it against the registry's pin (or a pin kept on first
     use); a mismatch raises :class:`HashMismatch` saying ``fix`` (default: delete the file)."""
     fix = fix or f"delete {path} and load again"
-    digest = sha256_of(path)
+    digest = file_sha256(path)
     expected, how = w.sha256, "sha256"
     if expected is None and w.sha256_prefix:
         expected, how = w.sha256_prefix, "sha256 prefix"

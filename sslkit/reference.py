@@ -39,7 +39,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import hashlib
 import json
 import os
 import shutil
@@ -94,14 +93,6 @@ def trains_live(profile: Profile, retrain: bool | None = None) -> bool:
     """True when runs train here instead of using references: the smoke profile (CI must
     exercise the training code) or a retrain request."""
     return profile.name == "smoke" or retrain_requested(retrain)
-
-
-def sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _rel(path: Path) -> str:
@@ -245,7 +236,7 @@ def check(entry: dict, root: Path | None = None) -> str | None:
         f = _abs(rel, root)
         if not f.is_file():
             return f"{rel} is missing (looked for {f})"
-        if sha256(f) != digest:
+        if runs.file_sha256(f) != digest:
             return f"{rel} does not match its sha256 in the manifest"
     return None
 
@@ -432,7 +423,7 @@ def record_run(name: str, run_dir: Path, profile: Profile, kind: str, module=Non
         torch.save(half_state(module), out / "weights.pt")
         files.append(out / "weights.pt")
     t = wall_time(run_dir)
-    hashes = {_rel(f): sha256(f) for f in files}
+    hashes = {_rel(f): runs.file_sha256(f) for f in files}
     _mark_used(name)
 
     def change(data):
@@ -574,7 +565,7 @@ def _download(url: str, target: Path, digest: str | None = None) -> None:
     try:
         with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=30) as r:
             shutil.copyfileobj(r, out)
-        if digest is not None and sha256(tmp) != digest:
+        if digest is not None and runs.file_sha256(tmp) != digest:
             raise UnverifiedRun(f"{url}: the downloaded file does not match its sha256 in the manifest")
         os.replace(tmp, target)
     finally:
@@ -604,7 +595,7 @@ def fetch(profile: Profile, base_url: str | None = None, names=()) -> bool:
                 raise KeyError(f"the manifest has no run {name!r}")
             for rel, digest in entry.get("files", {}).items():
                 target = _abs(rel)
-                if not (target.is_file() and sha256(target) == digest):
+                if not (target.is_file() and runs.file_sha256(target) == digest):
                     _download(f"{base}/{rel}", target, digest)
     except Exception as e:  # noqa: BLE001 — any failure means: train live (or raise later), and say why
         what = f"run {', '.join(names)}" if names else "the manifest"

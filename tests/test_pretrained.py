@@ -9,6 +9,7 @@ import torch
 import torch.nn as nn
 
 from sslkit import pretrained
+from sslkit.runs import file_sha256
 from sslkit.data import class_balanced_subset
 from sslkit.pretrained import HashMismatch, Weights
 
@@ -105,7 +106,7 @@ def _registered(monkeypatch, tmp_path, state, **pins):
     torch.save(state, src)
     monkeypatch.setenv("SSLKIT_HOME", str(tmp_path / "home"))
     if pins.get("sha256") == "right":
-        pins["sha256"] = pretrained.sha256_of(src)
+        pins["sha256"] = file_sha256(src)
     monkeypatch.setitem(pretrained.REGISTRY, "test", Weights(src.as_uri(), "torchvision", **pins))
     return pretrained.cache_dir() / "test" / src.name
 
@@ -125,7 +126,7 @@ def test_a_wrong_hash_leaves_nothing_in_the_cache(monkeypatch, tmp_path, source)
     with pytest.raises(HashMismatch) as e:
         pretrained.load_imagenet("test", progress=False)
     msg = str(e.value)
-    assert "0" * 64 in msg and pretrained.sha256_of(tmp_path / "serve" / dest.name) in msg and "delete" in msg
+    assert "0" * 64 in msg and file_sha256(tmp_path / "serve" / dest.name) in msg and "delete" in msg
     assert not dest.parent.exists() or not any(dest.parent.iterdir())  # no partial file, no bad file
 
 
@@ -145,7 +146,7 @@ def test_an_unpinned_file_needs_consent_and_is_pinned_on_first_use(monkeypatch, 
     assert not dest.exists()  # refused before downloading
     pretrained.load_imagenet("test", allow_unpinned=True, progress=False)
     pin = dest.with_name(dest.name + ".sha256")
-    assert pin.read_text().strip() == pretrained.sha256_of(dest)
+    assert pin.read_text().strip() == file_sha256(dest)
     pretrained.load_imagenet("test", progress=False)  # pinned now: no consent needed
     with open(dest, "ab") as f:
         f.write(b"\0")

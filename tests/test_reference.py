@@ -8,6 +8,7 @@ import pytest
 import torch
 
 from sslkit import REPOSITORY, paths, reference
+from sslkit.runs import file_sha256
 from sslkit.data import load_digits
 from sslkit.experiments import sweep_run
 from sslkit.methods import SimCLR, Supervised
@@ -59,7 +60,7 @@ def test_a_recorded_run_is_loaded_with_its_curves_and_the_same_weights(digits, r
     assert entry["command"] == "python -m sslkit.reference test --profile tiny" and entry["kind"] == "main"
     for rel, digest in entry["files"].items():  # repo-relative paths, sha256 of each file
         f = paths.references_dir().parent / rel
-        assert rel.startswith("results/tiny/simclr/") and reference.sha256(f) == digest
+        assert rel.startswith("results/tiny/simclr/") and file_sha256(f) == digest
     assert "knn_float32" in entry["results"]
     monkeypatch.delenv("SSLKIT_REFERENCE_RECORD")
     capsys.readouterr()

@@ -354,3 +354,10 @@ def test_12_a_pip_install_fetches_only_the_run_it_loads(recorded, digits, tmp_pa
     names = sorted(u.rsplit("/", 2)[-2] + "/" + u.rsplit("/", 1)[-1] for u in opened)
     assert names == ["results/tiny-manifest.json", "simclr/metrics.csv", "simclr/run.json", "simclr/weights.pt"]
     assert not (tmp_path / "fetched" / "results" / "tiny" / "simclr-temperature=0.3").exists()
+
+
+def test_6_evaluate_names_the_type_it_takes(images):
+    from sslkit.evaluate import evaluate
+
+    with pytest.raises(TypeError, match="ImageSet"):
+        evaluate(SimCLR(width=0.125), images, images)
