@@ -101,14 +101,14 @@ def _rel(path: Path) -> str:
     return "results/" + path.resolve().relative_to(paths.references_dir().resolve()).as_posix()
 
 
-def _abs(rel: str, root: Path | None = None) -> Path:
-    """Where the manifest's ``rel`` lies under ``root`` (default: :func:`sslkit.paths.references_dir`).
-    A manifest is data too: a path that is absolute or climbs out with ``..`` is refused."""
+def _abs(rel: str) -> Path:
+    """Where the manifest's ``rel`` lies under :func:`sslkit.paths.references_dir`. A manifest is
+    data too: a path that is absolute or climbs out with ``..`` is refused."""
     parts = rel.split("/")
     if len(parts) < 2 or parts[0] != "results" or any(q in ("", ".", "..") for q in parts[1:]) or "\\" in rel:
         raise ManifestError(f"the manifest names a file {rel!r} outside results/<profile>/<run>/: refusing it. "
                             "The manifest was edited; restore it (git checkout -- results/, or delete it to fetch again).")
-    return (root or paths.references_dir()).joinpath(*parts[1:])
+    return paths.references_dir().joinpath(*parts[1:])
 
 
 class ManifestError(RuntimeError):
@@ -227,13 +227,19 @@ def _update_manifest(profile: Profile, name: str, entry: dict | None = None, **f
     return _modify_manifest(profile, change)["runs"][name]
 
 
-def check(entry: dict, root: Path | None = None) -> str | None:
-    """None when every file of a manifest entry is present with its recorded sha256; else why not."""
+def _where(rel: str, at: Path | None) -> Path:
+    """A manifest file's path: under :func:`sslkit.paths.references_dir`, or in the folder ``at``."""
+    return _abs(rel) if at is None else at / _abs(rel).name
+
+
+def check(entry: dict, at: Path | None = None) -> str | None:
+    """None when every file of a manifest entry is present with its recorded sha256 (looked for
+    under the references folder, or in the run folder ``at``); else why not."""
     files = entry.get("files")
     if not isinstance(files, dict):
         return "its manifest entry lists no files"
     for rel, digest in files.items():
-        f = _abs(rel, root)
+        f = _where(rel, at)
         if not f.is_file():
             return f"{rel} is missing (looked for {f})"
         if runs.file_sha256(f) != digest:
@@ -263,53 +269,56 @@ def _read_settings(path: Path) -> dict:
     return made
 
 
-def verify(name: str, entry: dict, profile: Profile, root: Path | None = None, fetch_missing: bool = False) -> Verified:
-    """The run ``name`` of a manifest, with every file checked against its sha256 (fetching
-    missing ones first when ``fetch_missing``); :class:`UnverifiedRun` naming the file and the
-    fix otherwise. The settings come from the verified ``run.json``."""
-    where = root or paths.references_dir()
+def verify(name: str, entry: dict, profile: Profile, at: Path | None = None, fetch_missing: bool = False) -> Verified:
+    """The run ``name`` of the profile's manifest, with every file checked against its sha256 —
+    under the references folder, or in the folder ``at`` (a copy of the run) — fetching missing
+    ones first when ``fetch_missing``; :class:`UnverifiedRun` naming the file and the fix
+    otherwise. The settings come from the verified ``run.json``."""
     if not isinstance(entry, dict) or not isinstance(entry.get("files"), dict):
-        raise ManifestError(f"{where}/{profile.name}-manifest.json: the entry of {name!r} lists no files. Restore the manifest.")
+        raise ManifestError(f"{manifest_path(profile)}: the entry of {name!r} lists no files. Restore the manifest.")
     if "settings" not in entry or entry["settings"] not in entry["files"]:
-        raise ManifestError(f"{where}/{profile.name}-manifest.json: the entry of {name!r} has no 'settings' (its "
+        raise ManifestError(f"{manifest_path(profile)}: the entry of {name!r} has no 'settings' (its "
                             "run.json among its files), so nothing says what made it. Restore the manifest "
                             "(git checkout -- results/), or record the run again.")
-    problem = check(entry, root)
-    if problem and fetch_missing and root is None:
+    problem = check(entry, at)
+    if problem and fetch_missing and at is None:
         fetch(profile, names=(name,))
-        problem = check(entry, root)
+        problem = check(entry, at)
     if problem:
         raise UnverifiedRun(f"reference {name!r}: {problem}. Fix: restore results/ (git checkout -- results/ in a "
                             "checkout; elsewhere delete the file to fetch it again).")
-    weights = next((_abs(rel, root) for rel in entry["files"] if rel.endswith("/weights.pt")), None)
-    settings_file = _abs(entry["settings"], root)
+    weights = next((_where(rel, at) for rel in entry["files"] if rel.endswith("/weights.pt")), None)
+    settings_file = _where(entry["settings"], at)
     return Verified(name, settings_file.parent, entry, _read_settings(settings_file), weights)
 
 
 def verified(run: str | os.PathLike, profile: Profile | str | None = None, *, allow_unverified: bool = False) -> Verified:
-    """The one way to open a recorded run: by name (a key of the profile's manifest) or by its
-    folder (``results/<profile>/<name>/``, or a copy of that tree anywhere). Every file is checked
-    against the manifest's sha256 before anything is read from it; outside a checkout the
-    run's files are fetched first (that run's only). A folder that no manifest lists loads only
-    with ``allow_unverified=True``, which skips the sha256 check and says so in one line."""
+    """The one way to open a recorded run: by name (a key of the profile's manifest) or by a
+    folder holding its files (``results/<profile>/<name>/``, or a copy of it anywhere). Every file
+    is checked against the sha256 that sslkit's own manifest (:func:`sslkit.paths.references_dir`)
+    records for that run name — never against a manifest that came with the folder — before
+    anything is read from it; outside a checkout the run's files are fetched first (that run's
+    only). A folder whose name no manifest lists loads only with ``allow_unverified=True``, which
+    skips the sha256 check and says so in one line."""
     p = get_profile(profile) if isinstance(profile, str) or profile is None else profile
     given = Path(run)
     if given.is_file() and given.name in ("weights.pt", runs.RUN_FILE):
         given = given.parent
     if given.is_dir():
-        folder, root = given.resolve(), given.resolve().parent.parent
-        manifest = root / f"{folder.parent.name}-manifest.json"
-        entry = read_manifest(manifest)["runs"].get(folder.name)
+        folder = given.resolve()
+        # results/<profile>/<name>/ names its profile; any other folder is looked up under ``profile``
+        prof = replace(p, name=folder.parent.name) if manifest_path(replace(p, name=folder.parent.name)).is_file() else p
+        entry = read_manifest(manifest_path(prof))["runs"].get(folder.name)
         if entry is not None:
-            prof = replace(p, name=folder.parent.name)
-            return verify(folder.name, entry, prof, None if root == paths.references_dir().resolve() else root)
+            return verify(folder.name, entry, prof, at=folder)
         if not allow_unverified:
             raise UnverifiedRun(
-                f"{folder} is in no manifest ({manifest} lists no run {folder.name!r}), so its files cannot be checked "
-                "against a recorded sha256. If you trust where the folder came from, pass allow_unverified=True "
-                "(it skips that check; the run's settings are still checked against sslkit's method table).")
+                f"{folder}: sslkit's manifest {manifest_path(prof)} lists no run {folder.name!r}, so its files cannot "
+                "be checked against a recorded sha256. If you trust where the folder came from, pass "
+                "allow_unverified=True (it skips that check; the run's settings are still checked against "
+                "sslkit's method table).")
         made = _read_settings(folder / runs.RUN_FILE)
-        print(f"{folder.name}: loaded WITHOUT checking its files (allow_unverified=True): no manifest lists {folder}.")
+        print(f"{folder.name}: loaded WITHOUT checking its files (allow_unverified=True): no manifest lists it.")
         weights = folder / "weights.pt"
         return Verified(folder.name, folder, None, made, weights if weights.is_file() else None)
     name = str(run)

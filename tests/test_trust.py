@@ -91,6 +91,22 @@ def test_1_no_module_lookup_on_a_name_read_from_a_file():
 
 # ----------------------------------------------------------------------------- 2. every load is verified
 
+def test_2_a_copied_folder_is_checked_against_sslkits_manifest_not_one_that_came_with_it(recorded, tmp_path):
+    import shutil
+
+    _, folder = recorded
+    copy = tmp_path / "download" / "tiny" / "simclr"
+    shutil.copytree(folder, copy)
+    assert pretrained.load_backbone(copy).settings["width"] == TINY.width  # an intact copy: verified, loads
+    state = {k: v * 0.5 if v.is_floating_point() else v for k, v in torch.load(copy / "weights.pt").items()}
+    torch.save(state, copy / "weights.pt")
+    forged = {"runs": {"simclr": {"files": {f"results/tiny/simclr/{f.name}": reference.runs.file_sha256(f)
+                                            for f in copy.iterdir()}, "settings": "results/tiny/simclr/run.json"}}}
+    (copy.parent.parent / "tiny-manifest.json").write_text(json.dumps(forged))  # a manifest that came with it
+    with pytest.raises(UnverifiedRun, match="weights.pt does not match"):
+        pretrained.load_backbone(copy)
+
+
 def test_2_flipped_rescaled_or_edited_files_of_a_reference_are_refused(recorded):
     _, folder = recorded
     net = pretrained.load_backbone("simclr", TINY)  # intact: loads
