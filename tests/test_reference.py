@@ -303,3 +303,22 @@ def test_two_processes_recording_at_once_keep_every_entry():
 
     in_two_processes(_record_many, 60)
     assert len(load_manifest(get_profile("smoke"))["runs"]) == 120
+
+
+def test_the_reference_command_runs_a_notebook_again_after_a_cell_timeout(monkeypatch, capsys):
+    from nbclient.exceptions import CellTimeoutError
+
+    calls = []
+
+    def run(notebook, profile, retrain, timeout):
+        calls.append(timeout)
+        if len(calls) == 1:
+            raise CellTimeoutError("hung")
+        return 1.0
+
+    monkeypatch.setattr(reference, "run_notebook", run)
+    assert reference._run_with_one_retry("00_data_and_baselines", get_profile("smoke"), False) == 1.0
+    assert calls == [reference.SMOKE_CELL_TIMEOUT_S] * 2 and "running the notebook once more" in capsys.readouterr().out
+    monkeypatch.setattr(reference, "run_notebook", lambda *a: (_ for _ in ()).throw(CellTimeoutError("hung")))
+    with pytest.raises(TimeoutError):  # twice: a real failure, not retried for ever
+        reference._run_with_one_retry("00_data_and_baselines", get_profile("smoke"), False)
