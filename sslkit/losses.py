@@ -29,7 +29,6 @@ def float32(loss_fn):
     return wrapper
 
 
-@float32
 def _positive(**values) -> None:
     """A temperature or ε divides the scores: 0 gives NaN, a negative one flips the softmax."""
     for name, v in values.items():
@@ -37,6 +36,7 @@ def _positive(**values) -> None:
             raise ValueError(f"{name} must be > 0 (the scores are divided by it), got {v!r}.")
 
 
+@float32
 def info_nce(anchors: Tensor, candidates: Tensor, positives: Tensor, temperature: float = 0.1,
              exclude: Tensor | None = None) -> Tensor:
     """InfoNCE (van den Oord et al. 2018, https://arxiv.org/abs/1807.03748): classify each

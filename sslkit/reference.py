@@ -41,6 +41,7 @@ import argparse
 import contextlib
 import json
 import os
+import pickle
 import shutil
 import sys
 import tempfile
@@ -307,7 +308,8 @@ def verified(run: str | os.PathLike, profile: Profile | str | None = None, *, al
     if given.is_dir():
         folder = given.resolve()
         # results/<profile>/<name>/ names its profile; any other folder is looked up under ``profile``
-        prof = replace(p, name=folder.parent.name) if manifest_path(replace(p, name=folder.parent.name)).is_file() else p
+        named = replace(p, name=folder.parent.name)
+        prof = named if manifest_path(named).is_file() else p
         entry = read_manifest(manifest_path(prof))["runs"].get(folder.name)
         if entry is not None:
             return verify(folder.name, entry, prof, at=folder)
@@ -324,9 +326,10 @@ def verified(run: str | os.PathLike, profile: Profile | str | None = None, *, al
     name = str(run)
     if "/" in name or "\\" in name or name in (".", ".."):
         raise FileNotFoundError(f"{run!r}: no such run folder. Give a folder results/<profile>/<name>/ or a run name.")
-    entry = load_manifest(p)["runs"].get(name)
+    recorded = load_manifest(p)["runs"]
+    entry = recorded.get(name)
     if entry is None:
-        main = sorted(n for n, e in load_manifest(p)["runs"].items() if e.get("kind") == "main")
+        main = sorted(n for n, e in recorded.items() if e.get("kind") == "main")
         raise FileNotFoundError(
             f"no reference run {name!r} for profile {p.name!r} in {manifest_path(p)}. Main runs: "
             f"{', '.join(main) or 'none (this profile has no references here)'}. Or give a run folder results/<profile>/<name>/.")
@@ -398,8 +401,6 @@ def read_weights(path: Path) -> dict:
     """A ``weights.pt`` read with ``torch.load(weights_only=True)``. A file holding Python objects
     (which could run code when unpickled) is refused with what to do instead; sslkit never
     offers to read it any other way."""
-    import pickle
-
     try:
         return torch.load(path, map_location="cpu", weights_only=True)
     except (pickle.UnpicklingError, RuntimeError, EOFError, ValueError) as e:

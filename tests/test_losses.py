@@ -81,3 +81,14 @@ def test_losses_ignore_a_surrounding_autocast():
     assert byol_inside.item() == pytest.approx(byol_loss(z1, z2, z2, z1).item(), rel=1e-6)
     reference = F.cross_entropy((F.normalize(z1) @ F.normalize(z2).T) / 0.05, torch.arange(64)).item()
     assert naive.item() != pytest.approx(reference, rel=1e-4)  # what the loss would suffer without the guard
+
+
+def test_info_nce_itself_ignores_a_surrounding_autocast():
+    from sslkit.losses import info_nce
+
+    g = torch.Generator().manual_seed(6)
+    a, c = torch.randn(64, 128, generator=g), torch.randn(64, 128, generator=g)
+    exact = info_nce(a, c, torch.arange(64), 0.05).item()
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        inside = info_nce(a, c, torch.arange(64), 0.05)
+    assert inside.dtype == torch.float32 and inside.item() == pytest.approx(exact, rel=1e-6)

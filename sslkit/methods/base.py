@@ -40,7 +40,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from ..augment import to_float
-from ..backbones import build_backbone, check_images
+from ..backbones import build_backbone
 from ..data import Batch
 
 
@@ -59,12 +59,17 @@ class Step:
     logs: dict[str, Tensor | float] = field(default_factory=dict)
 
 
+def check_setting(owner: str, name: str, value, ok, allowed: str) -> None:
+    """Refuse a numeric setting that is not a finite number for which ``ok(value)`` holds, naming
+    the owner, the setting, the value and the ``allowed`` range."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or not ok(value):
+        raise ValueError(f"{owner}: {name} must be {allowed}, got {value!r}.")
+
+
 def check_positive(owner: str, **values) -> None:
-    """Refuse a setting that is not a finite number > 0 (a temperature, ε, a learning rate …),
-    naming the owner, the setting, the value and the allowed range."""
+    """:func:`check_setting` for settings that must be > 0 (a temperature, ε, a learning rate …)."""
     for name, v in values.items():
-        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v <= 0:
-            raise ValueError(f"{owner}: {name} must be a finite number > 0, got {v!r}.")
+        check_setting(owner, name, v, lambda x: x > 0, "a finite number > 0")
 
 
 @contextlib.contextmanager
@@ -93,12 +98,9 @@ class Method(L.LightningModule):
         super().__init__()
         name = type(self).__name__
         check_positive(name, lr=lr, probe_lr=probe_lr)
-        if isinstance(weight_decay, bool) or not isinstance(weight_decay, (int, float)) or not weight_decay >= 0:
-            raise ValueError(f"{name}: weight_decay must be ≥ 0, got {weight_decay!r}.")
-        if isinstance(momentum, bool) or not isinstance(momentum, (int, float)) or not 0 <= momentum < 1:
-            raise ValueError(f"{name}: momentum must be in [0, 1), got {momentum!r}.")
-        if isinstance(warmup_epochs, bool) or not isinstance(warmup_epochs, (int, float)) or not warmup_epochs >= 0:
-            raise ValueError(f"{name}: warmup_epochs must be ≥ 0, got {warmup_epochs!r}.")
+        check_setting(name, "weight_decay", weight_decay, lambda v: v >= 0, "≥ 0")
+        check_setting(name, "momentum", momentum, lambda v: 0 <= v < 1, "in [0, 1)")
+        check_setting(name, "warmup_epochs", warmup_epochs, lambda v: v >= 0, "≥ 0")
         self.save_hyperparameters(ignore=["augment"])  # also records the subclass's arguments
         self.backbone = build_backbone(arch, width, depth, norm)
         self.probe = nn.Linear(self.backbone.feature_dim, num_classes) if online_probe else None
@@ -137,9 +139,7 @@ class Method(L.LightningModule):
     # -- shared machinery
     def prepare(self, x: Tensor) -> Tensor:
         """Float [0, 1], in channels_last memory layout when the module trains in it. x: uint8
-        (B, 3, H, W) or float in [0, 1] (checked, with the fix named; the range only in eval mode)."""
-        if not (isinstance(x, Tensor) and x.dtype == torch.uint8 and x.ndim == 4 and x.shape[1] == 3):
-            check_images(x, check_range=not self.training, what=f"{type(self).__name__}")
+        (B, 3, H, W) or float in [0, 1]; the backbone checks what reaches it (the range in eval mode)."""
         x = to_float(x)
         return x.contiguous(memory_format=torch.channels_last) if self.channels_last else x
 
