@@ -55,7 +55,7 @@ def main():
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--device", default="cpu")
     args = ap.parse_args()
-    from sslkit.threads import warn_if_busy
+    from sslkit.parts.threads import warn_if_busy
 
     warn_if_busy()
     dev = torch.device(args.device)
@@ -63,11 +63,11 @@ def main():
     from torchvision import transforms as T
     from torchvision.transforms.functional import to_pil_image
 
-    from sslkit.augment import simclr_augment
+    from sslkit.parts.augment import simclr_augment
 
     g = torch.Generator().manual_seed(0)
     if os.environ.get("SSLKIT_DATA"):
-        from sslkit.data import load_cifar10
+        from sslkit.parts.data import load_cifar10
 
         images = load_cifar10("train").images[: args.n]
         source = "CIFAR-10 train images"

@@ -22,12 +22,12 @@ import time
 import torch
 
 from sslkit import methods
-from sslkit.data import class_balanced_subset, load_cifar10
-from sslkit.evaluate import extract_features, knn_accuracy
-from sslkit.profiles import describe, get_profile
-from sslkit.runs import run_dir
-from sslkit.threads import warn_if_busy
-from sslkit.train import pretrain
+from sslkit.parts.data import class_balanced_subset, load_cifar10
+from sslkit.parts.profiles import describe, get_profile
+from sslkit.parts.threads import warn_if_busy
+from sslkit.training.evaluate import extract_features, knn_accuracy
+from sslkit.training.runs import run_dir
+from sslkit.training.train import pretrain
 
 
 def validation_split(profile, per_class: int, size: str):
@@ -44,7 +44,7 @@ def validation_split(profile, per_class: int, size: str):
 
 def val_knn(model, train, val, dtype="auto") -> float:
     """kNN accuracy of ``val`` queries against ``train`` as memory bank (the protocol's k and
-    temperature); ``dtype`` as in :func:`sslkit.evaluate.extract_features`."""
+    temperature); ``dtype`` as in :func:`sslkit.training.evaluate.extract_features`."""
     return knn_accuracy(extract_features(model, train, dtype=dtype), train.labels,
                         extract_features(model, val, dtype=dtype), val.labels, train.num_classes)
 

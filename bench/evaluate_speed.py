@@ -6,9 +6,9 @@ always there), times in one process:
 - ``before``: features in float32, contiguous layout, ``no_grad``; kNN; the linear probe as it
   was — six independent L-BFGS fits from zero (up to 300 iterations, gradient tolerance 1e-7),
   then a refit on all train features from zero;
-- ``after``: :func:`sslkit.evaluate.evaluate` as it is now — features in inference mode with the
+- ``after``: :func:`sslkit.training.evaluate.evaluate` as it is now — features in inference mode with the
   profile's layout and precision, and the warm-started weight-decay path of
-  :func:`sslkit.evaluate.linear_probe`.
+  :func:`sslkit.training.evaluate.linear_probe`.
 
 Prints one JSON line per encoder and a markdown table (seconds, accuracies, their
 differences). The weight decay is chosen on the validation split in both, never on test.
@@ -29,14 +29,15 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from sslkit import methods, paths
-from sslkit.augment import to_float
-from sslkit.backbones import build_backbone
-from sslkit.data import cifar10, split_train_val
-from sslkit.evaluate import WEIGHT_DECAYS, evaluate, knn_accuracy
-from sslkit.profiles import get_profile
-from sslkit.threads import warn_if_busy
-from sslkit.runs import read_checkpoint
+from sslkit import methods
+from sslkit.parts import paths
+from sslkit.parts.augment import to_float
+from sslkit.parts.backbones import build_backbone
+from sslkit.parts.data import cifar10, split_train_val
+from sslkit.parts.profiles import get_profile
+from sslkit.parts.threads import warn_if_busy
+from sslkit.training.evaluate import WEIGHT_DECAYS, evaluate, knn_accuracy
+from sslkit.training.runs import read_checkpoint
 
 CLASSES = {"simclr": "SimCLR", "byol": "BYOL", "rotnet": "RotNet", "jigsaw": "Jigsaw", "supervised": "Supervised"}
 
@@ -127,7 +128,6 @@ def main():
         t_old = time.perf_counter() - t
         if p.channels_last:
             module = module.to(memory_format=torch.channels_last)
-            module.channels_last = True
         t = time.perf_counter()
         new = evaluate(module, train, test)
         t_new = time.perf_counter() - t

@@ -14,10 +14,11 @@ import json
 import time
 from dataclasses import replace
 
-from sslkit.runs import run_dir
-from sslkit.baselines import random_floor, supervised_baseline
-from sslkit.data import cifar10
-from sslkit.profiles import describe, get_profile, hardware
+from sslkit.experiments.baselines import random_floor, supervised_baseline
+from sslkit.parts.data import cifar10
+from sslkit.parts.profiles import describe, get_profile, hardware
+from sslkit.records.policy import TRAIN
+from sslkit.training.runs import run_dir
 
 
 def main():
@@ -33,7 +34,7 @@ def main():
     _, floor = random_floor(train, test, p)
     t0 = time.perf_counter()
     run = run_dir("bench-gpu-supervised", profile=p, epochs=p.supervised_epochs)
-    _, sup = supervised_baseline(train, test, p, run_dir=run, progress=False)
+    _, sup = supervised_baseline(train, test, mode=TRAIN, profile=p, run_dir=run, progress=False)
     total = time.perf_counter() - t0
     print(json.dumps({
         "profile": p.name, "hardware": hardware(), "epochs": p.supervised_epochs, "train_images": len(train),

@@ -17,8 +17,8 @@ import argparse
 from gpu_simclr import common_args, report, setup  # same folder: the shared off-clock kNN clock
 
 from sslkit.methods import BYOL
-from sslkit.runs import run_dir
-from sslkit.train import pretrain
+from sslkit.training.runs import run_dir
+from sslkit.training.train import pretrain
 
 
 def main():

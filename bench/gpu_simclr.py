@@ -21,12 +21,12 @@ from dataclasses import replace
 
 import lightning as L
 
-from sslkit.data import cifar10
-from sslkit.evaluate import evaluate
 from sslkit.methods import SimCLR
-from sslkit.profiles import describe, get_profile, hardware
-from sslkit.runs import run_dir
-from sslkit.train import pretrain
+from sslkit.parts.data import cifar10
+from sslkit.parts.profiles import describe, get_profile, hardware
+from sslkit.training.evaluate import evaluate
+from sslkit.training.runs import run_dir
+from sslkit.training.train import pretrain
 
 
 class KNNClock(L.Callback):

@@ -10,7 +10,7 @@ and each configuration's difference of means from float32 in units of the pooled
 standard deviation. A configuration is judged correct when |Δ| ≤ 2 pooled std.
 Configurations: ``fp32``; ``bf16+cl`` (everything under autocast, heads included);
 ``bf16+cl+fp32heads`` (backbone in bf16, projection/prediction heads in float32 — sslkit's
-default, :class:`sslkit.heads.MLPHead`).
+default, :class:`sslkit.parts.heads.MLPHead`).
 
     SSLKIT_DATA=... python bench/precision_check.py [--methods SimCLR BYOL] [--seeds 0 1 2] [--epochs 3] [--train-per-class 500]
 """
@@ -33,12 +33,12 @@ sys.path.insert(0, str(Path(__file__).parent))
 from choose_lr import val_knn, validation_split  # noqa: E402
 
 from sslkit import methods  # noqa: E402
-from sslkit.heads import MLPHead  # noqa: E402
-from sslkit.plots import read_metrics  # noqa: E402
-from sslkit.profiles import get_profile
-from sslkit.threads import warn_if_busy  # noqa: E402
-from sslkit.runs import run_dir  # noqa: E402
-from sslkit.train import pretrain  # noqa: E402
+from sslkit.parts.heads import MLPHead  # noqa: E402
+from sslkit.parts.profiles import get_profile
+from sslkit.parts.threads import warn_if_busy  # noqa: E402
+from sslkit.training.runs import read_metrics  # noqa: E402
+from sslkit.training.runs import run_dir  # noqa: E402
+from sslkit.training.train import pretrain  # noqa: E402
 
 # name → (profile settings, heads in float32 under autocast)
 CONFIGS = {"fp32": (dict(precision="32-true", channels_last=False), True),

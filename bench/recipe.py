@@ -8,7 +8,7 @@ for about ``--minutes`` of this machine's time, and scores it by kNN on that val
 The budget becomes epochs before training starts: epochs = budget × images/s / 45,000, so the
 cosine schedule ends on time, with images/s the recipe's throughput on an idle machine —
 given (``--images-per-s``, measured for every recipe in one sitting with
-:func:`sslkit.estimate.images_per_s`) or timed now over a few optimizer steps. The run then trains that many epochs
+:func:`sslkit.course.estimate.images_per_s`) or timed now over a few optimizer steps. The run then trains that many epochs
 whatever else the machine is doing (a busy machine only makes it take longer), so recipes are
 compared at equal *planned* minutes; the real wall time is recorded beside it.
 
@@ -32,12 +32,13 @@ import torch
 
 from choose_lr import parse_settings  # bench/ is on the path when this script runs
 
-from sslkit import methods, paths
-from sslkit.data import class_balanced_subset, load_cifar10
-from sslkit.estimate import images_per_s
-from sslkit.evaluate import extract_features, knn_accuracy
-from sslkit.profiles import get_profile, hardware
-from sslkit.train import pretrain
+from sslkit import methods
+from sslkit.course.estimate import images_per_s
+from sslkit.parts import paths
+from sslkit.parts.data import class_balanced_subset, load_cifar10
+from sslkit.parts.profiles import get_profile, hardware
+from sslkit.training.evaluate import extract_features, knn_accuracy
+from sslkit.training.train import pretrain
 
 OUT = Path(__file__).with_name("recipe_runs.jsonl")
 

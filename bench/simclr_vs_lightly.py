@@ -6,7 +6,7 @@ decay 5e-4, lr 0.06 × batch / 256) and warmup + cosine schedule, on the same cl
 CIFAR-10 subset. What differs is the pipeline:
 
 - sslkit: uint8 images kept as one tensor, batched per-sample augmentation in the training
-  process, ``sslkit.train.fit`` (Lightning);
+  process, ``sslkit.training.train.fit`` (Lightning);
 - lightly: ``SimCLRTransform`` on PIL images in a DataLoader with one worker per core,
   ``SimCLRProjectionHead``, ``NTXentLoss``, a plain PyTorch loop as in lightly's examples.
 
@@ -41,14 +41,14 @@ import torch.nn as nn
 from lightning.pytorch.callbacks import Callback
 from torch.utils.data import DataLoader, Dataset
 
-from sslkit.backbones import build_backbone
-from sslkit.data import cifar10
-from sslkit.evaluate import evaluate
 from sslkit.methods import SimCLR
 from sslkit.methods.base import warmup_cosine
-from sslkit.profiles import get_profile
-from sslkit.threads import warn_if_busy
-from sslkit.train import pretrain
+from sslkit.parts.backbones import build_backbone
+from sslkit.parts.data import cifar10
+from sslkit.parts.profiles import get_profile
+from sslkit.parts.threads import warn_if_busy
+from sslkit.training.evaluate import evaluate
+from sslkit.training.train import pretrain
 
 TEMPERATURE, BASE_LR, WD = 0.5, 0.06, 5e-4
 

@@ -24,11 +24,11 @@ sys.path.insert(0, str(Path(__file__).parent))
 from choose_lr import val_knn, validation_split  # noqa: E402
 
 from sslkit import methods  # noqa: E402
-from sslkit.backbones import build_backbone  # noqa: E402
-from sslkit.profiles import describe, get_profile  # noqa: E402
-from sslkit.runs import run_dir  # noqa: E402
-from sslkit.threads import warn_if_busy  # noqa: E402
-from sslkit.train import pretrain  # noqa: E402
+from sslkit.parts.backbones import build_backbone  # noqa: E402
+from sslkit.parts.profiles import describe, get_profile  # noqa: E402
+from sslkit.parts.threads import warn_if_busy  # noqa: E402
+from sslkit.training.runs import run_dir  # noqa: E402
+from sslkit.training.train import pretrain  # noqa: E402
 
 
 def main():

@@ -14,7 +14,7 @@ update — for each configuration:
 It also reports the share of the step spent in augmentation, and, with ``--busy``, images/s
 of the whole ``pretrain`` path (SimCLR, first width, 20 batches × 2 epochs, each in a fresh
 process): float32 and cl+bf16 idle, cl+bf16 while another process keeps one core busy — with
-sslkit choosing the threads (:mod:`sslkit.threads`) and with 2 threads pinned as before — and
+sslkit choosing the threads (:mod:`sslkit.parts.threads`) and with 2 threads pinned as before — and
 cl+bf16 on 1 pinned thread idle. Ratios of these rows are to the idle float32 ``pretrain``.
 ``--compile`` compiles the backbone; the first step's extra time is reported as compile time.
 
@@ -42,15 +42,15 @@ from datetime import date
 import torch
 
 from sslkit import methods
-from sslkit.data import Batch
-from sslkit.threads import warn_if_busy
+from sslkit.parts.data import Batch
+from sslkit.parts.threads import warn_if_busy
 
 CONFIGS = {"fp32": (False, False), "cl": (True, False), "bf16": (False, True), "cl+bf16": (True, True)}
 
 
 def images(n: int) -> torch.Tensor:
     try:
-        from sslkit.data import load_cifar10
+        from sslkit.parts.data import load_cifar10
 
         return load_cifar10("train").images[:n]
     except Exception:  # noqa: BLE001 — no data here: throughput is the same on random pixels
@@ -62,10 +62,8 @@ def measure(method: str, width: float, config: str, batch: int, steps: int, warm
     channels_last, bf16 = CONFIGS[config]
     torch.manual_seed(0)
     module = getattr(methods, method)(width=width, lr=0.05)
-    module.log = lambda *a, **k: None  # no Trainer
     if channels_last:
         module = module.to(memory_format=torch.channels_last)
-        module.channels_last = True
     opt = torch.optim.SGD([p for p in module.parameters() if p.requires_grad], lr=0.05, momentum=0.9)
     x = images(batch)
     b = Batch(x, torch.zeros(batch, dtype=torch.long), torch.arange(batch))
@@ -102,14 +100,14 @@ def _timed(fn, n: int) -> list[float]:
 
 
 def fit_worker(config: str, width: float, batch: int, steps: int) -> dict:
-    """images/s of ``sslkit.train.pretrain`` (SimCLR, cpu profile's sizes) in this process: the
+    """images/s of ``sslkit.training.train.pretrain`` (SimCLR, cpu profile's sizes) in this process: the
     whole training path — loader, augmentation, step, Lightning, checkpoints, thread governor."""
     import tempfile
     from dataclasses import replace
 
-    from sslkit.data import ImageSet
-    from sslkit.profiles import get_profile
-    from sslkit.train import pretrain
+    from sslkit.parts.data import ImageSet
+    from sslkit.parts.profiles import get_profile
+    from sslkit.training.train import pretrain
 
     channels_last, bf16 = CONFIGS[config]
     p = replace(get_profile("cpu"), width=width, batch_size=batch, channels_last=channels_last,

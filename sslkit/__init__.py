@@ -1,18 +1,17 @@
 """sslkit: self-supervised learning for images, small enough to read, fast enough to run.
 
-The package behind the sslkit notebooks. Modules:
+The package behind the sslkit notebooks, in six layers (a module imports only from its own
+layer and the ones before it; tests/test_layers.py checks):
 
-- :mod:`sslkit.profiles`  smoke | cpu | gpu run settings, chosen once (``SSLKIT_PROFILE``)
-- :mod:`sslkit.data`      CIFAR-10 (download | local folder | decoded cache), digits, subsets, device loader
-- :mod:`sslkit.augment`   batched augmentations with per-sample random parameters
-- :mod:`sslkit.backbones` CIFAR-stem ResNets with width/depth multipliers, BN or GN+WS
-- :mod:`sslkit.evaluate`  kNN, linear probe, fine-tuning, low-label subsets
-- :mod:`sslkit.train`     the one Lightning training path every method uses
-- :mod:`sslkit.methods`   one LightningModule per method
-- :mod:`sslkit.reference` reference runs: trained once, committed, loaded by the notebooks
-- :mod:`sslkit.pretrained` encoders to reuse: sslkit's reference runs (``sslkit.load_backbone``) and
-  ImageNet SSL ResNet-50s (hash-pinned, read with ``weights_only=True``)
-- :mod:`sslkit.plots`, :mod:`sslkit.widgets`  figures and ipywidgets explorers
+1. :mod:`sslkit.parts`        profiles, data, augmentations, backbones, heads, losses, EMA, clustering
+2. :mod:`sslkit.methods`      one LightningModule per method
+3. :mod:`sslkit.training`     the one training path, run folders, evaluation, FLOPs, verdicts
+4. :mod:`sslkit.records`      references (verified), the load-or-train policy, results, pretrained encoders
+5. :mod:`sslkit.experiments`  sweeps, baselines, transfer, scaling
+6. :mod:`sslkit.course`       notebook setup and result cells, estimates, plots, widgets, the reference command
+
+``sslkit.load_backbone`` / ``load_method`` / ``load_imagenet`` (:mod:`sslkit.records.pretrained`)
+load encoders to reuse, without importing torch on ``import sslkit``.
 """
 
 __version__ = "0.1.0"
@@ -23,6 +22,6 @@ REPOSITORY = "https://github.com/sslkit/sslkit"
 
 def __getattr__(name):  # sslkit.load_backbone without importing torch on ``import sslkit``
     if name in ("load_backbone", "load_method", "load_imagenet"):
-        from . import pretrained
+        from sslkit.records import pretrained
         return getattr(pretrained, name)
     raise AttributeError(f"module 'sslkit' has no attribute {name!r}")

@@ -7,7 +7,7 @@ def _isolated_home(tmp_path, monkeypatch):
     """Every test writes data caches, runs and results into its own temporary folder."""
     monkeypatch.setenv("SSLKIT_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("SSLKIT_REFERENCES", str(tmp_path / "references" / "results"))
-    for var in ("SSLKIT_RETRAIN", "SSLKIT_REFERENCE_RECORD"):
+    for var in ("SSLKIT_RETRAIN", "SSLKIT_RECORD"):
         monkeypatch.delenv(var, raising=False)
     torch.manual_seed(0)
 
@@ -25,10 +25,9 @@ def images():
 def take_steps():
     """take_steps(module, x, y, steps, lr) → (losses, the last :class:`Step`): plain SGD on
     ``module.step``; ``after`` runs after each optimizer step (e.g. an EMA update)."""
-    from sslkit.data import Batch
+    from sslkit.parts.data import Batch
 
     def run(module, x, y, steps: int = 20, lr: float = 0.05, after=None):
-        module.log = lambda *a, **k: None  # no Trainer attached
         opt = torch.optim.SGD([p for p in module.parameters() if p.requires_grad], lr=lr, momentum=0.9)
         losses = []
         batch = Batch(x, y, torch.arange(len(x)))
@@ -43,3 +42,14 @@ def take_steps():
         return losses, out
 
     return run
+
+
+@pytest.fixture(scope="session")
+def uninterrupted(tmp_path_factory):
+    """The weights of a Supervised run on digits trained 6 epochs in one go, in a subprocess
+    (tests/harness.py): what a killed-and-resumed run must end with."""
+    from harness import train_in_subprocess
+
+    proc, out = train_in_subprocess(tmp_path_factory.mktemp("straight"), "run", 6)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return torch.load(out, weights_only=True)

@@ -14,9 +14,9 @@ SCRIPT = textwrap.dedent("""
     import torch
     from lightning.pytorch.callbacks import Callback
     from sslkit import methods
-    from sslkit.data import load_digits
-    from sslkit.profiles import get_profile
-    from sslkit.train import fit, loaders
+    from sslkit.parts.data import load_digits
+    from sslkit.parts.profiles import get_profile
+    from sslkit.training.train import fit, loaders
 
     run, epochs, kill_epoch, kill_batch, out, method, kw = sys.argv[1:8]
     epochs, kill_epoch, kill_batch = int(epochs), int(kill_epoch), int(kill_batch)

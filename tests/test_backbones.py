@@ -2,7 +2,7 @@ import pytest
 import torch
 import torch.nn as nn
 
-from sslkit.backbones import WSConv2d, build_backbone, resnet18, resnet50
+from sslkit.parts.backbones import WSConv2d, build_backbone, resnet18, resnet50
 
 
 @pytest.mark.parametrize("arch,width,dim", [("resnet18", 0.25, 128), ("resnet34", 0.125, 64), ("resnet50", 0.125, 256)])
@@ -62,7 +62,7 @@ def test_bad_arguments_raise():
 
 
 def test_stage_features_pool_each_depth():
-    from sslkit.backbones import StageFeatures
+    from sslkit.parts.backbones import StageFeatures
 
     net = resnet18(0.125)
     dims = [StageFeatures(net, s)(torch.rand(2, 3, 32, 32)).shape for s in range(4)]

@@ -4,12 +4,12 @@ import pytest
 import torch
 import torch.nn as nn
 
-from sslkit.augment import Augment
-from sslkit.data import Batch, load_digits
-from sslkit.ema import cosine_tau, ema_update, make_target
-from sslkit.heads import PredictionHead, ProjectionHead
-from sslkit.losses import byol_loss, regression_loss
 from sslkit.methods import BYOL
+from sslkit.parts.augment import Augment
+from sslkit.parts.data import Batch, load_digits
+from sslkit.parts.ema import cosine_tau, ema_update, make_target
+from sslkit.parts.heads import PredictionHead, ProjectionHead
+from sslkit.parts.losses import byol_loss, regression_loss
 
 
 # -- loss

@@ -4,8 +4,8 @@ import pytest
 import torch
 from torchvision.io import encode_jpeg, write_png
 
-from sslkit import data as D
-from sslkit import paths
+from sslkit.parts import paths
+from sslkit.parts import data as D
 
 
 def make_image_folder(root, n_train=6, n_test=3, classes=("cat", "dog", "ship")):

@@ -12,12 +12,12 @@ import torch.distributed as dist
 import torch.multiprocessing as mp
 from lightning.pytorch.callbacks import Callback
 
-from sslkit.augment import Augment
-from sslkit.data import DeviceLoader, ImageSet, load_digits
-from sslkit.losses import nt_xent
 from sslkit.methods import SimCLR
-from sslkit.profiles import get_profile
-from sslkit.train import pretrain
+from sslkit.parts.augment import Augment
+from sslkit.parts.data import DeviceLoader, ImageSet, load_digits
+from sslkit.parts.losses import nt_xent
+from sslkit.parts.profiles import get_profile
+from sslkit.training.train import pretrain
 
 B, D, WORLD, T = 6, 8, 2, 0.3
 

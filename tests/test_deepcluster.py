@@ -1,11 +1,11 @@
 import pytest
 import torch
 
-from sslkit.cluster import kmeans, nmi, pca_whiten
-from sslkit.data import Batch, DeviceLoader, ImageSet, load_digits
 from sslkit.methods import DeepCluster
-from sslkit.profiles import get_profile
-from sslkit.train import pretrain
+from sslkit.parts.cluster import kmeans, nmi, pca_whiten
+from sslkit.parts.data import Batch, DeviceLoader, ImageSet, load_digits
+from sslkit.parts.profiles import get_profile
+from sslkit.training.train import pretrain
 
 
 def _blobs(n_per=100, k=5, dim=8, seed=0):
@@ -107,7 +107,7 @@ def test_deepcluster_trains_reclusters_and_logs_its_clusterings(tmp_path):
                  progress=False, n_clusters=8)
     c = m.last_clustering
     assert len(c.labels) == len(train) and c.empty == 0 and c.sizes.sum() == len(train)
-    from sslkit.plots import read_metrics
+    from sslkit.training.runs import read_metrics
 
     df = read_metrics(tmp_path / "dc")
     for key in ("cluster/kmeans_s", "cluster/features_s", "cluster/nmi_labels", "cluster/largest", "cluster/used"):

@@ -1,7 +1,7 @@
-from sslkit import demo
-from sslkit.data import load_digits
-from sslkit.profiles import get_profile
-from sslkit.results import load_results
+from sslkit.course import demo
+from sslkit.parts.data import load_digits
+from sslkit.parts.profiles import get_profile
+from sslkit.records.results import load_results
 
 
 def test_demo_runs_to_the_end_and_prints_the_table(monkeypatch, capsys, tmp_path):

@@ -1,12 +1,16 @@
 """The live-training estimate a notebook prints first: timed steps × the images its runs will see."""
 
+import collections
+import json
 import math
+from dataclasses import replace
 
 import pytest
 
-from sslkit import estimate
-from sslkit.methods import BYOL, SimCLR
-from sslkit.profiles import get_profile
+from sslkit.course import estimate
+from sslkit.methods import BYOL
+from sslkit.parts import paths
+from sslkit.parts.profiles import get_profile
 
 SMOKE = get_profile("smoke")
 
@@ -16,24 +20,48 @@ def test_throughput_is_measured_on_a_real_training_step():
     assert math.isfinite(rate) and rate > 0
 
 
-def test_minutes_are_the_planned_images_over_the_throughput(monkeypatch):
-    seen = []
-    monkeypatch.setattr(estimate, "images_per_s", lambda cls, p: seen.append((cls, p.width)) or 100.0)
-    minutes, how = estimate.training_minutes("04_simclr", SMOKE)
-    main = SMOKE.pretrain_epochs * 10 * SMOKE.train_per_class
-    sweep = 10 * SMOKE.sweep_per_class  # images per sweep epoch
-    # 21 sweep runs at the sweep epochs, 3 at 17/8 and 3 at 35/8 of them (the fixed-steps batch runs)
-    sweeps = sweep * (21 * SMOKE.sweep_epochs + 3 * int(2.125 * SMOKE.sweep_epochs) + 3 * int(4.375 * SMOKE.sweep_epochs))
-    assert minutes == pytest.approx((main + sweeps) / 100 / 60)
-    assert seen[:2] == [(SimCLR, SMOKE.width), (SimCLR, SMOKE.sweep_width)] and "21 sweep runs" in how
-    byol, _ = estimate.training_minutes("05_byol", SMOKE)  # BYOL: twice the epochs, sweeps four times
-    assert byol == pytest.approx((2 * main + 21 * 4 * SMOKE.sweep_epochs * sweep) / 100 / 60)
+def test_minutes_are_images_over_the_throughput(monkeypatch):
+    monkeypatch.setattr(estimate, "images_per_s", lambda cls, p: 100.0)
+    slow, how = estimate.training_minutes("04_simclr", SMOKE)
+    monkeypatch.setattr(estimate, "images_per_s", lambda cls, p: 200.0)
+    assert estimate.training_minutes("04_simclr", SMOKE)[0] == pytest.approx(slow / 2)
+    double = replace(SMOKE, train_per_class=2 * SMOKE.train_per_class, sweep_per_class=2 * SMOKE.sweep_per_class)
+    assert estimate.training_minutes("04_simclr", double)[0] == pytest.approx(slow)  # twice the images at twice the rate
+    assert "SimCLR main" in how and "sweep runs" in how
     with pytest.raises(ValueError, match="No training plan"):
         estimate.training_minutes("99_nothing", SMOKE)
 
 
+COMMITTED = paths.repo_root() / "results" / "cpu-manifest.json"
+
+
+@pytest.mark.skipif(not COMMITTED.is_file(), reason="no committed cpu references")
+def test_each_plan_counts_the_runs_its_notebook_recorded():
+    """The plans against the runs the reference command recorded for each notebook (cpu): their
+    kind and epochs. 08 (fine-tunes) and 09 (size sweeps) are counted by other rules."""
+    cpu = get_profile("cpu")
+    recorded = collections.defaultdict(collections.Counter)
+    for e in json.loads(COMMITTED.read_text())["runs"].values():
+        if e["kind"] != "evaluation":
+            recorded[e["notebook"]][e["kind"], e["epochs"]] += 1
+    for notebook, plan in estimate._plans().items():
+        if notebook in ("08_transfer", "09_scaling"):
+            continue
+        planned = collections.Counter()
+        for _, kind, factor, runs in plan:
+            if kind == "supervised":
+                planned["main", cpu.supervised_epochs] += runs
+            elif kind == "main":
+                planned["main", int(cpu.pretrain_epochs * factor)] += runs
+            elif kind == "sweep-main-size":
+                planned["sweep", int(cpu.pretrain_epochs * factor)] += runs
+            else:
+                planned["sweep", int(cpu.sweep_epochs * factor)] += runs
+        assert planned == recorded[notebook], notebook
+
+
 def test_every_notebook_with_references_has_a_training_plan():
-    from sslkit.reference import NOTEBOOKS
+    from sslkit.course.references import NOTEBOOKS
 
     assert set(NOTEBOOKS) <= set(estimate._plans())
 
@@ -46,8 +74,6 @@ def test_deepcluster_and_swav_steps_can_be_timed():
 
 
 def test_sweeps_on_the_main_data_count_the_main_images(monkeypatch):
-    from dataclasses import replace
-
     p = replace(SMOKE, train_per_class=40)  # main 400 images, sweep 200
     monkeypatch.setattr(estimate, "images_per_s", lambda cls, q: 100.0)
     minutes, _ = estimate.training_minutes("06_deepcluster", p)

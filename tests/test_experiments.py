@@ -8,8 +8,8 @@ matplotlib.use("Agg")
 
 import pytest  # noqa: E402
 
-from sslkit.experiments import judge  # noqa: E402
-from sslkit.plots import seed_bars  # noqa: E402
+from sslkit.course.plots import seed_bars  # noqa: E402
+from sslkit.training.stats import judge  # noqa: E402
 
 
 def test_judge_compares_the_difference_with_twice_its_standard_error():
@@ -18,16 +18,16 @@ def test_judge_compares_the_difference_with_twice_its_standard_error():
     assert verdict == "shown" and diff == pytest.approx(0.05)
     assert se == pytest.approx(math.sqrt(0.01 ** 2 / 3 + 0.01 ** 2 / 3))  # sample sd 0.01 each
     assert judge(b, a)[0] == "reversed"
-    assert judge(b, a, claim="lower")[0] == "shown"
+    assert judge(b, a, direction="lower")[0] == "shown"
     assert judge(a, [0.29, 0.33, 0.33])[0] == "not shown at this size"  # +0.7 points, sd 2.3
     with pytest.raises(ValueError, match="2 seeds"):
         judge([0.3], [0.4, 0.5])
     with pytest.raises(ValueError, match="higher"):
-        judge(a, b, claim="bigger")
+        judge(a, b, direction="bigger")
 
 
 def test_verdict_for_a_difference_and_its_standard_error():
-    from sslkit.experiments import verdict_for
+    from sslkit.training.stats import verdict_for
 
     assert verdict_for(0.021, 0.01) == "shown" and verdict_for(0.019, 0.01) == "not shown at this size"
     assert verdict_for(-0.03, 0.01) == "reversed" and verdict_for(-0.03, 0.01, "lower") == "shown"
@@ -60,7 +60,7 @@ def test_seed_bars_group_series_side_by_side_and_refuse_a_mix():
 
 
 def test_verdict_prints_the_claim_difference_and_verdict(capsys):
-    from sslkit.experiments import mean_sd, verdict
+    from sslkit.training.stats import mean_sd, verdict
 
     assert verdict("b beats a", [0.30, 0.31, 0.32], [0.35, 0.36, 0.37]) == "shown"
     assert capsys.readouterr().out == "b beats a: +5.0 ± 0.8 points → shown\n"
@@ -70,10 +70,10 @@ def test_verdict_prints_the_claim_difference_and_verdict(capsys):
 def test_random_init_seeds_give_one_floor_per_seed_at_the_sweep_size():
     from dataclasses import replace
 
-    from sslkit.baselines import random_floor
-    from sslkit.data import load_digits
-    from sslkit.experiments import random_init_seeds
-    from sslkit.profiles import get_profile
+    from sslkit.experiments.baselines import random_floor
+    from sslkit.parts.data import load_digits
+    from sslkit.experiments.sweeps import random_init_seeds
+    from sslkit.parts.profiles import get_profile
 
     p = replace(get_profile("smoke"), sweep_width=0.0625)
     train, test = load_digits("train").balanced(per_class=10), load_digits("test").balanced(per_class=5)
@@ -87,11 +87,11 @@ def test_random_init_seeds_of_a_method_read_that_methods_features():
 
     import torch
 
-    from sslkit.data import load_digits
-    from sslkit.evaluate import evaluate
-    from sslkit.experiments import random_init_seeds
+    from sslkit.parts.data import load_digits
+    from sslkit.training.evaluate import evaluate
+    from sslkit.experiments.sweeps import random_init_seeds
     from sslkit.methods import CPC
-    from sslkit.profiles import get_profile
+    from sslkit.parts.profiles import get_profile
 
     p = replace(get_profile("smoke"), sweep_width=0.0625)
     train, test = load_digits("train").balanced(per_class=10), load_digits("test").balanced(per_class=5)

@@ -4,7 +4,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from sslkit.losses import info_nce, nt_xent
+from sslkit.parts.losses import info_nce, nt_xent
 
 
 def nt_xent_loop(z1, z2, t):
@@ -68,7 +68,7 @@ def test_nt_xent_rejects_mismatched_views():
 
 
 def test_losses_ignore_a_surrounding_autocast():
-    from sslkit.losses import byol_loss
+    from sslkit.parts.losses import byol_loss
 
     g = torch.Generator().manual_seed(5)
     z1, z2 = torch.randn(64, 128, generator=g), torch.randn(64, 128, generator=g)
@@ -84,7 +84,7 @@ def test_losses_ignore_a_surrounding_autocast():
 
 
 def test_info_nce_itself_ignores_a_surrounding_autocast():
-    from sslkit.losses import info_nce
+    from sslkit.parts.losses import info_nce
 
     g = torch.Generator().manual_seed(6)
     a, c = torch.randn(64, 128, generator=g), torch.randn(64, 128, generator=g)

@@ -1,12 +1,13 @@
 import pytest
 import torch
 
-from sslkit.data import load_digits
+from sslkit.course.plots import collapse_curves, training_curves
 from sslkit.methods import BYOL
-from sslkit.monitor import CollapseMonitor, effective_rank, output_std
-from sslkit.plots import collapse_curves, read_metrics, training_curves
-from sslkit.profiles import get_profile
-from sslkit.train import pretrain
+from sslkit.parts.data import load_digits
+from sslkit.parts.monitor import CollapseMonitor, effective_rank, output_std
+from sslkit.parts.profiles import get_profile
+from sslkit.training.runs import read_metrics
+from sslkit.training.train import pretrain
 
 
 def test_a_constant_batch_reads_as_collapsed():

@@ -8,10 +8,10 @@ import pytest
 import torch
 import torch.nn as nn
 
-from sslkit import pretrained
-from sslkit.runs import file_sha256
-from sslkit.data import class_balanced_subset
-from sslkit.pretrained import HashMismatch, Weights
+from sslkit.parts.data import class_balanced_subset
+from sslkit.records import pretrained
+from sslkit.records.pretrained import HashMismatch, Weights
+from sslkit.parts.files import file_sha256
 
 
 @pytest.fixture(scope="module")
@@ -173,7 +173,7 @@ def test_registry_entries_are_well_formed():
 
 def test_load_backbone_rebuilds_a_run(tmp_path, capsys):
     from sslkit.methods import SimCLR
-    from sslkit.reference import half_state
+    from sslkit.records.manifest import half_state
 
     torch.manual_seed(0)
     model = SimCLR(arch="resnet18", width=0.125, num_classes=10).eval()

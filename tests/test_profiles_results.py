@@ -1,8 +1,9 @@
 import pytest
 import torch
 
-from sslkit import profiles
-from sslkit.results import format_table, load_reference, load_results, reference_lines, save_result
+from sslkit.parts import profiles
+from sslkit.records.policy import LOAD
+from sslkit.records.results import format_table, load_reference, load_results, reference_lines, save_result
 
 
 def test_profile_by_name_and_environment(monkeypatch):
@@ -30,8 +31,8 @@ def test_scaled_lr_follows_batch_size():
 
 def test_results_round_trip_and_table():
     smoke = profiles.get_profile("smoke")
-    save_result("floor", {"knn": 0.25, "linear": 0.3}, smoke)
-    save_result("supervised", {"knn": 0.5, "linear": 0.6, "wall_s": 12.0}, smoke)
+    save_result("floor", {"knn": 0.25, "linear": 0.3}, mode=LOAD, profile=smoke)
+    save_result("supervised", {"knn": 0.5, "linear": 0.6, "wall_s": 12.0}, mode=LOAD, profile=smoke)
     res = load_results(smoke)
     assert res["floor"]["knn"] == 0.25 and res["supervised"]["profile"] == "smoke"
     assert load_results(profiles.get_profile("cpu")) == {}
@@ -43,8 +44,8 @@ def test_reference_lines_and_the_missing_baseline_hint(capsys):
     smoke = profiles.get_profile("smoke")
     assert load_reference(smoke) == {}
     assert "run notebook 00" in capsys.readouterr().out
-    save_result("floor", {"knn": 0.25, "linear": 0.3}, smoke)
-    save_result("supervised", {"knn": 0.6}, smoke)
+    save_result("floor", {"knn": 0.25, "linear": 0.3}, mode=LOAD, profile=smoke)
+    save_result("supervised", {"knn": 0.6}, mode=LOAD, profile=smoke)
     results = load_reference(smoke)
     assert capsys.readouterr().out == ""
     assert reference_lines(results) == {"floor (kNN)": 0.25, "supervised (kNN)": 0.6}
@@ -52,15 +53,16 @@ def test_reference_lines_and_the_missing_baseline_hint(capsys):
 
 
 def test_the_profile_is_read_when_used_not_at_import(monkeypatch):
-    from sslkit.data import ImageSet
-    from sslkit.train import loaders
+    from sslkit.parts.data import ImageSet
+    from sslkit.training.train import loaders
 
     monkeypatch.setenv("SSLKIT_PROFILE", "smoke")
-    assert profiles.PROFILE.name == "smoke"
+    assert profiles.get_profile().name == "smoke"
     data = ImageSet(torch.zeros(300, 3, 4, 4, dtype=torch.uint8), torch.zeros(300, dtype=torch.long), ("x",))
     assert loaders(data, None)[0].batch_size == 64
     monkeypatch.setenv("SSLKIT_PROFILE", "cpu")  # changed after sslkit was imported
-    assert profiles.PROFILE.name == "cpu" and loaders(data, None)[0].batch_size == 128
+    assert profiles.get_profile().name == "cpu" and loaders(data, None)[0].batch_size == 128
+    assert not hasattr(profiles, "PROFILE")  # no import-time constant that would freeze the first profile
 
 
 def test_precision_follows_the_device(monkeypatch):
@@ -99,7 +101,7 @@ def test_precision_override_and_its_errors(monkeypatch):
 
 
 def test_comparison_rows_put_this_result_among_the_others_in_course_order():
-    from sslkit.results import comparison_rows
+    from sslkit.records.results import comparison_rows
 
     refs = {"floor": {"knn": 0.2}, "simclr": {"knn": 0.4}, "swav": {"knn": 0.1}, "supervised": {"knn": 0.6}}
     rows = comparison_rows(refs, "swav", {"knn": 0.45})
@@ -110,8 +112,27 @@ def test_comparison_rows_put_this_result_among_the_others_in_course_order():
 
 def test_narrow_cpu_networks_stay_out_of_channels_last():
     """oneDNN's channels_last kernels corrupted memory on an AVX2 CPU for 4- and 6-channel layers."""
-    from sslkit.backbones import resnet18
-    from sslkit.profiles import channels_last_safe
+    from sslkit.parts.backbones import resnet18
+    from sslkit.parts.profiles import channels_last_safe
 
     assert not channels_last_safe(resnet18(width=0.0625), "cpu")  # 4 channels after the stem
     assert channels_last_safe(resnet18(width=0.125), "cpu") and channels_last_safe(resnet18(width=0.0625), "cuda")
+
+
+def test_a_profile_is_a_name_a_profile_or_none_everywhere(monkeypatch):
+    from dataclasses import replace
+
+    from sslkit.parts.data import load_digits
+    from sslkit.training.runs import run_dir
+    from sslkit.training.train import build
+
+    smoke = profiles.get_profile("smoke")
+    assert profiles.get_profile(smoke) is smoke  # already resolved: returned as it is
+    hand = replace(smoke, precision="auto", channels_last=None)  # made by hand: resolved on the way in
+    assert profiles.get_profile(hand).precision in profiles.PRECISIONS and profiles.get_profile(hand).channels_last in (True, False)
+    monkeypatch.setenv("SSLKIT_PROFILE", "smoke")
+    assert profiles.get_profile(None) == smoke
+    assert run_dir("x", profile="smoke") == run_dir("x", profile=smoke) == run_dir("x")
+    assert build("SimCLR", load_digits("test"), "smoke")[0] == build("SimCLR", load_digits("test"), smoke)[0]
+    with pytest.raises(TypeError, match="a name"):
+        profiles.get_profile(3)

@@ -7,14 +7,19 @@ from dataclasses import replace
 import pytest
 import torch
 
-from sslkit import REPOSITORY, paths, reference
-from sslkit.runs import file_sha256
-from sslkit.data import load_digits
-from sslkit.experiments import sweep_run
+from sslkit import REPOSITORY
+from sslkit.course import references
+from sslkit.course.setup import summary
+from sslkit.experiments.sweeps import sweep_run
 from sslkit.methods import SimCLR, Supervised
-from sslkit.plots import read_metrics
-from sslkit.profiles import get_profile
-from sslkit.results import load_reference, results_path, save_result
+from sslkit.parts import paths
+from sslkit.parts.data import load_digits
+from sslkit.parts.profiles import get_profile
+from sslkit.records import manifest as reference
+from sslkit.records.policy import LOAD, Mode, TRAIN, load_or_pretrain
+from sslkit.records.results import load_reference, results_path, save_result
+from sslkit.parts.files import file_sha256
+from sslkit.training.runs import read_metrics
 
 # a tiny profile that is not "smoke" (smoke always trains): references are used for it
 TINY = replace(get_profile("smoke"), name="tiny", pretrain_epochs=1, sweep_epochs=1)
@@ -26,16 +31,22 @@ def digits():
     return train.subset(torch.arange(0, len(train), 8)), test.subset(torch.arange(0, len(test), 4))
 
 
+class Modes:
+    """The mode the next call runs in: record, as under the reference command, until a test
+    switches to load (a reader's notebook) or train."""
+
+    def __init__(self):
+        self.now = Mode(record=True, command="python -m sslkit.course.references test --profile tiny")
+
+
 @pytest.fixture
-def record(monkeypatch):
-    """Record mode, as under python -m sslkit.reference (a test deletes the variable to load)."""
-    monkeypatch.setenv("SSLKIT_REFERENCE_RECORD", "1")
-    monkeypatch.setenv("SSLKIT_REFERENCE_COMMAND", "python -m sslkit.reference test --profile tiny")
+def record():
+    return Modes()
 
 
-def _train_simclr(digits, **kw):
+def _train_simclr(digits, mode, **kw):
     train, test = digits
-    return reference.load_or_pretrain(SimCLR, train, test, "simclr", profile=TINY, progress=False, **kw)
+    return load_or_pretrain(SimCLR, train, test, "simclr", mode=mode, profile=TINY, progress=False, **kw)
 
 
 def test_float16_weights_round_trip_and_keep_what_float16_cannot_hold():
@@ -49,24 +60,24 @@ def test_float16_weights_round_trip_and_keep_what_float16_cannot_hold():
     reference.load_half_state(other, state)
     assert other.weight.dtype == torch.float32
     assert torch.equal(other.weight, net.weight.half().float()) and torch.equal(other.running_var, net.running_var)
-    with pytest.raises(RuntimeError, match="do not fit"):
+    with pytest.raises(RuntimeError, match="does not fit"):
         reference.load_half_state(torch.nn.BatchNorm1d(4), {"weight": torch.zeros(4)})
 
 
 def test_a_recorded_run_is_loaded_with_its_curves_and_the_same_weights(digits, record, monkeypatch, capsys):
-    trained = _train_simclr(digits)
+    trained = _train_simclr(digits, record.now)
     entry = reference.load_manifest(TINY)["runs"]["simclr"]
     assert {"files", "command", "hardware", "date", "wall_time_s", "results"} <= set(entry)
-    assert entry["command"] == "python -m sslkit.reference test --profile tiny" and entry["kind"] == "main"
+    assert entry["command"] == "python -m sslkit.course.references test --profile tiny" and entry["kind"] == "main"
     for rel, digest in entry["files"].items():  # repo-relative paths, sha256 of each file
         f = paths.references_dir().parent / rel
         assert rel.startswith("results/tiny/simclr/") and file_sha256(f) == digest
     assert "knn_float32" in entry["results"]
-    monkeypatch.delenv("SSLKIT_REFERENCE_RECORD")
+    record.now = LOAD
     capsys.readouterr()
-    loaded = _train_simclr(digits)
+    loaded = _train_simclr(digits, record.now)
     out = capsys.readouterr().out
-    assert "loaded the reference run" in out and "python -m sslkit.reference test --profile tiny" in out
+    assert "loaded the reference run" in out and "python -m sslkit.course.references test --profile tiny" in out
     assert loaded.report.trained_now is False and loaded.reference["date"] == entry["date"]
     # the trained module continued with its float16-rounded weights: exactly what was loaded
     for (k, a), b in zip(trained.state_dict().items(), loaded.state_dict().values()):
@@ -75,46 +86,45 @@ def test_a_recorded_run_is_loaded_with_its_curves_and_the_same_weights(digits, r
 
 
 def test_a_tampered_missing_or_other_reference_trains_live(digits, record, monkeypatch, capsys):
-    from sslkit.train import planned_settings
+    from sslkit.training.train import planned_settings
 
-    _train_simclr(digits)
-    monkeypatch.delenv("SSLKIT_REFERENCE_RECORD")
+    _train_simclr(digits, record.now)
+    record.now = LOAD
     # same name, other settings: refused, and the difference named
     entry, why = reference.find("simclr", planned_settings(SimCLR, digits[0], TINY, temperature=0.2)[1], TINY)
     assert entry is None and "made with other settings (hparams.temperature: 0.5 → 0.2)" in why
     # another setting is another run: no reference
     capsys.readouterr()
-    _train_simclr(digits, temperature=0.3)
+    _train_simclr(digits, record.now, temperature=0.3)
     assert "no reference run 'simclr-temperature=0.3'" in capsys.readouterr().out
     # a file that does not match its sha256
     weights = paths.references_dir() / "tiny" / "simclr" / "weights.pt"
     data = bytearray(weights.read_bytes())
     data[-20] ^= 0xFF
     weights.write_bytes(bytes(data))
-    m = _train_simclr(digits)
+    m = _train_simclr(digits, record.now)
     assert "does not match its sha256" in capsys.readouterr().out and m.reference is None
 
 
 def test_retrain_and_the_smoke_profile_always_train(digits, record, monkeypatch, capsys):
     train, test = digits
-    _train_simclr(digits)
-    monkeypatch.delenv("SSLKIT_REFERENCE_RECORD")
-    monkeypatch.setenv("SSLKIT_RETRAIN", "1")
-    assert _train_simclr(digits).reference is None
-    monkeypatch.delenv("SSLKIT_RETRAIN")
-    assert _train_simclr(digits, retrain=True).reference is None
-    assert _train_simclr(digits).reference is not None
-    assert "not used under the smoke profile" in reference.summary("04_simclr", get_profile("smoke"))
+    _train_simclr(digits, record.now)
+    record.now = LOAD
+    assert _train_simclr(digits, TRAIN).reference is None
+    assert _train_simclr(digits, LOAD).reference is not None
+    smoke = load_or_pretrain(SimCLR, train, test, "simclr", mode=LOAD, profile=replace(TINY, name="smoke"), progress=False)
+    assert smoke.reference is None
+    assert "not used under the smoke profile" in summary("04_simclr", LOAD, get_profile("smoke"))
 
 
 def test_sweep_runs_record_their_knn_and_curves_but_no_weights(digits, record, monkeypatch):
     train, test = digits
-    first = sweep_run(SimCLR, train, test, "simclr-sweep", profile=TINY, temperature=0.2)
+    first = sweep_run(SimCLR, train, test, "simclr-sweep", mode=record.now, profile=TINY, temperature=0.2)
     entry = reference.load_manifest(TINY)["runs"][first.name]
     assert entry["kind"] == "sweep" and entry["results"]["knn"] == first.knn
     assert not any(f.endswith("weights.pt") for f in entry["files"])
-    monkeypatch.delenv("SSLKIT_REFERENCE_RECORD")
-    again = sweep_run(SimCLR, train, test, "simclr-sweep", profile=TINY, temperature=0.2)
+    record.now = LOAD
+    again = sweep_run(SimCLR, train, test, "simclr-sweep", mode=record.now, profile=TINY, temperature=0.2)
     assert again.loaded and again.knn == first.knn
     assert read_metrics(again.curves).equals(read_metrics(first.curves))
 
@@ -128,26 +138,26 @@ def test_sweep_measures_are_recorded_reloaded_and_a_reference_without_them_train
         calls.append(type(model).__name__)
         return float(len(tr))
 
-    first = sweep_run(SimCLR, train, test, "simclr-sweep", profile=TINY, temperature=0.3, measures={"n": n_train})
+    first = sweep_run(SimCLR, train, test, "simclr-sweep", mode=record.now, profile=TINY, temperature=0.3, measures={"n": n_train})
     assert first.results == {"knn": first.knn, "n": float(len(train))} and calls == ["SimCLR"]
     assert reference.load_manifest(TINY)["runs"][first.name]["results"]["n"] == len(train)
-    monkeypatch.delenv("SSLKIT_REFERENCE_RECORD")
-    again = sweep_run(SimCLR, train, test, "simclr-sweep", profile=TINY, temperature=0.3, measures={"n": n_train})
+    record.now = LOAD
+    again = sweep_run(SimCLR, train, test, "simclr-sweep", mode=record.now, profile=TINY, temperature=0.3, measures={"n": n_train})
     assert again.loaded and again.results == first.results and calls == ["SimCLR"]  # not measured again
-    other = sweep_run(SimCLR, train, test, "simclr-sweep", profile=TINY, temperature=0.3, measures={"m": n_train})
+    other = sweep_run(SimCLR, train, test, "simclr-sweep", mode=record.now, profile=TINY, temperature=0.3, measures={"m": n_train})
     assert not other.loaded and other.results["m"] == len(train) and "its reference lacks m" in capsys.readouterr().out
     with pytest.raises(ValueError, match="another name"):
-        sweep_run(SimCLR, train, test, "simclr-sweep", profile=TINY, measures={"knn": n_train})
+        sweep_run(SimCLR, train, test, "simclr-sweep", mode=record.now, profile=TINY, measures={"knn": n_train})
 
 
 def test_notebook_results_go_to_the_run_folder_and_the_manifest_only_when_recording(digits, record, monkeypatch):
-    model = _train_simclr(digits)
-    save_result("simclr", {"knn": 0.5, "linear": 0.6}, TINY, model=model)
+    model = _train_simclr(digits, record.now)
+    save_result("simclr", {"knn": 0.5, "linear": 0.6}, mode=record.now, profile=TINY, model=model)
     entry = reference.load_manifest(TINY)["runs"]["simclr"]
     assert entry["result"] == "simclr" and entry["results"]["knn"] == 0.5
-    monkeypatch.delenv("SSLKIT_REFERENCE_RECORD")
+    record.now = LOAD
     before = reference.manifest_path(TINY).read_bytes()
-    save_result("simclr", {"knn": 0.7, "linear": 0.8}, TINY, model=model)
+    save_result("simclr", {"knn": 0.7, "linear": 0.8}, mode=record.now, profile=TINY, model=model)
     assert reference.manifest_path(TINY).read_bytes() == before  # a notebook never writes the references
     assert results_path(TINY).parent == paths.runs_dir() / "tiny"
     assert load_reference(TINY)["simclr"]["knn"] == 0.7  # the user's own number first
@@ -156,22 +166,22 @@ def test_notebook_results_go_to_the_run_folder_and_the_manifest_only_when_record
 
 
 def test_the_readme_table_comes_from_the_manifest(digits, record, tmp_path):
-    model = _train_simclr(digits)
-    save_result("floor", {"knn": 0.25, "linear": 0.3}, TINY)
-    save_result("simclr", {"knn": 0.5, "linear": 0.6}, TINY, model=model)
-    table = reference.results_table(TINY)
+    model = _train_simclr(digits, record.now)
+    save_result("floor", {"knn": 0.25, "linear": 0.3}, mode=record.now, profile=TINY)
+    save_result("simclr", {"knn": 0.5, "linear": 0.6}, mode=record.now, profile=TINY, model=model)
+    table = references.results_table(TINY)
     assert "| random init (floor) | 25.0% | 30.0% | – |" in table and "| SimCLR | 50.0% | 60.0% | +25.0 |" in table
     readme = tmp_path / "README.md"
-    readme.write_text(f"intro\n{reference.BEGIN}\nold\n{reference.END}\noutro\n")
-    assert reference.write_table(readme, TINY) and not reference.write_table(readme, TINY)
-    assert readme.read_text() == f"intro\n{reference.BEGIN}\n{table}\n{reference.END}\noutro\n"
+    readme.write_text(f"intro\n{references.BEGIN}\nold\n{references.END}\noutro\n")
+    assert references.write_table(readme, TINY) and not references.write_table(readme, TINY)
+    assert readme.read_text() == f"intro\n{references.BEGIN}\n{table}\n{references.END}\noutro\n"
     readme.write_text("no markers")
     with pytest.raises(ValueError, match="markers"):
-        reference.write_table(readme, TINY)
+        references.write_table(readme, TINY)
 
 
 def test_fetch_checks_every_downloaded_file(digits, record, tmp_path, monkeypatch, capsys):
-    _train_simclr(digits)
+    _train_simclr(digits, record.now)
     source = paths.references_dir().parent  # serves as the "repository" (file:// URL)
     monkeypatch.setenv("SSLKIT_REFERENCES", str(tmp_path / "fetched" / "results"))
     assert reference.fetch(TINY, source.as_uri(), names=("simclr",))
@@ -198,15 +208,15 @@ def test_a_pip_install_fetches_once_and_trains_live_when_offline(tmp_path, monke
 def test_the_readme_table_is_the_committed_manifest(monkeypatch):
     readme = (paths.repo_root() / "README.md").read_text()
     monkeypatch.delenv("SSLKIT_REFERENCES")  # the repository's own references
-    table = reference.results_table(get_profile("cpu"))
-    assert f"{reference.BEGIN}\n{table}\n{reference.END}" in readme, \
-        "README's table is stale: python -m sslkit.reference table --profile cpu --write"
+    table = references.results_table(get_profile("cpu"))
+    assert f"{references.BEGIN}\n{table}\n{references.END}" in readme, \
+        "README's table is stale: python -m sslkit.course.references table --profile cpu --write"
 
 
 def test_every_committed_main_result_has_a_row_in_the_readme_table(monkeypatch):
     monkeypatch.delenv("SSLKIT_REFERENCES")
     results = {e["result"] for e in reference.load_manifest(get_profile("cpu"))["runs"].values() if e.get("result")}
-    assert results <= {key for key, _ in reference.TABLE_ROWS}, "add the new method to reference.TABLE_ROWS"
+    assert results <= {key for key, _ in references.TABLE_ROWS}, "add the new method to references.TABLE_ROWS"
 
 
 def test_notebooks_take_the_repository_address_from_one_place():
@@ -224,48 +234,86 @@ def test_notebooks_take_the_repository_address_from_one_place():
 COMMITTED = paths.repo_root() / "results" / "cpu-manifest.json"
 
 
-@pytest.mark.skipif(not COMMITTED.is_file(), reason="no committed cpu references")
-@pytest.mark.skipif(not os.environ.get("SSLKIT_DATA"), reason="needs CIFAR-10 offline (SSLKIT_DATA; CI sets it)")
-def test_each_committed_reference_reproduces_the_knn_in_its_manifest(monkeypatch, capsys):
-    """Load every committed cpu main run through the notebooks' path and score it again."""
-    from sslkit.baselines import random_floor
-    from sslkit.data import cifar10
-    from sslkit.evaluate import evaluate
+def _main_calls(cpu):
+    """The notebooks' calls of every committed main run (00 supervised, 01–07), by run name."""
     from sslkit.methods import BYOL, CPC, DeepCluster, Jigsaw, RotNet, SwAV
 
+    return {"supervised": (Supervised, {"name": "supervised", "epochs": cpu.supervised_epochs, "lr": cpu.scaled_lr(),
+                                        "weight_decay": 5e-4, "warmup_epochs": 1}),
+            "rotnet": (RotNet, {}), "jigsaw-epochs=8": (Jigsaw, {"epochs": cpu.pretrain_epochs // 2}), "cpc": (CPC, {}),
+            "simclr": (SimCLR, {"temperature": 0.5}), "byol-epochs=32": (BYOL, {"epochs": 2 * cpu.pretrain_epochs}),
+            "deepcluster": (DeepCluster, {}), "swav": (SwAV, {})}
+
+
+# scored again in full (about 20 s each on one CPU thread): a plain backbone trained with labels,
+# SwAV's (multi-crop), and the random-init floor; every main run is loaded (verified) by the test
+# below. `make notebooks` scores them all (CPC's 49 patch codes per image take 100 s here)
+SCORED = ("supervised", "swav", "floor")
+needs_cpu_references = [
+    pytest.mark.skipif(not COMMITTED.is_file(), reason="no committed cpu references"),
+    pytest.mark.skipif(not os.environ.get("SSLKIT_DATA"), reason="needs CIFAR-10 offline (SSLKIT_DATA; CI sets it)")]
+
+
+def _never_train(monkeypatch, capsys):
+    """A committed reference that did not load would train for an hour here: fail at once instead."""
+    from sslkit.records import policy
+
+    monkeypatch.setattr(policy, "pretrain", lambda *a, **k: pytest.fail(f"it would train: {capsys.readouterr().out}"))
+
+
+@pytest.fixture(scope="module")
+def cpu_data():
+    """The cpu profile's CIFAR-10 sets, decoded once for the module (from the checkout's data cache)."""
+    from sslkit.parts.data import cifar10
+
+    return cifar10(get_profile("cpu"))
+
+
+@pytest.mark.parametrize("name", SCORED)
+@needs_cpu_references[0]
+@needs_cpu_references[1]
+def test_committed_references_reproduce_the_knn_in_their_manifest(name, cpu_data, monkeypatch, capsys):
+    from sslkit.experiments.baselines import random_floor
+    from sslkit.training.evaluate import evaluate
+
     monkeypatch.delenv("SSLKIT_REFERENCES")
+    _never_train(monkeypatch, capsys)
     cpu = get_profile("cpu")
     manifest = reference.load_manifest(cpu)["runs"]
-    train, test = cifar10(cpu)
-    # the notebooks' calls (00 supervised, 01, 02, 03, 04, 05, 06, 07), by the names they give their runs
-    calls = {"supervised": (Supervised, {"name": "supervised", "epochs": cpu.supervised_epochs, "lr": cpu.scaled_lr(),
-                                         "weight_decay": 5e-4, "warmup_epochs": 1}),
-             "rotnet": (RotNet, {}), "jigsaw-epochs=8": (Jigsaw, {"epochs": cpu.pretrain_epochs // 2}), "cpc": (CPC, {}),
-             "simclr": (SimCLR, {"temperature": 0.5}), "byol-epochs=32": (BYOL, {"epochs": 2 * cpu.pretrain_epochs}),
-             "deepcluster": (DeepCluster, {}), "swav": (SwAV, {})}
-    mains = {n for n, e in manifest.items() if e["kind"] == "main"}
-    assert mains == set(calls), "a main reference run without a test here (or the other way round)"
+    train, test = cpu_data
+    if name == "floor":
+        knn = random_floor(train, test, cpu)[1]["knn"]
+    else:
+        cls, kw = _main_calls(cpu)[name]
+        model = load_or_pretrain(cls, train, test, name.split("-")[0], mode=LOAD, profile=cpu, **kw)
+        assert model.reference is not None, capsys.readouterr().out  # loaded, not trained
+        knn = evaluate(model, train, test, probe=False)["knn"]
     # exact on the machine that made them; another CPU's kernels may move a few of 5,000 votes, and
     # one without native bf16 extracts features in float32 where the references were scored in bf16
     # (measured on a 2-core AMD EPYC without AVX512: at most 10 of 5,000 votes, 0.2 points)
     same = ("native bf16" in reference.hardware()) == ("native bf16" in manifest["simclr"]["hardware"])
-    tol = 0.002 if same else 0.004
-    got = {}
+    assert abs(knn - manifest[name]["results"]["knn"]) <= (0.002 if same else 0.004)
+
+
+@needs_cpu_references[0]
+@needs_cpu_references[1]
+def test_every_committed_main_reference_loads_through_the_notebooks_path(cpu_data, monkeypatch, capsys):
+    monkeypatch.delenv("SSLKIT_REFERENCES")
+    _never_train(monkeypatch, capsys)
+    cpu = get_profile("cpu")
+    calls = _main_calls(cpu)
+    mains = {n for n, e in reference.load_manifest(cpu)["runs"].items() if e["kind"] == "main"}
+    assert mains == set(calls), "a main reference run without a call here (or the other way round)"
     for name, (cls, kw) in calls.items():
-        model = reference.load_or_pretrain(cls, train, test, name.split("-")[0], profile=cpu, **kw)
-        assert model.reference is not None, capsys.readouterr().out  # loaded, not trained
-        got[name] = evaluate(model, train, test, probe=False)["knn"]
-    _, floor = random_floor(train, test, cpu)
-    got["floor"] = floor["knn"]
-    off = {n: round(v - manifest[n]["results"]["knn"], 4) for n, v in got.items()}
-    assert all(abs(d) <= tol for d in off.values()), off
+        model = load_or_pretrain(cls, *cpu_data, name.split("-")[0], mode=LOAD, profile=cpu, **kw)
+        assert model.reference is not None, capsys.readouterr().out  # verified and loaded, not trained
 
 
 def test_sweep_seeds_train_one_run_per_seed_and_seed_0_is_the_plain_run(digits):
-    from sslkit.experiments import sweep_seeds
+    from sslkit.experiments.sweeps import sweep_seeds
 
     train, test = digits
-    accs = sweep_seeds(SimCLR, train, test, "simclr-sweep", seeds=(0, 1), profile=TINY)
+    accs = sweep_seeds(SimCLR, train, test, "simclr-sweep", mode=LOAD, seeds=(0, 1), profile=TINY)
     assert len(accs) == 2 and all(0 <= a <= 1 for a in accs)
     names = sorted(d.name for d in (paths.runs_dir() / "tiny").iterdir())
     assert names == ["simclr-sweep", "simclr-sweep-seed=1"]
@@ -273,11 +321,11 @@ def test_sweep_seeds_train_one_run_per_seed_and_seed_0_is_the_plain_run(digits):
 
 def test_prune_removes_the_references_no_notebook_asked_for(digits, record, monkeypatch, tmp_path):
     train, test = digits
-    kept = sweep_run(SimCLR, train, test, "simclr-sweep", profile=TINY, temperature=0.2)
-    dropped = sweep_run(SimCLR, train, test, "simclr-sweep", profile=TINY, temperature=0.7)
+    kept = sweep_run(SimCLR, train, test, "simclr-sweep", mode=record.now, profile=TINY, temperature=0.2)
+    dropped = sweep_run(SimCLR, train, test, "simclr-sweep", mode=record.now, profile=TINY, temperature=0.7)
     used = tmp_path / "used"
-    monkeypatch.setenv("SSLKIT_REFERENCE_USED", str(used))
-    again = sweep_run(SimCLR, train, test, "simclr-sweep", profile=TINY, temperature=0.2)  # a later `all` asks for one
+    record.now = replace(record.now, used=used)
+    again = sweep_run(SimCLR, train, test, "simclr-sweep", mode=record.now, profile=TINY, temperature=0.2)  # a later `all` asks for one
     assert again.loaded and used.read_text().split() == [kept.name]
     assert reference.prune(TINY, set(used.read_text().split())) == [dropped.name]
     assert list(reference.load_manifest(TINY)["runs"]) == [kept.name]
@@ -286,8 +334,8 @@ def test_prune_removes_the_references_no_notebook_asked_for(digits, record, monk
 
 
 def _record_many(prefix: str, n: int) -> None:
-    from sslkit.profiles import get_profile
-    from sslkit.reference import _update_manifest
+    from sslkit.parts.profiles import get_profile
+    from sslkit.records.manifest import _update_manifest
 
     for i in range(n):
         _update_manifest(get_profile("smoke"), f"{prefix}-{i}", {"kind": "sweep", "results": {"knn": i / n}})
@@ -298,8 +346,8 @@ def test_two_processes_recording_at_once_keep_every_entry():
     read-modify-writes loses the other's entries."""
     from harness import in_two_processes
 
-    from sslkit.profiles import get_profile
-    from sslkit.reference import load_manifest
+    from sslkit.parts.profiles import get_profile
+    from sslkit.records.manifest import load_manifest
 
     in_two_processes(_record_many, 60)
     assert len(load_manifest(get_profile("smoke"))["runs"]) == 120
@@ -310,15 +358,46 @@ def test_the_reference_command_runs_a_notebook_again_after_a_cell_timeout(monkey
 
     calls = []
 
-    def run(notebook, profile, retrain, timeout):
+    def run(notebook, profile, retrain, timeout, used=None):
         calls.append(timeout)
         if len(calls) == 1:
             raise CellTimeoutError("hung")
         return 1.0
 
-    monkeypatch.setattr(reference, "run_notebook", run)
-    assert reference._run_with_one_retry("00_data_and_baselines", get_profile("smoke"), False) == 1.0
-    assert calls == [reference.SMOKE_CELL_TIMEOUT_S] * 2 and "running the notebook once more" in capsys.readouterr().out
-    monkeypatch.setattr(reference, "run_notebook", lambda *a: (_ for _ in ()).throw(CellTimeoutError("hung")))
+    monkeypatch.setattr(references, "run_notebook", run)
+    assert references._run_with_one_retry("00_data_and_baselines", get_profile("smoke"), False) == 1.0
+    assert calls == [references.SMOKE_CELL_TIMEOUT_S] * 2 and "running the notebook once more" in capsys.readouterr().out
+    monkeypatch.setattr(references, "run_notebook", lambda *a: (_ for _ in ()).throw(CellTimeoutError("hung")))
     with pytest.raises(TimeoutError):  # twice: a real failure, not retried for ever
-        reference._run_with_one_retry("00_data_and_baselines", get_profile("smoke"), False)
+        references._run_with_one_retry("00_data_and_baselines", get_profile("smoke"), False)
+
+
+def test_the_mode_is_read_from_the_environment_only_by_a_notebook_setup(monkeypatch, tmp_path):
+    import json
+
+    from sslkit.course.setup import mode_from_env
+
+    assert mode_from_env() == LOAD
+    monkeypatch.setenv("SSLKIT_RETRAIN", "yes")
+    assert mode_from_env() == TRAIN
+    monkeypatch.setenv("SSLKIT_RECORD", json.dumps({"command": "python -m x", "notebook": "04_simclr",
+                                                    "used": str(tmp_path / "used")}))
+    mode = mode_from_env()
+    assert mode.record and mode.train and mode.command == "python -m x" and mode.used == tmp_path / "used"
+    monkeypatch.setenv("SSLKIT_RECORD", "1")  # the old variable's value: refused, with the fix
+    with pytest.raises(ValueError, match="unset it"):
+        mode_from_env()
+    with pytest.raises(TypeError, match="mode"):  # a library call names its mode
+        load_or_pretrain(SimCLR, None, None, "simclr")
+
+
+def test_a_sweep_run_at_the_main_size_trains_the_main_epochs(digits):
+    from sslkit.training.runs import wall_time
+
+    train, test = digits
+    p = replace(TINY, pretrain_epochs=2, sweep_epochs=1)
+    small = sweep_run(SimCLR, train, test, "s", mode=LOAD, profile=p)
+    main = sweep_run(SimCLR, train, test, "s-main", mode=LOAD, profile=p, size="main")  # a stem of its own
+    assert wall_time(small.curves)["epochs"] == 1 and wall_time(main.curves)["epochs"] == 2
+    with pytest.raises(ValueError, match="'sweep'.*'main'"):
+        sweep_run(SimCLR, train, test, "s", mode=LOAD, profile=p, size="large")

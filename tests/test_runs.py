@@ -1,19 +1,19 @@
-"""Run identity, safe checkpoint loading, and resume that continues (sslkit.runs, sslkit.train)."""
+"""Run identity, safe checkpoint loading, and resume that continues (sslkit.training.runs, sslkit.training.train)."""
 
 import json
 import os
+import shutil
 
 import pytest
 import torch
 from harness import same_weights, train_in_subprocess
 
-from sslkit.augment import simclr_augment
-from sslkit.data import load_digits
 from sslkit.methods import SimCLR, Supervised
-from sslkit.plots import read_metrics
-from sslkit.profiles import get_profile
-from sslkit.runs import RunMismatch, latest_checkpoint, run_name
-from sslkit.train import pretrain, wall_time
+from sslkit.parts.augment import simclr_augment
+from sslkit.parts.data import load_digits
+from sslkit.parts.profiles import get_profile
+from sslkit.training.runs import RunMismatch, latest_checkpoint, read_metrics, run_name, wall_time
+from sslkit.training.train import pretrain
 
 SMOKE = get_profile("smoke")
 SMALL = dict(epochs=1, profile=SMOKE, batch_size=32, progress=False, proj_hidden=32, proj_dim=16)
@@ -112,14 +112,6 @@ def test_a_checkpoint_that_runs_code_is_refused(digits, tmp_path, capsys):
 
 # ----------------------------------------------------------------------------- kill and resume
 
-@pytest.fixture(scope="module")
-def uninterrupted(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("straight")
-    proc, out = train_in_subprocess(tmp, "run", 6)
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    return torch.load(out, weights_only=True)
-
-
 def test_killed_after_epoch_2_and_resumed_equals_an_uninterrupted_run(tmp_path, uninterrupted):
     proc, _ = train_in_subprocess(tmp_path, "run", 6, kill_epoch=2, kill_batch=0)
     assert proc.returncode == -9  # SIGKILL: no cleanup ran
@@ -133,11 +125,20 @@ def test_killed_after_epoch_2_and_resumed_equals_an_uninterrupted_run(tmp_path, 
     assert list(read_metrics(tmp_path / "run").index) == list(range(6))
 
 
-def test_killed_mid_epoch_with_a_torn_last_ckpt_resumes_from_the_epoch_checkpoint(tmp_path, uninterrupted, capsys):
+def test_a_torn_or_altered_last_ckpt_is_skipped_and_the_resumed_run_ends_the_same(tmp_path, uninterrupted, capsys):
     proc, _ = train_in_subprocess(tmp_path, "run", 6, kill_epoch=3, kill_batch=2)
     assert proc.returncode == -9
+    altered = tmp_path / "altered"
+    shutil.copytree(tmp_path / "run", altered)
+    last = altered / "checkpoints" / "last.ckpt"  # bytes flipped in place: its sha256 no longer matches
+    data = bytearray(last.read_bytes())
+    data[len(data) // 2:len(data) // 2 + 64] = bytes(b ^ 0x5A for b in data[len(data) // 2:len(data) // 2 + 64])
+    last.write_bytes(bytes(data))
+    assert latest_checkpoint(altered) == (altered / "checkpoints" / "epoch=002.ckpt", 3)
+    assert "do not match last.ckpt.sha256" in capsys.readouterr().out
     last = tmp_path / "run" / "checkpoints" / "last.ckpt"
     last.write_bytes(last.read_bytes()[: last.stat().st_size // 2])  # a write cut short
+    (last.parent / "last.ckpt.sha256").unlink()  # as a checkpoint from before the checksums
     assert latest_checkpoint(tmp_path / "run") == (tmp_path / "run" / "checkpoints" / "epoch=002.ckpt", 3)
     assert "unreadable" in capsys.readouterr().out
     proc, out = train_in_subprocess(tmp_path, "run", 6)

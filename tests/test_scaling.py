@@ -3,9 +3,9 @@
 import pytest
 import torch.nn as nn
 
-from sslkit.backbones import build_backbone
 from sslkit.methods import SimCLR, Supervised
-from sslkit.scaling import count_params, forward_flops, step_flops
+from sslkit.parts.backbones import build_backbone
+from sslkit.training.flops import count_params, forward_flops, step_flops
 
 
 def torchvision_cifar_resnet18():
@@ -82,33 +82,34 @@ def test_a_simclr_step_costs_about_two_views_forward_and_backward():
 def test_an_interrupted_size_sweep_trains_only_the_missing_runs():
     from dataclasses import replace
 
-    from sslkit import paths
-    from sslkit.data import load_digits
-    from sslkit.profiles import get_profile
-    from sslkit.scaling import size_sweep
+    from sslkit.parts import paths
+    from sslkit.parts.data import load_digits
+    from sslkit.parts.profiles import get_profile
+    from sslkit.experiments.scaling import size_sweep
+    from sslkit.records.policy import LOAD
 
     tiny = replace(get_profile("smoke"), name="tiny", train_per_class=10, pretrain_epochs=1)
     train, test = load_digits("train").balanced(per_class=10), load_digits("test").balanced(per_class=5)
     sizes = [{"width": 0.0625}, {"width": 0.125, "depth": 0.5}]
-    first = size_sweep(Supervised, train, test, "size", sizes[:1], seeds=(0,), profile=tiny)  # then "interrupted"
+    first = size_sweep(Supervised, train, test, "size", sizes[:1], mode=LOAD, seeds=(0,), profile=tiny)  # then "interrupted"
     ckpt = next((paths.runs_dir() / "tiny").glob("size-*/checkpoints/last.ckpt"))
     before = ckpt.stat().st_mtime_ns
-    rows = size_sweep(Supervised, train, test, "size", sizes, seeds=(0,), profile=tiny)
+    rows = size_sweep(Supervised, train, test, "size", sizes, mode=LOAD, seeds=(0,), profile=tiny)
     assert ckpt.stat().st_mtime_ns == before  # the finished run was reloaded, not trained again
     assert len(list((paths.runs_dir() / "tiny").glob("size-*"))) == 2  # the missing one trained
     assert rows[0] == first[0] and rows[1]["params"] == hand_params(8, (1, 1, 1, 1))
     assert {"width", "seed", "params", "flops", "train_flops", "knn", "wall_s"} <= set(rows[1])
     assert rows[1]["wall_s"] > 0 and rows[1]["train_flops"] > rows[1]["flops"]
     with pytest.raises(ValueError, match="arch, width and depth"):
-        size_sweep(Supervised, train, test, "size", [{"lr": 0.1}], seeds=(0,), profile=tiny)
+        size_sweep(Supervised, train, test, "size", [{"lr": 0.1}], mode=LOAD, seeds=(0,), profile=tiny)
 
 
 def test_a_runs_training_flops_follow_its_views_and_its_images():
     from dataclasses import replace
 
-    from sslkit.data import load_digits
-    from sslkit.profiles import get_profile
-    from sslkit.scaling import size_counts
+    from sslkit.parts.data import load_digits
+    from sslkit.parts.profiles import get_profile
+    from sslkit.experiments.scaling import size_counts
 
     p = replace(get_profile("smoke"), pretrain_epochs=3)
     train = load_digits("train").balanced(per_class=20)
@@ -124,7 +125,7 @@ def test_a_runs_training_flops_follow_its_views_and_its_images():
 def test_summary_and_gaps_against_statistics():
     import statistics
 
-    from sslkit.scaling import gaps, summary
+    from sslkit.experiments.scaling import gaps, summary
 
     def rows(offset, widths=(0.25, 0.125)):
         return [{"width": w, "seed": s, "params": int(1e4 * w), "flops": 1, "train_flops": 2,
@@ -147,8 +148,8 @@ def test_summary_and_gaps_against_statistics():
 def test_the_scaling_plan_per_profile():
     from dataclasses import replace
 
-    from sslkit.profiles import get_profile
-    from sslkit.scaling import depth_name, depth_sizes, scaling_profiles, width_sizes
+    from sslkit.parts.profiles import get_profile
+    from sslkit.experiments.scaling import depth_name, depth_sizes, scaling_profiles, width_sizes
 
     cpu = get_profile("cpu")
     data = scaling_profiles(cpu)
@@ -166,7 +167,7 @@ def test_size_curves_draw_the_seed_mean_per_size_in_order_of_parameters():
     import matplotlib
 
     matplotlib.use("Agg")
-    from sslkit.plots import size_curves
+    from sslkit.course.plots import size_curves
 
     rows = [{"width": w, "seed": s, "params": p, "flops": 1, "linear": a + 0.02 * s}
             for w, p, a in ((0.25, 700, 0.5), (0.0625, 44, 0.3)) for s in range(3)]
@@ -180,8 +181,8 @@ def test_size_curves_draw_the_seed_mean_per_size_in_order_of_parameters():
 
 
 def test_the_sweep_plan_trains_each_size_once():
-    from sslkit.profiles import get_profile
-    from sslkit.scaling import depth_sizes, sweep_plan, width_sizes
+    from sslkit.parts.profiles import get_profile
+    from sslkit.experiments.scaling import depth_sizes, sweep_plan, width_sizes
 
     cpu = get_profile("cpu")
     plan = sweep_plan(cpu)

@@ -1,11 +1,11 @@
 import torch
 
-from sslkit.augment import Augment
-from sslkit.data import load_digits
-from sslkit.heads import ProjectionHead
 from sslkit.methods import SimCLR
-from sslkit.profiles import get_profile
-from sslkit.train import pretrain
+from sslkit.parts.augment import Augment
+from sslkit.parts.data import load_digits
+from sslkit.parts.heads import ProjectionHead
+from sslkit.parts.profiles import get_profile
+from sslkit.training.train import pretrain
 
 
 def test_projection_head_shapes_and_layers():

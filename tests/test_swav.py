@@ -2,11 +2,11 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from sslkit.data import Batch, load_digits
-from sslkit.losses import sinkhorn, swav_loss
 from sslkit.methods import SwAV
-from sslkit.profiles import get_profile
-from sslkit.train import pretrain
+from sslkit.parts.data import Batch, load_digits
+from sslkit.parts.losses import sinkhorn, swav_loss
+from sslkit.parts.profiles import get_profile
+from sslkit.training.train import pretrain
 
 
 def plain_sinkhorn(scores, eps, n_iters):
@@ -83,7 +83,7 @@ def test_sinkhorn_steps_draw_prototype_totals_that_become_equal():
     import matplotlib
 
     matplotlib.use("Agg")
-    from sslkit.plots import sinkhorn_steps
+    from sslkit.course.plots import sinkhorn_steps
 
     scores = _cosines(12, 4, seed=6) + torch.tensor([0.5, 0, 0, 0])  # prototype 0 favoured by most samples
     fig = sinkhorn_steps(scores, eps=0.1, iters=(1, 50))

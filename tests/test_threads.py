@@ -5,7 +5,7 @@ import time
 import pytest
 import torch
 
-from sslkit import threads
+from sslkit.parts import threads
 
 
 def test_threads_leave_busy_cores_alone():

@@ -1,14 +1,13 @@
 import pytest
 import torch
 
-from sslkit.data import load_digits
-from sslkit.evaluate import fine_tune
 from sslkit.methods import Supervised
 from sslkit.methods.base import Step, warmup_cosine
-from sslkit.plots import read_metrics
-from sslkit.profiles import get_profile
-from sslkit.runs import RunMismatch
-from sslkit.train import fit, loaders, wall_time
+from sslkit.parts.data import load_digits
+from sslkit.parts.profiles import get_profile
+from sslkit.training.evaluate import evaluate_classifier
+from sslkit.training.runs import RunMismatch, read_metrics, wall_time
+from sslkit.training.train import fit, loaders
 
 SMOKE = get_profile("smoke")
 
@@ -73,7 +72,6 @@ def test_online_probe_learns_without_touching_the_backbone(digits):
     before = [p.clone() for p in m.backbone.parameters()]
     optim = torch.optim.SGD(m.parameters(), lr=0.5)
     batch = next(iter(loaders(train, None, SMOKE)[0]))
-    m.log = lambda *a, **k: None
     losses = []
     for _ in range(40):
         out = m.training_step(batch, 0)
@@ -94,7 +92,8 @@ def test_fine_tune_starts_from_the_given_backbone(digits, tmp_path):
     module = Supervised.from_backbone(pretrained.backbone, 10, lr=0.1)
     for p, q in zip(pretrained.backbone.parameters(), module.backbone.parameters()):
         assert torch.equal(p, q)
-    acc = fine_tune(pretrained.backbone, train, test, tmp_path / "ft", 3, SMOKE, lr=0.1)
+    fit(module, loaders(train, None, SMOKE)[0], tmp_path / "ft", 3, SMOKE, progress=False)
+    acc = evaluate_classifier(module, test)
     assert 0.3 < acc <= 1  # three epochs on 1,437 digits: far above chance (0.1)
 
 
@@ -140,3 +139,17 @@ def test_the_progress_bar_never_draws_a_validation_bar(digits, tmp_path, capsys)
     out = capsys.readouterr()
     assert "Epoch 1" in out.out + out.err  # the training bar is there
     assert "Validation" not in out.out + out.err  # in a notebook each one stayed as an empty widget
+
+
+def test_pretrain_names_its_folder_from_the_settings_it_was_given(digits):
+    from sslkit.parts import paths
+    from sslkit.training.train import pretrain
+
+    train, _ = digits
+    small = train.subset(torch.arange(64))
+    model = pretrain(Supervised, small, None, epochs=1, profile=SMOKE, lr=0.05, progress=False)
+    assert model.report.run_dir == paths.runs_dir() / "smoke" / "supervised-epochs=1-lr=0.05"
+    mine = pretrain(Supervised, small, None, epochs=1, profile=SMOKE, stem="mine", progress=False)
+    assert mine.report.run_dir.name == "mine-epochs=1"
+    with pytest.raises(ValueError, match="not both"):
+        pretrain(Supervised, small, None, "somewhere", epochs=1, profile=SMOKE, stem="mine")

@@ -7,10 +7,13 @@ import pytest
 import torch
 import torch.nn as nn
 
-from sslkit import reference, transfer
-from sslkit.data import load_digits
+from sslkit.experiments import transfer
 from sslkit.methods import Supervised
-from sslkit.profiles import get_profile
+from sslkit.parts import paths
+from sslkit.parts.data import load_digits
+from sslkit.parts.profiles import get_profile
+from sslkit.records import manifest as reference
+from sslkit.records.policy import LOAD, Mode
 
 TINY = replace(get_profile("smoke"), name="tiny", train_per_class=20, supervised_epochs=2, batch_size=32)
 
@@ -52,17 +55,16 @@ def test_fine_tunes_are_recorded_then_loaded(digits, monkeypatch):
     train, test = digits
     torch.manual_seed(0)
     backbone = Supervised(width=0.125).backbone
-    monkeypatch.setenv("SSLKIT_REFERENCE_RECORD", "1")
-    trained = transfer.fine_tune_seeds(backbone, "ft-test", train, test, 0.5, draws=(0, 1), profile=TINY)
+    trained = transfer.fine_tune_seeds(backbone, "ft-test", train, test, 0.5, mode=Mode(record=True, command="python -m sslkit.course.references test --profile tiny"), draws=(0, 1),
+                                       profile=TINY)
     assert len(trained) == 2 and all(0 <= a <= 1 for a in trained)
     entry = reference.load_manifest(TINY)["runs"]["ft-test-50pct-draw1"]
     assert entry["results"]["top1"] == trained[1]
-    monkeypatch.delenv("SSLKIT_REFERENCE_RECORD")
-    (reference.paths.runs_dir() / "tiny").rename(reference.paths.home() / "gone")  # no run folder to reload
-    assert transfer.fine_tune_seeds(backbone, "ft-test", train, test, 0.5, draws=(0, 1), profile=TINY) == trained
+    (paths.runs_dir() / "tiny").rename(paths.home() / "gone")  # no run folder to reload
+    assert transfer.fine_tune_seeds(backbone, "ft-test", train, test, 0.5, mode=LOAD, draws=(0, 1), profile=TINY) == trained
     other = Supervised(width=0.125).backbone  # other weights: the reference no longer fits
-    transfer.fine_tune_seeds(other, "ft-test", train, test, 0.5, draws=(0,), profile=TINY)
-    assert (reference.paths.runs_dir() / "tiny" / "ft-test-50pct-draw0").is_dir()  # it trained again
+    transfer.fine_tune_seeds(other, "ft-test", train, test, 0.5, mode=LOAD, draws=(0,), profile=TINY)
+    assert (paths.runs_dir() / "tiny" / "ft-test-50pct-draw0").is_dir()  # it trained again
 
 
 def test_imagenet_features_resize_and_normalize(digits):

@@ -1,35 +1,52 @@
+"""The explorers redraw with the value the reader chose: each test watches what the redraw draws."""
+
 import matplotlib
 
 matplotlib.use("Agg")
 
 import torch  # noqa: E402
 
-from sslkit import widgets  # noqa: E402
+from sslkit.course import widgets  # noqa: E402
 
 
-def test_temperature_explorer_offers_exact_values_and_redraws():
+def drawn(monkeypatch, name):
+    """Calls of the plotting function ``name`` the explorer redraws with (the real one still draws)."""
+    calls, real = [], getattr(widgets, name)
+
+    def spy(*args, **kwargs):
+        calls.append(args)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(widgets, name, spy)
+    monkeypatch.setattr(widgets, "_show", lambda fig: matplotlib.pyplot.close(fig))
+    return calls
+
+
+def test_temperature_explorer_offers_exact_values_and_redraws_at_the_chosen_one(monkeypatch):
+    calls = drawn(monkeypatch, "softmax_over_similarities")
     sims = torch.linspace(-1, 1, 16)
-    box = widgets.temperature_explorer(sims, positive=3)
-    tau = box.children[0]
-    assert tau.value == 0.5 and 0.5 in tau.options  # not 0.501187 from a log slider
+    tau = widgets.temperature_explorer(sims, positive=3).children[0]
+    assert 0.5 in tau.options and calls[-1][2] == (0.5,)  # exactly 0.5, not 0.501187 from a log slider
     assert tau.style.description_width == "initial"  # "temperature τ" in full
-    tau.value = 0.1  # observers redraw without error
-    assert tau.value == 0.1
+    tau.value = 0.1
+    assert len(calls) == 2 and calls[-1][2] == (0.1,) and calls[-1][1] == 3
 
 
-def test_augmentation_explorer_labels_are_not_cut_off():
+def test_augmentation_explorer_redraws_with_the_slider_values(monkeypatch):
+    calls = drawn(monkeypatch, "augmentation_grid")
     images = torch.randint(0, 256, (2, 3, 32, 32), dtype=torch.uint8)
-    box = widgets.augmentation_explorer(images, n_views=2)
-    sliders = box.children[0].children
-    assert [s.description for s in sliders] == ["min crop scale", "jitter strength", "grayscale p"]
-    assert all(s.style.description_width == "initial" for s in sliders)
-    sliders[0].value = 0.5  # redraws
+    crop, jitter, gray = widgets.augmentation_explorer(images, n_views=2).children[0].children
+    assert [s.description for s in (crop, jitter, gray)] == ["min crop scale", "jitter strength", "grayscale p"]
+    assert all(s.style.description_width == "initial" for s in (crop, jitter, gray))  # labels not cut off
+    crop.value, gray.value, jitter.value = 0.5, 0.7, 0.0
+    aug = calls[-1][1]
+    assert len(calls) == 4 and aug.crop_scale == (0.5, 1.0) and aug.gray_p == 0.7 and aug.jitter_p == 0.0
 
 
-def test_sinkhorn_explorer_redraws_for_every_epsilon_and_iteration_count():
+def test_sinkhorn_explorer_redraws_for_every_epsilon_and_iteration_count(monkeypatch):
+    calls = drawn(monkeypatch, "sinkhorn_steps")
     scores = torch.tensor([[0.9, 0.1, 0.0], [0.8, 0.2, 0.1], [0.7, 0.0, 0.3], [0.9, 0.3, 0.2]])
-    box = widgets.sinkhorn_explorer(scores)
-    eps, iters = box.children[0].children
-    assert eps.value == 0.05 and 0.05 in eps.options and iters.value == 3
-    eps.value, iters.value = 1.0, 20  # observers redraw without error
-    assert eps.value == 1.0
+    eps, iters = widgets.sinkhorn_explorer(scores).children[0].children
+    assert 0.05 in eps.options and calls[-1][1:] == (0.05, (3,))
+    eps.value, iters.value = 1.0, 20
+    assert calls[-1][1:] == (1.0, (20,)) and len(calls) == 3

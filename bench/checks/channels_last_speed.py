@@ -1,6 +1,6 @@
 """Issue 26 / machine check, 2026-12-02 (see bench/RESULTS.md, 'Costs and causes behind issue 26')."""
 import time, torch
-from sslkit.backbones import build_backbone
+from sslkit.parts.backbones import build_backbone
 torch.set_num_threads(1)
 for w in (0.25, 0.125):
   for cl in (True, False, True, False):

@@ -1,13 +1,12 @@
 """Issue 26 / machine check, 2026-12-02 (see bench/RESULTS.md, 'Costs and causes behind issue 26')."""
 import torch
 from sslkit.methods import SimCLR
-from sslkit.estimate import synthetic_batch
+from sslkit.training.flops import synthetic_batch
 res = {}
 for n in (1, 2, 1):
     torch.set_num_threads(n)
     torch.manual_seed(0)
     m = SimCLR(width=0.125, proj_hidden=64, proj_dim=32)
-    m.log = lambda *a, **k: None
     m.train()
     b = synthetic_batch(m, 64, "cpu")
     opt = torch.optim.SGD(m.parameters(), lr=0.1)

@@ -1,4 +1,4 @@
-"""One LightningModule per method. Each is short: it says how a batch becomes a loss;
+"""Layer 2 of sslkit (imports parts only): one LightningModule per method. Each is short: it says how a batch becomes a loss;
 :class:`~sslkit.methods.base.Method` holds the backbone, the online probe and the optimizer.
 
 :data:`METHODS` is the fixed table of names a ``run.json`` may carry; :func:`method_class`
@@ -9,15 +9,17 @@ a shared Drive folder): nothing read from it chooses what code runs.
 
 from __future__ import annotations
 
-from .base import Method, Step
-from .byol import BYOL
-from .cpc import CPC
-from .deepcluster import DeepCluster
-from .jigsaw import Jigsaw
-from .rotnet import RotNet
-from .simclr import SimCLR
-from .supervised import Supervised
-from .swav import SwAV
+import inspect
+
+from sslkit.methods.base import Method, Step
+from sslkit.methods.byol import BYOL
+from sslkit.methods.cpc import CPC
+from sslkit.methods.deepcluster import DeepCluster
+from sslkit.methods.jigsaw import Jigsaw
+from sslkit.methods.rotnet import RotNet
+from sslkit.methods.simclr import SimCLR
+from sslkit.methods.supervised import Supervised
+from sslkit.methods.swav import SwAV
 
 __all__ = ["BYOL", "CPC", "DeepCluster", "Jigsaw", "METHODS", "Method", "RotNet", "SimCLR", "Step", "Supervised",
            "SwAV", "check_hparams", "method_class"]
@@ -58,13 +60,24 @@ def _type_ok(value, default) -> bool:
     return isinstance(value, type(default))
 
 
+def method_defaults(method_cls) -> dict:
+    """Default keyword arguments of ``method_cls`` and of every base class's ``__init__``."""
+    defaults = {}
+    for cls in reversed(method_cls.__mro__):
+        init = cls.__dict__.get("__init__")
+        if init is None:
+            continue
+        for name, prm in inspect.signature(init).parameters.items():
+            if prm.default is not inspect.Parameter.empty:
+                defaults[name] = prm.default
+    return defaults
+
+
 def check_hparams(cls: type[Method], hparams: dict, source: str = "run.json") -> dict:
     """``hparams`` as keyword arguments for ``cls``, after checking each against the constructor:
     an unknown key, or a value whose type differs from the default's (a string where a number
     belongs, a dict anywhere), raises ``ValueError`` naming ``source``, the key and the fix.
     ``augment`` is never read from a file (a run records it apart; the default is rebuilt)."""
-    from ..runs import method_defaults
-
     if not isinstance(hparams, dict):
         raise ValueError(f"{source}: 'hparams' must be a mapping of {cls.__name__}'s settings, got {type(hparams).__name__}.")
     defaults = method_defaults(cls)

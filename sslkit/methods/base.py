@@ -9,7 +9,7 @@
 
 The contract a method fills in:
 
-- ``step(batch) -> Step``: ``batch`` is a :class:`~sslkit.data.Batch` ``(x, y, index)`` with
+- ``step(batch) -> Step``: ``batch`` is a :class:`~sslkit.parts.data.Batch` ``(x, y, index)`` with
   ``x`` the raw uint8 images on the device (augment them there), ``y`` labels (for the probe
   and supervised baselines only) and ``index`` each image's position in the training set
   (for pseudo-labels or memory banks). :class:`Step` names what comes back: the loss, ``h``
@@ -22,7 +22,7 @@ The contract a method fills in:
   :meth:`Method.from_backbone` loads a backbone.
 
 ``training_step`` returns ``{"loss", "h", "z"}`` (detached h, z), so callbacks such as
-:class:`sslkit.monitor.CollapseMonitor` can watch the representations. Features the online
+:class:`sslkit.parts.monitor.CollapseMonitor` can watch the representations. Features the online
 probe needs beyond the method's own forward are computed with :func:`probe_forward`, which
 leaves BatchNorm running statistics untouched.
 """
@@ -39,9 +39,9 @@ import torch.nn as nn
 import torch.nn.functional as F
 from torch import Tensor
 
-from ..augment import to_float
-from ..backbones import build_backbone
-from ..data import Batch
+from sslkit.parts.augment import to_float
+from sslkit.parts.backbones import build_backbone
+from sslkit.parts.data import Batch
 
 
 @dataclass
@@ -87,7 +87,7 @@ def frozen_norm_stats(module: nn.Module):
 
 
 class Method(L.LightningModule):
-    base_lr = 0.1  # SGD learning rate at batch 256; sslkit.train.pretrain scales it linearly
+    base_lr = 0.1  # SGD learning rate at batch 256; sslkit.training.train.pretrain scales it linearly
     decay_lr = True  # cosine decay to 0 after the warmup; False: constant after the warmup
 
     def __init__(
@@ -104,7 +104,6 @@ class Method(L.LightningModule):
         self.save_hyperparameters(ignore=["augment"])  # also records the subclass's arguments
         self.backbone = build_backbone(arch, width, depth, norm)
         self.probe = nn.Linear(self.backbone.feature_dim, num_classes) if online_probe else None
-        self.channels_last = False  # set by sslkit.train.fit when the profile trains in channels_last
 
     # -- what a method defines
     def step(self, batch: Batch) -> Step:
@@ -137,6 +136,19 @@ class Method(L.LightningModule):
         return self.probe(h)
 
     # -- shared machinery
+    @property
+    def channels_last(self) -> bool:
+        """True when the backbone's weights are in channels_last layout (the profile trains in it):
+        read from the weights themselves, so it follows ``module.to(memory_format=…)``."""
+        w = next(m for m in self.backbone.modules() if isinstance(m, nn.Conv2d)).weight
+        return not w.is_contiguous() and w.is_contiguous(memory_format=torch.channels_last)
+
+    def log(self, *args, **kwargs) -> None:
+        """Lightning's ``log`` inside a Trainer; nothing outside one (a step called by hand: a
+        test, a FLOP count, a throughput estimate)."""
+        if self._trainer is not None:
+            super().log(*args, **kwargs)
+
     def prepare(self, x: Tensor) -> Tensor:
         """Float [0, 1], in channels_last memory layout when the module trains in it. x: uint8
         (B, 3, H, W) or float in [0, 1]; the backbone checks what reaches it (the range in eval mode)."""
@@ -214,5 +226,5 @@ def warmup_constant(step: int, total: int, warmup: int = 0) -> float:
 def _backbone_settings(backbone: nn.Module) -> dict:
     settings = getattr(backbone, "settings", None)
     if settings is None:
-        raise ValueError("from_backbone needs an sslkit backbone (built by sslkit.backbones.build_backbone).")
+        raise ValueError("from_backbone needs an sslkit backbone (built by sslkit.parts.backbones.build_backbone).")
     return dict(settings)

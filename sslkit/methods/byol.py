@@ -3,11 +3,11 @@
 Two networks see two views of each image. The **online** network (backbone → projector z →
 predictor p) is trained; the **target** network (backbone → projector) is an exponential
 moving average of the online one and gets no gradient. The online prediction of one view
-regresses the target projection of the other view (:func:`sslkit.losses.byol_loss`). There
+regresses the target projection of the other view (:func:`sslkit.parts.losses.byol_loss`). There
 are no negatives, so a batch of any size gives the full loss.
 
 Why it does not collapse to a constant: only the online network is optimized, and it chases
-a target that moves slowly (τ from ``tau_base`` to 1, :func:`sslkit.ema.cosine_tau`); the
+a target that moves slowly (τ from ``tau_base`` to 1, :func:`sslkit.parts.ema.cosine_tau`); the
 predictor lets the online output differ from the target's. The switches show it:
 
 - ``predictor=False``: z itself regresses the target (no predictor);
@@ -35,12 +35,12 @@ from __future__ import annotations
 import torch
 import torch.nn as nn
 
-from ..augment import Augment, simclr_augment
-from ..ema import cosine_tau, ema_update, make_target
-from ..heads import PredictionHead, ProjectionHead
-from ..data import Batch
-from ..losses import byol_loss
-from .base import Method, Step, check_positive
+from sslkit.methods.base import Method, Step, check_positive
+from sslkit.parts.augment import Augment, simclr_augment
+from sslkit.parts.data import Batch
+from sslkit.parts.ema import cosine_tau, ema_update, make_target
+from sslkit.parts.heads import PredictionHead, ProjectionHead
+from sslkit.parts.losses import byol_loss
 
 
 class BYOL(Method):

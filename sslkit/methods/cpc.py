@@ -1,14 +1,14 @@
 """CPC, Contrastive Predictive Coding on images (van den Oord et al. 2018,
 https://arxiv.org/abs/1807.03748; CPC v2: Hénaff et al. 2019, https://arxiv.org/abs/1905.09272).
 
-1. Cut every image into a grid of overlapping patches (:func:`sslkit.augment.cpc_patches`:
+1. Cut every image into a grid of overlapping patches (:func:`sslkit.parts.augment.cpc_patches`:
    8×8 pixels at stride 4, a 7×7 grid for CIFAR, each patch augmented on its own).
 2. Encode every patch with the backbone, mean-pooled to one **code** z per patch: a
    (B, R, S, D) grid of codes.
 3. A **context network** runs over the grid top-down — masked convolutions, PixelCNN-style, so
    the context c at row r has seen only rows ≤ r.
 4. From the context at row r, one linear map W_k per step predicts the code k rows below
-   (k = 1 … K); InfoNCE (:func:`sslkit.losses.cpc_loss`) asks each prediction to pick its true
+   (k = 1 … K); InfoNCE (:func:`sslkit.parts.losses.cpc_loss`) asks each prediction to pick its true
    code among the codes of the target's row in every image of the batch (B·S candidates: the
    row's other patches in its own image and the row of every other image).
 
@@ -44,10 +44,10 @@ import torch.nn as nn
 import torch.nn.functional as F
 from torch import Tensor
 
-from ..augment import cpc_patches, patch_grid
-from ..data import Batch
-from ..losses import cpc_loss
-from .base import Method, Step, check_positive
+from sslkit.methods.base import Method, Step, check_positive
+from sslkit.parts.augment import cpc_patches, patch_grid
+from sslkit.parts.data import Batch
+from sslkit.parts.losses import cpc_loss
 
 CONTEXTS = ("full", "row", "none")
 

@@ -1,7 +1,7 @@
 """DeepCluster (Caron et al. 2018, https://arxiv.org/abs/1807.05520).
 
 At the start of every epoch: extract the features of **every** training image (un-augmented,
-eval mode), PCA-whiten them, cluster them with k-means into K groups (:mod:`sslkit.cluster`),
+eval mode), PCA-whiten them, cluster them with k-means into K groups (:mod:`sslkit.parts.cluster`),
 and use the cluster ids as labels — *pseudo-labels*. Then train for one epoch to predict each
 image's pseudo-label from an augmented view, through a classification head that is
 re-initialized after every clustering (cluster ids mean nothing from one clustering to the
@@ -10,7 +10,7 @@ DDP sharding.
 
 The paper's defences against trivial solutions, each switchable for the ablations:
 
-- ``fix_empty``: an empty cluster is re-seeded from a non-empty one (:func:`sslkit.cluster.kmeans`);
+- ``fix_empty``: an empty cluster is re-seeded from a non-empty one (:func:`sslkit.parts.cluster.kmeans`);
 - ``uniform_sampling``: images are sampled with weight 1 / (size of their cluster), so every
   cluster is seen equally often and one giant cluster cannot dominate the loss (otherwise the
   network is rewarded for putting everything in it);
@@ -44,10 +44,11 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from ..augment import Augment, simclr_augment
-from ..cluster import kmeans, nmi, pca_whiten
-from ..data import Batch
-from .base import Method, Step
+from sslkit.methods.base import Method, Step
+from sslkit.methods.features import extract_features
+from sslkit.parts.augment import Augment, simclr_augment
+from sslkit.parts.cluster import kmeans, nmi, pca_whiten
+from sslkit.parts.data import Batch
 
 
 class DeepCluster(Method):
@@ -62,13 +63,11 @@ class DeepCluster(Method):
         self.augment = augment or simclr_augment().replace(crop_scale=(0.2, 1.0))
         self.head = nn.Linear(self.backbone.feature_dim, n_clusters)
         self.register_buffer("pseudo_labels", torch.zeros(0, dtype=torch.long), persistent=False)
-        self.last_clustering = None  # the latest sslkit.cluster.Clustering, for inspection
+        self.last_clustering = None  # the latest sslkit.parts.cluster.Clustering, for inspection
 
     def cluster(self, images: torch.Tensor, seed: int = 0):
         """Pseudo-labels for ``images`` (N, 3, H, W) from the current network: features →
         PCA-whitening → k-means. Returns (Clustering, seconds for features, seconds for k-means)."""
-        from ..evaluate import extract_features
-
         t0 = time.perf_counter()
         feats = extract_features(self, images)
         t1 = time.perf_counter()
@@ -84,7 +83,7 @@ class DeepCluster(Method):
         loader = self.trainer.train_dataloader
         if not hasattr(loader, "images"):
             raise TypeError("DeepCluster needs sslkit's DeviceLoader (it clusters loader.images every epoch); "
-                            "train it with sslkit.train.pretrain.")
+                            "train it with sslkit.training.train.pretrain.")
         # k-means seeds from the epoch: every DDP process computes the same clustering
         result, t_feat, t_km = self.cluster(loader.images, seed=self.current_epoch)
         previous = self.pseudo_labels
@@ -108,7 +107,7 @@ class DeepCluster(Method):
     def step(self, batch: Batch) -> Step:
         if not len(self.pseudo_labels):
             raise RuntimeError("DeepCluster has no pseudo-labels yet: they are made at the start of each training "
-                               "epoch (on_train_epoch_start), so train it with a Trainer (sslkit.train.pretrain).")
+                               "epoch (on_train_epoch_start), so train it with a Trainer (sslkit.training.train.pretrain).")
         h = self.backbone(self.prepare(self.augment(batch.x)))  # (B, D)
         y = self.pseudo_labels[batch.index]  # (B,) each image's cluster, whatever the order
         logits = self.head(h)

@@ -30,9 +30,9 @@ import torch.nn as nn
 import torch.nn.functional as F
 from torch import Tensor
 
-from ..augment import jigsaw_tiles, shuffle_tiles
-from ..data import Batch
-from .base import Method, Step
+from sslkit.methods.base import Method, Step
+from sslkit.parts.augment import jigsaw_tiles, shuffle_tiles
+from sslkit.parts.data import Batch
 
 
 def permutation_set(n: int = 64, tiles: int = 9, seed: int = 0) -> Tensor:

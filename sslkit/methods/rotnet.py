@@ -12,9 +12,9 @@ from __future__ import annotations
 import torch.nn as nn
 import torch.nn.functional as F
 
-from ..augment import Augment, rotations, supervised_augment
-from ..data import Batch
-from .base import Method, Step
+from sslkit.methods.base import Method, Step
+from sslkit.parts.augment import Augment, rotations, supervised_augment
+from sslkit.parts.data import Batch
 
 
 class RotNet(Method):

@@ -13,11 +13,11 @@ one fewer moving part.
 from __future__ import annotations
 
 
-from ..augment import Augment, simclr_augment
-from ..heads import ProjectionHead
-from ..data import Batch
-from ..losses import nt_xent
-from .base import Method, Step, check_positive
+from sslkit.methods.base import Method, Step, check_positive
+from sslkit.parts.augment import Augment, simclr_augment
+from sslkit.parts.data import Batch
+from sslkit.parts.heads import ProjectionHead
+from sslkit.parts.losses import nt_xent
 
 
 class SimCLR(Method):

@@ -2,7 +2,7 @@
 
 The ceiling every SSL table is read against: cross-entropy on labelled, lightly augmented
 images (random crop 0.5–1 and flip). It is also how a pretrained backbone is fine-tuned
-(:meth:`Method.from_backbone`, :func:`sslkit.evaluate.fine_tune`).
+(:meth:`Method.from_backbone`, :func:`sslkit.training.evaluate.fine_tune`).
 """
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ import torch.nn as nn
 import torch.nn.functional as F
 from torch import Tensor
 
-from ..augment import Augment, supervised_augment
-from ..data import Batch
-from .base import Method, Step
+from sslkit.methods.base import Method, Step
+from sslkit.parts.augment import Augment, supervised_augment
+from sslkit.parts.data import Batch
 
 
 class Supervised(Method):

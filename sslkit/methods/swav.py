@@ -3,8 +3,8 @@
 Every view of an image goes through the backbone (h) and a projection head; the projection,
 L2-normalized (z), is scored against K learned unit-norm **prototypes** (cosines, (B, K)).
 Per batch, Sinkhorn-Knopp turns the scores of each full-size view into soft *codes* that use
-every prototype equally often over the batch (:func:`sslkit.losses.sinkhorn`); each view must
-then predict the codes of the *other* views (:func:`sslkit.losses.swav_loss`). Clustering is
+every prototype equally often over the batch (:func:`sslkit.parts.losses.sinkhorn`); each view must
+then predict the codes of the *other* views (:func:`sslkit.parts.losses.swav_loss`). Clustering is
 online — a few matrix rescalings per batch instead of k-means over the whole data set, the
 cost DeepCluster pays every epoch — and the equipartition constraint is what rules out the
 trivial solution of one prototype for every image.
@@ -39,11 +39,11 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from ..augment import Augment, simclr_augment
-from ..data import Batch
-from ..heads import ProjectionHead
-from ..losses import swav_loss
-from .base import Method, Step, check_positive
+from sslkit.methods.base import Method, Step, check_positive
+from sslkit.parts.augment import Augment, simclr_augment
+from sslkit.parts.data import Batch
+from sslkit.parts.heads import ProjectionHead
+from sslkit.parts.losses import swav_loss
 
 
 def swav_crops(n_local: int = 4, size_local: int = 16, local_scale=(0.1, 0.4), strength: float = 0.5) -> list[Augment]:

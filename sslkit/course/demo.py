@@ -7,7 +7,7 @@ saves the numbers to ``runs/<profile>/results.json`` and writes the plots to
 ``runs/<profile>/demo/``; it never rewrites a committed file. Runs that already
 finished are reloaded and interrupted ones resume, so re-running costs little.
 
-    python -m sslkit.demo [--profile smoke|cpu|gpu]
+    python -m sslkit.course.demo [--profile smoke|cpu|gpu]
 """
 
 from __future__ import annotations
@@ -21,17 +21,17 @@ matplotlib.use("Agg")
 
 import torch  # noqa: E402
 
-from . import paths  # noqa: E402
-from .augment import simclr_augment  # noqa: E402
-from .baselines import random_floor, supervised_baseline  # noqa: E402
-from .data import cifar10  # noqa: E402
-from .evaluate import evaluate, extract_features  # noqa: E402
-from .methods import SimCLR  # noqa: E402
-from .plots import accuracy_bars, augmentation_grid, embedding, training_curves  # noqa: E402
-from .profiles import describe, get_profile  # noqa: E402
-from .results import format_table, results_path, save_result  # noqa: E402
-from .runs import run_dir  # noqa: E402
-from .train import pretrain  # noqa: E402
+from sslkit.course.plots import accuracy_bars, augmentation_grid, embedding, training_curves  # noqa: E402
+from sslkit.experiments.baselines import random_floor, supervised_baseline  # noqa: E402
+from sslkit.methods import SimCLR  # noqa: E402
+from sslkit.parts import paths  # noqa: E402
+from sslkit.parts.augment import simclr_augment  # noqa: E402
+from sslkit.parts.data import cifar10  # noqa: E402
+from sslkit.parts.profiles import describe, get_profile  # noqa: E402
+from sslkit.records.policy import LOAD  # noqa: E402
+from sslkit.records.results import format_table, results_path, save_result  # noqa: E402
+from sslkit.training.evaluate import evaluate, extract_features  # noqa: E402
+from sslkit.training.train import pretrain  # noqa: E402
 
 
 def main(argv=None) -> dict:
@@ -53,13 +53,13 @@ def main(argv=None) -> dict:
     print("1/3 random-init floor …", flush=True)
     _, floor = random_floor(train, test, p)
     print(f"2/3 SimCLR pretraining ({p.pretrain_epochs} epochs) …", flush=True)
-    simclr = pretrain(SimCLR, train, test, run_dir("simclr", SimCLR, p), profile=p)
+    simclr = pretrain(SimCLR, train, test, profile=p)
     ssl = {**evaluate(simclr, train, test), "wall_s": simclr.report.seconds}
     print(f"3/3 supervised baseline ({p.supervised_epochs} epochs) …", flush=True)
-    _, sup = supervised_baseline(train, test, p)
+    _, sup = supervised_baseline(train, test, mode=LOAD, profile=p)
     results = {"floor (random init)": floor, "SimCLR": ssl, "supervised": sup}
     for name, r in zip(("floor", "simclr", "supervised"), results.values()):
-        save_result(name, r, p)
+        save_result(name, r, mode=LOAD, profile=p)
 
     h = extract_features(simclr, test)
     embedding(h, test.labels, test.classes, "tsne", p.embed_points, title="SimCLR features (t-SNE)").savefig(

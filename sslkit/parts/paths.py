@@ -10,7 +10,7 @@ Everything lives under one *home* folder:
 Inside it: ``data/`` (downloads and decoded caches) and ``runs/`` (checkpoints, logs, plots,
 and each profile's ``results.json``: the numbers the user's notebooks measured).
 
-The committed reference runs (:mod:`sslkit.reference`) live in the repository's ``results/``
+The committed reference runs (:mod:`sslkit.records.manifest`) live in the repository's ``results/``
 (:func:`references_dir`); outside a checkout they are fetched into ``<home>/results``.
 """
 
@@ -22,7 +22,7 @@ from pathlib import Path
 
 def repo_root() -> Path:
     """The folder above the package (the repository root in a checkout)."""
-    return Path(__file__).resolve().parents[1]
+    return Path(__file__).resolve().parents[2]
 
 
 def in_checkout() -> bool:
@@ -33,7 +33,7 @@ def home() -> Path:
     """The folder that holds ``data/``, ``runs/`` and ``results/``."""
     if os.environ.get("SSLKIT_HOME"):
         return Path(os.environ["SSLKIT_HOME"]).expanduser().resolve()
-    repo = Path(__file__).resolve().parents[1]
+    repo = Path(__file__).resolve().parents[2]
     if (repo / "pyproject.toml").is_file():
         return repo
     return Path.cwd()

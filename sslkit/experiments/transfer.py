@@ -17,16 +17,20 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
+from pathlib import Path
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from torch import Tensor
 
-from . import paths, reference, runs
-from .data import ImageSet, class_balanced_subset
-from .evaluate import evaluate_classifier, linear_probe
-from .profiles import Profile, get_profile
+from sslkit.methods.supervised import Supervised
+from sslkit.parts.data import ImageSet, class_balanced_subset
+from sslkit.parts.profiles import Profile, get_profile
+from sslkit.records.policy import Mode, obtain
+from sslkit.training import runs
+from sslkit.training.evaluate import evaluate_classifier, linear_probe
+from sslkit.training.train import fit, loaders, resolved
 
 FRACTIONS = (0.01, 0.1, 1.0)
 DRAWS = (0, 1, 2)  # label draws per fraction (the 100% set has one)
@@ -73,45 +77,33 @@ def fine_tune_steps(n_labelled: int, profile: Profile, min_steps: int | None = N
     return max(profile.supervised_epochs, math.ceil(min_steps / per_epoch)), batch
 
 
-def fine_tune_seeds(backbone: nn.Module, stem: str, train: ImageSet, test: ImageSet, fraction: float,
-                    draws=DRAWS, profile: Profile | None = None, retrain: bool | None = None) -> list[float]:
+def fine_tune_seeds(backbone: nn.Module, stem: str, train: ImageSet, test: ImageSet, fraction: float, *, mode: Mode,
+                    draws=DRAWS, profile: Profile | None = None) -> list[float]:
     """Test top-1 (0–1) of ``backbone`` fine-tuned on each label draw of ``fraction`` — run
-    ``<stem>-<percent>pct-draw<d>``, loaded from its reference when there is one made from the
-    same weights and settings, else trained (a finished run in ``runs/`` is reloaded). Unlike a
-    pretraining run's, a fine-tune's starting weights are compared too: a retrained encoder makes
-    its fine-tunes train again."""
-    from .methods.supervised import Supervised
-    from .train import fit, loaders, resolved
-
-    p = profile or get_profile()
+    ``<stem>-<percent>pct-draw<d>``, loaded or trained by :func:`sslkit.records.policy.obtain` in
+    ``mode`` (a finished run in ``runs/`` is reloaded). Unlike a pretraining run's, a fine-tune's
+    starting weights are compared too: a retrained encoder makes its fine-tunes train again."""
+    p = get_profile(profile)
     out = []
     for d in draws_for(fraction, draws):
         sub = train.subset(label_subset(train.labels, fraction, d))
         epochs, batch = fine_tune_steps(len(sub), p)
         name = f"{stem}-{fraction * 100:g}pct-draw{d}"
         torch.manual_seed(d)
-        module = Supervised.from_backbone(backbone, train.num_classes, lr=Supervised.base_lr * p.batch_size / 256,
+        module = Supervised.from_backbone(backbone, train.num_classes, lr=p.scaled_lr(Supervised.base_lr),
                                           warmup_epochs=0.1 * epochs)
         pb = replace(p, batch_size=batch)
-        if not reference.trains_live(p, retrain):
-            settings = runs.run_settings(module, sub, epochs=epochs, batch_size=batch, seed=d, profile=resolved(pb))
-            run, why = reference.find(name, settings, p)
-            entry = run.entry if run is not None else None
-            if entry is not None and run.settings.get("init") != settings["init"]:
-                entry, why = None, f"reference {name!r} was fine-tuned from other weights"
-            if entry is not None and "top1" in entry.get("results", {}):
-                out.append(entry["results"]["top1"])
-                continue
-            print(f"{name}: {why if entry is None else 'its reference lacks top1'}; fine-tuning it here.", flush=True)
-        run_dir = paths.runs_dir() / p.name / name
-        train_loader, _ = loaders(sub, None, pb, seed=d)
-        # no validation pass per epoch: a 1% subset takes one step per epoch, and scoring the
-        # test set after each would cost ten times the training; it is scored once at the end
-        fit(module.to(p.device), train_loader, run_dir, epochs, pb, progress=False)
-        acc = evaluate_classifier(module, test)
-        if reference.recording():
-            reference.record_run(name, run_dir, pb, "sweep", results={"top1": acc})
-        out.append(acc)
+        settings = runs.run_settings(module, sub, epochs=epochs, batch_size=batch, seed=d, profile=resolved(pb))
+
+        def train_here(run_dir: Path, module=module, sub=sub, pb=pb, d=d, epochs=epochs):
+            train_loader, _ = loaders(sub, None, pb, seed=d)
+            # no validation pass per epoch: a 1% subset takes one step per epoch, and scoring the
+            # test set after each would cost ten times the training; it is scored once at the end
+            fit(module.to(p.device), train_loader, run_dir, epochs, pb, progress=False)
+            return module, {"top1": evaluate_classifier(module, test)}
+
+        got = obtain(name, settings, p, mode, train_here, kind="sweep", wants=("top1",), same_init=True)
+        out.append(got.results["top1"])
     return out
 
 
@@ -122,7 +114,7 @@ IMAGENET_STD = (0.229, 0.224, 0.225)
 @torch.inference_mode()
 def imagenet_features(net: nn.Module, images: ImageSet, resolution: int = 224, batch_size: int = 256,
                       device: str | torch.device | None = None) -> Tensor:
-    """(N, D) float32 features of an ImageNet encoder (e.g. :func:`sslkit.pretrained.load_imagenet`)
+    """(N, D) float32 features of an ImageNet encoder (e.g. :func:`sslkit.records.pretrained.load_imagenet`)
     for CIFAR images resized to ``resolution`` (bilinear, antialiased) and normalized with
     ImageNet's statistics, as the encoder was trained; half precision on CUDA."""
     device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))

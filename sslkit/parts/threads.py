@@ -151,15 +151,15 @@ def warn_if_busy(threshold: float = 0.3, sample_s: float = 1.0) -> float | None:
 
 
 def main() -> None:
-    """``python -m sslkit.threads``: how busy the machine is, and what training would use.
+    """``python -m sslkit.parts.threads``: how busy the machine is, and what training would use.
     Run before long jobs (``make notebooks`` does): two torch processes on two cores slow each
     other down several-fold, so run one at a time."""
     other = warn_if_busy(threshold=0.5)
     if other is None:
-        print("sslkit.threads: cannot measure other processes' load here (no /proc/stat).")
+        print("sslkit.parts.threads: cannot measure other processes' load here (no /proc/stat).")
         return
     cores = physical_cores()
-    print(f"sslkit.threads: other processes keep {other:.1f} of {cores} cores busy → training would use "
+    print(f"sslkit.parts.threads: other processes keep {other:.1f} of {cores} cores busy → training would use "
           f"{threads_for(other, cores)} thread(s). Never run two sslkit trainings at once.")
 
 if __name__ == "__main__":

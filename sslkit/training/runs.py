@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import inspect
 import json
 import math
 import os
@@ -36,8 +35,10 @@ from pathlib import Path
 
 import torch
 
-from . import paths
-from .profiles import get_profile
+from sslkit.methods import method_class, method_defaults
+from sslkit.parts import paths
+from sslkit.parts.files import file_sha256
+from sslkit.parts.profiles import get_profile, scaled_lr
 
 RUN_FILE = "run.json"
 
@@ -140,7 +141,7 @@ def claim(run_dir: str | Path, settings: dict, overwrite: bool = False) -> None:
             raise RunMismatch(
                 f"{run_dir} holds a run made with other settings (folder → now):\n{rows}\n"
                 "Its weights would be reported under the new settings. Either give this run its own "
-                "folder (sslkit.runs.run_dir(stem, method, profile, **settings) names one from the "
+                "folder (sslkit.training.runs.run_dir(stem, method, profile, **settings) names one from the "
                 "settings), or pass overwrite=True to delete the old run and train anew."
             )
         return
@@ -157,18 +158,6 @@ def claim(run_dir: str | Path, settings: dict, overwrite: bool = False) -> None:
 
 # ----------------------------------------------------------------------------- names
 
-def method_defaults(method_cls) -> dict:
-    """Default keyword arguments of ``method_cls`` and of every base class's ``__init__``."""
-    defaults = {}
-    for cls in reversed(method_cls.__mro__):
-        init = cls.__dict__.get("__init__")
-        if init is None:
-            continue
-        for name, prm in inspect.signature(init).parameters.items():
-            if prm.default is not inspect.Parameter.empty:
-                defaults[name] = prm.default
-    return defaults
-
 
 def _fmt(value) -> str:
     if isinstance(value, float):
@@ -183,19 +172,18 @@ def _fmt(value) -> str:
 def run_name(stem: str, method_cls=None, profile=None, **settings) -> str:
     """``stem`` plus ``key=value`` for each setting that differs from its default.
 
-    Defaults are what :func:`sslkit.train.pretrain` would use: the method's keyword defaults;
+    Defaults are what :func:`sslkit.training.train.pretrain` would use: the method's keyword defaults;
     the profile's pretraining epochs and batch; ``lr`` = ``method_cls.base_lr`` × batch / 256;
     ``seed`` 0. A dataclass value (an augmentation) contributes the fields that differ from its
     class's defaults, e.g. ``augment.jitter_p=0``.
     """
     if isinstance(method_cls, str):
-        from .methods import method_class
         method_cls = method_class(method_cls)
     defaults = method_defaults(method_cls) if method_cls is not None else {}
     if profile is not None:
         defaults.update(epochs=profile.pretrain_epochs, batch_size=profile.batch_size)
         if hasattr(method_cls, "base_lr"):
-            defaults["lr"] = method_cls.base_lr * settings.get("batch_size", profile.batch_size) / 256
+            defaults["lr"] = scaled_lr(method_cls.base_lr, settings.get("batch_size", profile.batch_size))
     defaults.setdefault("seed", 0)
     parts = []
     for key in sorted(settings):
@@ -214,7 +202,7 @@ def run_name(stem: str, method_cls=None, profile=None, **settings) -> str:
 
 def run_dir(stem: str, method_cls=None, profile=None, **settings) -> Path:
     """``<runs>/<profile>/<run_name(...)>``: the folder for that run (see :func:`run_name`)."""
-    p = profile or get_profile()
+    p = get_profile(profile)
     return paths.runs_dir() / p.name / run_name(stem, method_cls, p, **settings)
 
 
@@ -230,14 +218,6 @@ def checksum_path(path: str | Path) -> Path:
     """The file beside a checkpoint that holds its sha256: ``last.ckpt`` → ``last.ckpt.sha256``."""
     path = Path(path)
     return path.with_name(path.name + ".sha256")
-
-
-def file_sha256(path: str | Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def write_checksum(path: str | Path) -> None:
@@ -289,3 +269,35 @@ def latest_checkpoint(run_dir: str | Path) -> tuple[Path | None, int]:
     if path.name != "last.ckpt" and (folder / "last.ckpt").exists():
         print(f"{Path(run_dir).name}: continuing from {path.name} instead of last.ckpt.")
     return path, done
+
+
+# ----------------------------------------------------------------------------- what a run folder recorded
+
+def wall_time(run_dir: str | Path) -> dict:
+    """{"seconds", "epochs", "steps", "segments", "threads"}: training wall time of a run summed
+    over every start (killed ones included), the epochs and optimizer steps it completed, each
+    segment (one start of training) with its seconds and epochs, and the CPU threads each epoch
+    ran on ({"0": 2, …}; on GPU the count of the host process)."""
+    f = Path(run_dir) / "wall_time.json"
+    t = json.loads(f.read_text()) if f.is_file() else {}
+    return {"seconds": t.get("seconds", 0.0), "epochs": t.get("epochs", 0), "steps": t.get("steps", 0),
+            "segments": t.get("segments", []), "threads": t.get("threads", {})}
+
+
+def read_metrics(run_dir: str | Path):
+    """All CSV logs of a run (every resumed version), one row per epoch, as a DataFrame
+    indexed by epoch: the mean of each logged column over that epoch's rows. A reference
+    run's folder (:mod:`sslkit.records.manifest`) holds them already joined in ``metrics.csv``."""
+    import pandas as pd
+
+    if (Path(run_dir) / "metrics.csv").is_file():
+        return pd.read_csv(Path(run_dir) / "metrics.csv", index_col="epoch")
+    files = sorted(Path(run_dir).glob("logs/version_*/metrics.csv"), key=lambda f: int(f.parent.name.split("_")[1]))
+    if not files:
+        raise FileNotFoundError(f"No logs/version_*/metrics.csv under {run_dir}: has this run trained yet?")
+    # on_bad_lines: a process killed while Lightning rewrote a CSV can leave a cut-off last line
+    frames = [pd.read_csv(f, on_bad_lines="skip").assign(version=i) for i, f in enumerate(files) if f.stat().st_size > 0]
+    df = pd.concat(frames, ignore_index=True)
+    latest = df.groupby("epoch")["version"].transform("max")  # an epoch re-run after a resume:
+    df = df[df["version"] == latest].drop(columns="version")  # keep only its last attempt
+    return df.groupby("epoch").mean(numeric_only=True)

@@ -43,8 +43,8 @@ def check_images(x, *, check_range: bool = True, what: str = "the encoder") -> N
                 " A single image (3, H, W) needs a batch axis: x[None]." if x.ndim == 3 else "")
         raise ValueError(f"{what} takes images shaped (B, 3, H, W), got {tuple(x.shape)}.{hint}")
     if x.dtype == torch.uint8:
-        raise ValueError(f"{what} takes float images in [0, 1], got uint8 pixels: use sslkit.augment.to_float(x) "
-                         "(x.float() / 255). sslkit methods' features() and sslkit.evaluate take uint8 directly.")
+        raise ValueError(f"{what} takes float images in [0, 1], got uint8 pixels: use sslkit.parts.augment.to_float(x) "
+                         "(x.float() / 255). sslkit methods' features() and sslkit.training.evaluate take uint8 directly.")
     if x.dtype not in (torch.float32, torch.float16, torch.bfloat16):
         raise TypeError(f"{what} takes float32 images (float16/bfloat16 under autocast), got {x.dtype}: use x.float().")
     if check_range and x.numel():
@@ -200,10 +200,6 @@ def build_backbone(arch: str = "resnet18", width: float = 1.0, depth: float = 1.
 
 def resnet18(width: float = 1.0, depth: float = 1.0, norm: str = "bn") -> CIFARResNet:
     return build_backbone("resnet18", width, depth, norm)
-
-
-def resnet34(width: float = 1.0, depth: float = 1.0, norm: str = "bn") -> CIFARResNet:
-    return build_backbone("resnet34", width, depth, norm)
 
 
 def resnet50(width: float = 1.0, depth: float = 1.0, norm: str = "bn") -> CIFARResNet:

@@ -10,8 +10,8 @@ import matplotlib.pyplot as plt
 import torch
 from torch import Tensor
 
-from .augment import simclr_augment
-from .plots import augmentation_grid
+from sslkit.course.plots import augmentation_grid, sinkhorn_steps, softmax_over_similarities
+from sslkit.parts.augment import simclr_augment
 
 
 def _show(fig) -> None:
@@ -52,11 +52,9 @@ TEMPERATURES = (0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 1.0, 2.0, 3.0)
 
 
 def temperature_explorer(sims: Tensor, positive: int):
-    """A temperature slider over :func:`sslkit.plots.softmax_over_similarities`: watch the
+    """A temperature slider over :func:`sslkit.course.plots.softmax_over_similarities`: watch the
     softmax over one anchor's similarities sharpen (small τ) or flatten (large τ)."""
     import ipywidgets as W
-
-    from .plots import softmax_over_similarities
 
     # the values themselves, not log-spaced steps: a FloatLogSlider turns 0.5 into 0.501187
     tau = W.SelectionSlider(options=TEMPERATURES, value=0.5, description="temperature τ",
@@ -78,11 +76,9 @@ EPSILONS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0)
 
 def sinkhorn_explorer(scores: Tensor):
     """Sliders for SwAV's ε and the number of Sinkhorn iterations over
-    :func:`sslkit.plots.sinkhorn_steps` of ``scores`` (B, K): a small ε gives nearly one-hot
+    :func:`sslkit.course.plots.sinkhorn_steps` of ``scores`` (B, K): a small ε gives nearly one-hot
     codes, a large one nearly uniform ones; more iterations bring the prototype totals to B/K."""
     import ipywidgets as W
-
-    from .plots import sinkhorn_steps
 
     label = dict(style={"description_width": "initial"}, layout=W.Layout(width="45%"))
     eps = W.SelectionSlider(options=EPSILONS, value=0.05, description="ε", **label)

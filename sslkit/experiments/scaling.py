@@ -1,78 +1,29 @@
-"""Sizes of encoders and of training runs: parameters and FLOPs, counted by torch, not by hand.
+"""Notebook 09's scaling sweep: encoders of several widths and depths, trained the same way,
+with their sizes counted (:mod:`sslkit.training.flops`) beside their accuracy.
 
-- :func:`count_params` — trainable parameters of a module;
-- :func:`forward_flops` — FLOPs of one forward pass per image, counted by
-  ``torch.utils.flop_counter.FlopCounterMode`` (matrix multiplies and convolutions, 2 FLOPs per
-  multiply-add; normalization, activations and pooling are not counted, as is usual);
-- :func:`step_flops` — FLOPs of one training step of a method (its ``step`` — every view, the
-  heads and the loss — and the backward pass), per image of the batch: what a run costs is this
-  times the images it sees (:func:`training_flops`).
-
-    net = build_backbone("resnet18", width=0.25)
-    count_params(net), forward_flops(net)        # 700,176 parameters, 70.1 MFLOPs per 32-px image
+:func:`size_sweep` trains one method at each size (:func:`sslkit.experiments.sweeps.sweep_run`,
+so references load and interrupted sweeps continue), :func:`summary` averages the seeds, and
+:func:`gaps` measures the supervised − SSL gap per size with its standard error.
 """
 
 from __future__ import annotations
 
-import torch
-import torch.nn as nn
-from torch.utils.flop_counter import FlopCounterMode
+from dataclasses import replace
 
-from .profiles import Profile
-
-
-def count_params(module: nn.Module, trainable_only: bool = True) -> int:
-    """Number of parameters (those with ``requires_grad`` when ``trainable_only``)."""
-    return sum(p.numel() for p in module.parameters() if p.requires_grad or not trainable_only)
-
-
-def forward_flops(module: nn.Module, image_size: int = 32, batch: int = 2) -> int:
-    """FLOPs of one forward pass of ``module`` per (3, image_size, image_size) image, in eval
-    mode and float32 on the CPU (the count does not depend on the device or precision)."""
-    was_training = module.training
-    module.eval()
-    x = torch.rand(batch, 3, image_size, image_size, device=next(module.parameters()).device)
-    with torch.no_grad(), FlopCounterMode(display=False) as counter:
-        module(x)
-    module.train(was_training)
-    return counter.get_total_flops() // batch
-
-
-def step_flops(method: nn.Module, batch: int = 8, image_size: int = 32) -> int:
-    """FLOPs of one training step of an sslkit method (forward of every view and head, the loss,
-    and backward) per image of the batch; the augmentations are not counted."""
-    from .estimate import synthetic_batch
-
-    b = synthetic_batch(method, batch, next(method.parameters()).device, image_size)
-    method.train()
-    method.log = lambda *a, **k: None  # no Trainer attached
-    with FlopCounterMode(display=False) as counter:
-        method.step(b).loss.backward()
-    method.zero_grad(set_to_none=True)
-    return counter.get_total_flops() // batch
-
-
-def training_flops(method: nn.Module, images_seen: int, **kwargs) -> int:
-    """FLOPs of a run that sees ``images_seen`` images (epochs × training images)."""
-    return step_flops(method, **kwargs) * images_seen
-
-
-def main_size(profile: Profile) -> Profile:
-    """``profile`` whose experiment ("sweep") runs have its main runs' size: all its training
-    images, its width and its pretraining epochs — so a size sweep varies only what it names."""
-    from dataclasses import replace
-
-    return replace(profile, sweep_per_class=profile.train_per_class, sweep_width=profile.width,
-                   sweep_epochs=profile.pretrain_epochs)
+from sslkit.experiments.sweeps import experiment_seeds, main_size, sweep_run
+from sslkit.parts.backbones import build_backbone
+from sslkit.parts.profiles import Profile, get_profile
+from sslkit.records.policy import Mode
+from sslkit.training.evaluate import evaluate, low_label_probe
+from sslkit.training.flops import count_params, forward_flops, training_flops
+from sslkit.training.stats import judge
+from sslkit.training.train import build
 
 
 def size_counts(method_cls, train, size: dict, profile: Profile, **kwargs) -> dict:
     """{"params", "flops", "train_flops"} of ``method_cls`` at ``size`` (``arch``, ``width``,
     ``depth``) trained on ``train`` as :func:`size_sweep` trains it at ``profile``'s main size:
     the encoder's parameters, its forward FLOPs per image, and the whole run's training FLOPs."""
-    from .backbones import build_backbone
-    from .train import build
-
     p = main_size(profile).sweep()
     unknown = set(size) - {"arch", "width", "depth"}
     if unknown:
@@ -83,7 +34,7 @@ def size_counts(method_cls, train, size: dict, profile: Profile, **kwargs) -> di
             "train_flops": training_flops(method, epochs * len(train))}
 
 
-def size_sweep(method_cls, train, test, stem: str, sizes: list[dict], seeds=(0, 1, 2), profile=None,
+def size_sweep(method_cls, train, test, stem: str, sizes: list[dict], *, mode: Mode, seeds=None, profile=None,
                measures=None, **kwargs) -> list[dict]:
     """One row per (size, seed): the size's settings (``arch``, ``width``, ``depth``), the
     encoder's parameters (``params``), its forward FLOPs per image (``flops``), the whole
@@ -91,18 +42,17 @@ def size_sweep(method_cls, train, test, stem: str, sizes: list[dict], seeds=(0, 
     :func:`size_counts`), the run's results (kNN and any ``measures``) and its training wall
     time (``wall_s``), for ``method_cls`` trained on ``train`` at the profile's main size otherwise.
 
-    Each run is a :func:`sslkit.experiments.sweep_run`: its reference is loaded when there is
+    Each run is a :func:`sslkit.experiments.sweeps.sweep_run`: its reference is loaded when there is
     one, and a finished run folder is reloaded, so a sweep interrupted after some runs
     continues with the missing ones only."""
-    from .experiments import sweep_run
-    from .profiles import get_profile
-
-    p = main_size(profile or get_profile())
+    p = get_profile(profile)
+    seeds = experiment_seeds(p) if seeds is None else seeds
     rows = []
     for size in sizes:
         counts = size_counts(method_cls, train, size, p, **kwargs)
         for s in seeds:
-            run = sweep_run(method_cls, train, test, stem, profile=p, measures=measures, seed=s, **size, **kwargs)
+            run = sweep_run(method_cls, train, test, stem, mode=mode, profile=p, size="main", measures=measures, seed=s,
+                            **size, **kwargs)
             rows.append({**size, "seed": s, **counts, **run.results, "wall_s": run.wall_s})
     return rows
 
@@ -120,8 +70,6 @@ SCALING_DATA = {"smoke": (40, 20), "cpu": (500, 100), "gpu": (2500, 500)}
 def scaling_profiles(profile: Profile) -> dict[str, Profile]:
     """{"large": …, "small": …}: ``profile`` with the scaling sweep's two training-set sizes
     (:data:`SCALING_DATA`); pass one to :func:`size_sweep` and to ``cifar10``."""
-    from dataclasses import replace
-
     if profile.name not in SCALING_DATA:
         raise ValueError(f"No scaling data sizes for profile {profile.name!r}; add it to SCALING_DATA "
                          f"(one of {', '.join(SCALING_DATA)}).")
@@ -156,17 +104,13 @@ def sweep_plan(profile: Profile, pair: bool = False) -> list[tuple[str, dict]]:
 
 def depth_name(size: dict) -> str:
     """"ResNet-10" … "ResNet-34": the conv layers + the classifier of a size from :func:`depth_sizes`."""
-    from .backbones import build_backbone
-
     net = build_backbone(size.get("arch", "resnet18"), size.get("width", 1.0), size.get("depth", 1.0))
     return f"ResNet-{2 * sum(net.blocks_per_stage) + 2}"
 
 
 def probe_measures(fraction: float = 0.1) -> dict:
-    """Sweep measures (:func:`sslkit.experiments.sweep_run`) beside kNN: ``linear``, the linear
+    """Sweep measures (:func:`sslkit.experiments.sweeps.sweep_run`) beside kNN: ``linear``, the linear
     probe on all train labels, and ``linear10``, the probe on a class-balanced ``fraction`` of them."""
-    from .evaluate import evaluate, low_label_probe
-
     def linear(module, train, test):
         return evaluate(module, train, test)["linear"]
 
@@ -199,8 +143,6 @@ def summary(rows: list[dict], metrics=("knn", "linear", "linear10")):
 def gaps(supervised: list[dict], ssl: list[dict], metric: str = "linear") -> list[dict]:
     """Per size both sweeps share: the supervised − SSL gap of ``metric`` (difference of the
     seed means) and its standard error √(s_a²/n_a + s_b²/n_b), in accuracy (0–1)."""
-    from .experiments import judge
-
     def by_size(rows):
         out = {}
         for r in rows:

@@ -12,18 +12,18 @@ from pathlib import Path
 
 import torch
 
-from .backbones import build_backbone
-from .data import ImageSet
-from .evaluate import evaluate, evaluate_classifier
-from .methods.supervised import Supervised
-from .profiles import Profile, channels_last_safe, get_profile
-from .reference import load_or_pretrain
-from .train import pretrain
+from sslkit.methods.supervised import Supervised
+from sslkit.parts.backbones import build_backbone
+from sslkit.parts.data import ImageSet
+from sslkit.parts.profiles import Profile, channels_last_safe, get_profile
+from sslkit.records.policy import Mode, load_or_pretrain
+from sslkit.training.evaluate import evaluate, evaluate_classifier
+from sslkit.training.train import pretrain
 
 
 def random_floor(train: ImageSet, test: ImageSet, profile: Profile | None = None, seed: int = 0):
     """(backbone, {"knn", "linear"}) of a random-init backbone of the profile's size."""
-    p = profile or get_profile()
+    p = get_profile(profile)
     torch.manual_seed(seed)
     net = build_backbone(p.arch, p.width).to(p.device)
     if p.channels_last and channels_last_safe(net, p.device):  # the layout the profile trains in: features extract faster
@@ -32,22 +32,22 @@ def random_floor(train: ImageSet, test: ImageSet, profile: Profile | None = None
 
 
 def supervised_baseline(
-    train: ImageSet, test: ImageSet, profile: Profile | None = None, run_dir: str | Path | None = None,
+    train: ImageSet, test: ImageSet, *, mode: Mode, profile: Profile | None = None, run_dir: str | Path | None = None,
     epochs: int | None = None, progress: bool = True,
 ):
     """(trained Supervised module, metrics) — the profile's reference run ``supervised`` when
-    there is one (:func:`sslkit.reference.load_or_pretrain`), else trained (or reloaded) in
-    ``runs/<profile>/supervised``; with ``run_dir``, always trained there.
+    ``mode`` allows and there is one (:func:`sslkit.records.policy.load_or_pretrain`), else trained
+    (or reloaded) in ``runs/<profile>/supervised``; with ``run_dir``, always trained there.
 
     metrics: kNN and linear probe of the frozen trained backbone, the accuracy of its own
     classifier, and the training wall time in seconds.
     """
-    p = profile or get_profile()
+    p = get_profile(profile)
     epochs = epochs or p.supervised_epochs
     kwargs = dict(epochs=epochs, profile=p, progress=progress, lr=p.scaled_lr(), weight_decay=5e-4,
                   warmup_epochs=1 if epochs > 5 else 0)
     if run_dir is None:  # the notebooks' baseline: its reference run when there is one
-        module = load_or_pretrain(Supervised, train, test, "supervised", name="supervised", **kwargs)
+        module = load_or_pretrain(Supervised, train, test, "supervised", mode=mode, name="supervised", **kwargs)
     else:
         module = pretrain(Supervised, train, test, run_dir, **kwargs)
     metrics = evaluate(module, train, test)

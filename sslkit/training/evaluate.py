@@ -6,7 +6,7 @@
 - **Linear probe**: frozen backbone, precomputed features, multinomial logistic regression
   (full-batch L-BFGS on the device). Its L2 strength is chosen on a class-balanced
   validation split cut from the train set, never on test; then refit on all train features.
-- **Fine-tune**: backbone and a linear head trained end to end with labels.
+- **Fine-tune** (:mod:`sslkit.experiments.transfer`): backbone and a linear head trained end to end with labels.
 - **Low-label**: the same on a class-balanced 1% or 10% of the train labels.
 
 Report the final model, not the best epoch on the test set.
@@ -14,7 +14,6 @@ Report the final model, not the best epoch on the test set.
 
 from __future__ import annotations
 
-import contextlib
 from dataclasses import dataclass, field
 
 import torch
@@ -22,66 +21,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 from torch import Tensor
 
-from .augment import to_float
-from .data import ImageSet, class_balanced_subset, split_train_val
-
-
-_AUTOCAST = {"bf16-mixed": torch.bfloat16, "16-mixed": torch.float16}
-
-
-def feature_dtype(device: torch.device) -> torch.dtype | None:
-    """The autocast dtype for feature extraction on ``device``: the training precision that
-    :func:`sslkit.profiles.fast_settings` picks there (``SSLKIT_PRECISION`` respected), None
-    for float32."""
-    from .profiles import fast_settings
-
-    return _AUTOCAST.get(fast_settings("cuda" if device.type == "cuda" else "cpu")["precision"])
-
-
-def _channels_last(model: nn.Module) -> bool:
-    """True when the model's first convolution holds its weights in channels_last layout."""
-    conv = next((m for m in model.modules() if isinstance(m, nn.Conv2d)), None)
-    return conv is not None and not conv.weight.is_contiguous() and conv.weight.is_contiguous(
-        memory_format=torch.channels_last)
-
-
-def extract_features(
-    model: nn.Module, images: ImageSet | Tensor, batch_size: int = 512, device: str | torch.device | None = None,
-    dtype: torch.dtype | None | str = "auto",
-) -> Tensor:
-    """Features of every image, un-augmented, in eval mode: (N, D) float32.
-
-    ``model`` is an sslkit method (its :meth:`~sslkit.methods.base.Method.features` is used: the
-    representation the method defines) or any module mapping images to features (``model(x)``,
-    e.g. a bare backbone). images: an ImageSet or a (N, 3, H, W) uint8/float tensor. The
-    model's train/eval mode is restored afterwards. Features stay on ``device`` (default: the
-    model's device).
-
-    Fast path: inference mode, the model's memory layout (channels_last inputs when its
-    weights are), and autocast in ``dtype`` — by default the device's training precision
-    (:func:`feature_dtype`: bf16 on GPUs and on CPUs with native bf16); ``dtype=None`` for
-    float32. On the cpu profile's encoders bf16 features moved kNN and linear-probe accuracy
-    by at most the tolerance stated in ``bench/RESULTS.md`` (evaluation section).
-    """
-    from .methods.base import Method
-
-    forward = model.features if isinstance(model, Method) else model
-    x_all = images.images if isinstance(images, ImageSet) else images
-    device = torch.device(device) if device is not None else next(model.parameters()).device
-    dtype = feature_dtype(device) if dtype == "auto" else dtype
-    layout = torch.channels_last if _channels_last(model) else torch.contiguous_format
-    was_training = model.training
-    model.eval()
-    out = []
-    try:
-        amp = torch.autocast(device.type, dtype=dtype) if dtype is not None else contextlib.nullcontext()
-        with torch.inference_mode(), amp:
-            for x in x_all.split(batch_size):
-                x = to_float(x.to(device, non_blocking=True)).contiguous(memory_format=layout)
-                out.append(forward(x).float())
-    finally:
-        model.train(was_training)
-    return torch.cat(out)  # outside inference mode: an ordinary tensor autograd may save
+from sslkit.methods.features import extract_features
+from sslkit.parts.data import ImageSet, class_balanced_subset, split_train_val
 
 
 @torch.no_grad()
@@ -208,9 +149,9 @@ def linear_probe(
 def _check_sets(*sets) -> None:
     for s in sets:
         if not isinstance(s, ImageSet):
-            raise TypeError(f"Evaluation takes labelled sslkit.data.ImageSet images (uint8 (N, 3, H, W) + labels), got "
+            raise TypeError(f"Evaluation takes labelled sslkit.parts.data.ImageSet images (uint8 (N, 3, H, W) + labels), got "
                             f"{type(s).__name__}: wrap tensors as ImageSet(images, labels, classes), or load them with "
-                            "sslkit.data.cifar10().")
+                            "sslkit.parts.data.cifar10().")
 
 
 def evaluate(
@@ -245,24 +186,6 @@ def low_label_probe(
             train_h[sub_d], train.labels[sub], test_h, test.labels, train.num_classes, val_fraction=0.2, seed=seed
         ).accuracy
     return out
-
-
-def fine_tune(backbone: nn.Module, train: ImageSet, test: ImageSet, run_dir, epochs: int, profile=None,
-              overwrite: bool = False, **kwargs) -> float:
-    """Train ``backbone`` and a new linear head end to end on ``train`` labels; test top-1.
-
-    Uses the shared training path (:func:`sslkit.train.fit`) and the supervised
-    augmentation; ``kwargs`` go to :class:`sslkit.methods.Supervised` (e.g. ``lr``).
-    """
-    from .methods.supervised import Supervised
-    from .profiles import get_profile
-    from .train import fit, loaders
-
-    p = profile or get_profile()
-    module = Supervised.from_backbone(backbone, train.num_classes, **kwargs)
-    train_loader, test_loader = loaders(train, test, p)
-    fit(module, train_loader, run_dir, epochs, p, val_loader=test_loader, overwrite=overwrite)
-    return evaluate_classifier(module, test)
 
 
 @torch.no_grad()

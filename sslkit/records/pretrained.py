@@ -36,8 +36,6 @@ from __future__ import annotations
 
 import os
 import pickle
-import tempfile
-import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,8 +43,10 @@ from pathlib import Path
 import torch
 import torch.nn as nn
 
-from . import paths
-from .runs import file_sha256
+from sslkit.methods import check_hparams, method_class
+from sslkit.parts import files, paths
+from sslkit.parts.files import file_sha256
+from sslkit.records.manifest import load_half_state, read_weights, verified
 
 
 @dataclass(frozen=True)
@@ -160,31 +160,15 @@ def _check(path: Path, w: Weights, pin_file: Path | None, fix: str | None = None
 
 
 def download(w: Weights, dest: Path, progress: bool = True) -> Path:
-    """Fetch ``w.url`` into ``dest`` atomically: a temporary file in the same folder, checked,
-    then renamed. ``file://`` URLs work (the tests use them)."""
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=dest.name + ".", suffix=".part")
-    tmp = Path(tmp)
+    """Fetch ``w.url`` into ``dest`` atomically (:func:`sslkit.parts.files.download`): a temporary
+    file in the same folder, checked against the pin, then renamed."""
+    fix = f"nothing was kept from {w.url}; load again (delete any older copy of {dest.name} first)"
     try:
-        try:
-            response = urllib.request.urlopen(w.url, timeout=60)
-        except OSError as e:  # URLError, timeouts, refused connections
-            raise ConnectionError(
-                f"Could not download {w.url} ({type(e).__name__}: {getattr(e, 'reason', e)}). sslkit needs the internet "
-                f"once for this file; or download it elsewhere and put it at {dest} (its sha256 is checked on load).") from None
-        with os.fdopen(fd, "wb") as out, response as r:
-            total = int(r.headers.get("Content-Length") or 0) or None
-            from tqdm.auto import tqdm
-            with tqdm(total=total, unit="B", unit_scale=True, desc=dest.name, disable=not progress) as bar:
-                while block := r.read(1 << 20):
-                    out.write(block)
-                    bar.update(len(block))
-        _check(tmp, w, None,
-               fix=f"nothing was kept from {w.url}; load again (delete any older copy of {dest.name} first)")
-        os.replace(tmp, dest)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return dest
+        return files.download(w.url, dest, lambda tmp: _check(tmp, w, None, fix=fix), progress=progress)
+    except OSError as e:  # URLError, timeouts, refused connections
+        raise ConnectionError(
+            f"Could not download {w.url} ({type(e).__name__}: {getattr(e, 'reason', e)}). sslkit needs the internet "
+            f"once for this file; or download it elsewhere and put it at {dest} (its sha256 is checked on load).") from None
 
 
 class _DictRecord:
@@ -238,16 +222,7 @@ def resnet50_encoder() -> nn.Module:
 
 def load_state(net: nn.Module, state: dict, what: str) -> nn.Module:
     """``net.load_state_dict(state)`` strictly, with every missing or unexpected key named."""
-    own = net.state_dict()
-    missing, unexpected = sorted(set(own) - set(state)), sorted(set(state) - set(own))
-    shapes = sorted(k for k in set(own) & set(state) if own[k].shape != state[k].shape)
-    if missing or unexpected or shapes:
-        def some(keys):
-            return ", ".join(keys[:6]) + (f" … ({len(keys)} in all)" if len(keys) > 6 else "") if keys else "none"
-        raise RuntimeError(f"{what} does not fit a torchvision ResNet-50: missing {some(missing)}; "
-                           f"unexpected {some(unexpected)}; wrong shape {some(shapes)}.")
-    net.load_state_dict(state)
-    return net
+    return files.load_strict(net, state, what)
 
 
 def load_imagenet(name: str, allow_unpinned: bool = False, progress: bool = True) -> nn.Module:
@@ -280,16 +255,13 @@ def load_imagenet(name: str, allow_unpinned: bool = False, progress: bool = True
 def load_method(path_or_name: str | os.PathLike, profile=None, *, allow_unverified: bool = False) -> nn.Module:
     """The whole trained sslkit method (backbone, heads; ``features(x)``) of a reference run, in
     eval mode on the CPU: ``path_or_name`` is a run name of ``profile`` (a name or a
-    :class:`~sslkit.profiles.Profile`; default: the current one) or a run folder.
+    :class:`~sslkit.parts.profiles.Profile`; default: the current one) or a run folder.
 
-    Loading goes through :func:`sslkit.reference.verified`: ``weights.pt`` and ``run.json`` must
+    Loading goes through :func:`sslkit.records.manifest.verified`: ``weights.pt`` and ``run.json`` must
     match the manifest's sha256 (outside a checkout that run's files are fetched first); a
     folder that no manifest lists needs ``allow_unverified=True``, which skips only that check.
     The method is looked up in sslkit's fixed table (:data:`sslkit.methods.METHODS`) and its
     recorded settings checked against the constructor: nothing in a run folder chooses code."""
-    from .methods import check_hparams, method_class
-    from .reference import load_half_state, read_weights, verified
-
     run = verified(path_or_name, profile, allow_unverified=allow_unverified)
     source = f"{run.folder / 'run.json'}"
     try:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import torch
 import torch.nn as nn
 
-from .backbones import _groups
+from sslkit.parts.backbones import _groups
 
 
 def _norm1d(kind: str, dim: int) -> list[nn.Module]:

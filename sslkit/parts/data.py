@@ -11,7 +11,7 @@ The first load decodes every image once into ``data/cache/*.pt`` (one uint8 tens
 ``(N, 3, 32, 32)`` plus labels); later loads read that file in about a second.
 
 Everything here returns :class:`ImageSet`: uint8 images, int64 labels, class names.
-Augmentation happens later, batched on the device (:mod:`sslkit.augment`), so training
+Augmentation happens later, batched on the device (:mod:`sslkit.parts.augment`), so training
 needs no worker processes.
 """
 
@@ -28,7 +28,8 @@ from typing import NamedTuple
 import torch
 from torch import Tensor
 
-from . import paths
+from sslkit.parts import paths
+from sslkit.parts.profiles import get_profile
 
 CIFAR10_CLASSES = (
     "airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck",
@@ -70,7 +71,7 @@ class ImageSet:
 
     def fingerprint(self) -> str:
         """sha256 of the images, labels and class names: what a run folder records about the data
-        it was trained on (:mod:`sslkit.runs`). Computed once per set (0.1 s for 5,000 images)."""
+        it was trained on (:mod:`sslkit.training.runs`). Computed once per set (0.1 s for 5,000 images)."""
         if getattr(self, "_fingerprint", None) is None:
             h = hashlib.sha256()
             for t in (self.images, self.labels):
@@ -264,9 +265,7 @@ def _from_image_folder(root: Path, split: str) -> ImageSet:
 
 def cifar10(profile=None) -> tuple[ImageSet, ImageSet]:
     """(train, test) CIFAR-10, cut to the profile's class-balanced subset sizes."""
-    from .profiles import get_profile
-
-    p = profile or get_profile()
+    p = get_profile(profile)
     return (
         load_cifar10("train").balanced(p.train_per_class, seed=0),
         load_cifar10("test").balanced(p.test_per_class, seed=0),

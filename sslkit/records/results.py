@@ -5,9 +5,9 @@
 *this user's* notebooks measured. Notebook 00 writes the floor and the supervised baseline;
 every method notebook reads them to draw reference lines and fill its table.
 :func:`load_reference` falls back on the committed reference runs' numbers
-(``results/<profile>-manifest.json``, :mod:`sslkit.reference`) for any name the user has not
+(``results/<profile>-manifest.json``, :mod:`sslkit.records.manifest`) for any name the user has not
 measured, so notebook 04 has its reference lines without running notebook 00 first. Running a
-notebook never writes a committed file; under ``python -m sslkit.reference`` the numbers also
+notebook never writes a committed file; under ``python -m sslkit.course.references`` the numbers also
 go into the manifest.
 """
 
@@ -17,12 +17,14 @@ import json
 import time
 from pathlib import Path
 
-from . import paths
-from .profiles import Profile, get_profile, hardware
+from sslkit.parts import paths
+from sslkit.parts.profiles import Profile, get_profile, hardware
+from sslkit.records.manifest import load_manifest
+from sslkit.records.policy import Mode
 
 
 def results_path(profile: Profile | None = None) -> Path:
-    return paths.runs_dir() / (profile or get_profile()).name / "results.json"
+    return paths.runs_dir() / get_profile(profile).name / "results.json"
 
 
 def load_results(profile: Profile | None = None) -> dict[str, dict]:
@@ -31,17 +33,14 @@ def load_results(profile: Profile | None = None) -> dict[str, dict]:
     return json.loads(path.read_text()) if path.is_file() else {}
 
 
-def save_result(name: str, metrics: dict, profile: Profile | None = None, *, model=None) -> dict:
+def save_result(name: str, metrics: dict, *, mode: Mode, profile: Profile | None = None, model=None) -> dict:
     """Store ``metrics`` under ``name`` for the profile, stamped with hardware and date.
 
-    ``model``: the module the metrics describe (from :func:`sslkit.reference.load_or_pretrain`);
-    under the reference command its run's manifest entry gets the metrics."""
-    from . import reference
-
-    p = profile or get_profile()
-    if reference.recording():
-        run = getattr(getattr(model, "report", None), "run_dir", None)
-        reference.record_results(Path(run).name if run else name, metrics, p, result=name)
+    ``model``: the module the metrics describe (from :func:`sslkit.records.policy.load_or_pretrain`);
+    in record ``mode`` its run's manifest entry gets the metrics (:meth:`Mode.record_results`)."""
+    p = get_profile(profile)
+    run = getattr(getattr(model, "report", None), "run_dir", None)
+    mode.record_results(Path(run).name if run else name, metrics, p, result=name)
     path = results_path(p)
     path.parent.mkdir(parents=True, exist_ok=True)
     data = load_results(p)
@@ -57,22 +56,19 @@ COLUMN_NAMES = {"knn": "kNN top-1", "linear": "linear probe", "classifier": "own
 
 
 def format_table(results: dict[str, dict], columns=("knn", "linear")) -> str:
-    """A markdown table: one row per result, accuracies as percentages."""
-    head = "| model | " + " | ".join(COLUMN_NAMES.get(c, c) for c in columns) + " |"
-    rows = [head, "|" + "---|" * (len(columns) + 1)]
-    for name, r in results.items():
-        cells = []
-        for c in columns:
-            v = r.get(c)
-            cells.append("–" if v is None else (f"{v:.0f} s" if c == "wall_s" else f"{100 * v:.1f}%"))
-        rows.append(f"| {name} | " + " | ".join(cells) + " |")
-    return "\n".join(rows)
+    """A markdown table: one row per result, accuracies as percentages (:func:`markdown_table`)."""
+    def cell(c, v):
+        return "–" if v is None else (f"{v:.0f} s" if c == "wall_s" else f"{100 * v:.1f}%")
+
+    return markdown_table({name: {COLUMN_NAMES.get(c, c): cell(c, r.get(c)) for c in columns}
+                           for name, r in results.items()}, columns=[COLUMN_NAMES.get(c, c) for c in columns])
 
 
-def markdown_table(rows: dict[str, dict], first: str = "model") -> str:
+def markdown_table(rows: dict[str, dict], first: str = "model", columns=None) -> str:
     """A markdown table of any cells: one row per key of ``rows``, one column per key of its
-    dict (in first-seen order), cells as given (format numbers before); missing cells "–"."""
-    columns = list(dict.fromkeys(c for r in rows.values() for c in r))
+    dict (in first-seen order, or ``columns``), cells as given (format numbers before); missing
+    cells "–". The one table writer: notebook tables and the README's go through it."""
+    columns = list(columns) if columns is not None else list(dict.fromkeys(c for r in rows.values() for c in r))
     lines = [f"| {first} | " + " | ".join(map(str, columns)) + " |", "|" + "---|" * (len(columns) + 1)]
     lines += [f"| {name} | " + " | ".join(str(r.get(c, "–")) for c in columns) + " |" for name, r in rows.items()]
     return "\n".join(lines)
@@ -101,12 +97,10 @@ def load_reference(profile: Profile | None = None) -> dict[str, dict]:
     """The profile's results: the user's own (:func:`load_results`) over the reference runs'
     (smoke has none: CI must use what its notebooks measured), with a hint when the floor
     and supervised baseline are missing (method notebooks draw those as reference lines)."""
-    from . import reference
-
-    p = profile or get_profile()
+    p = get_profile(profile)
     results = {}
     if p.name != "smoke":
-        for e in reference.load_manifest(p)["runs"].values():
+        for e in load_manifest(p)["runs"].values():
             if e.get("result"):
                 results[e["result"]] = {**e["results"], "hardware": e["hardware"], "date": e["date"]}
     results.update(load_results(p))

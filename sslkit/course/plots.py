@@ -18,7 +18,10 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from .augment import Augment, to_float
+from sslkit.experiments.scaling import summary
+from sslkit.parts.augment import Augment, to_float
+from sslkit.parts.losses import sinkhorn
+from sslkit.training.runs import read_metrics
 
 
 def _hwc(img: Tensor) -> np.ndarray:
@@ -84,25 +87,6 @@ def embedding(features: Tensor, labels: Tensor, classes, method: str = "tsne", m
     ax.set_title(title or f"{method.upper()} of features")
     ax.legend(markerscale=3, fontsize=7, loc="best", frameon=False)
     return fig or ax.figure
-
-
-def read_metrics(run_dir: str | Path):
-    """All CSV logs of a run (every resumed version), one row per epoch, as a DataFrame
-    indexed by epoch: the mean of each logged column over that epoch's rows. A reference
-    run's folder (:mod:`sslkit.reference`) holds them already joined in ``metrics.csv``."""
-    import pandas as pd
-
-    if (Path(run_dir) / "metrics.csv").is_file():
-        return pd.read_csv(Path(run_dir) / "metrics.csv", index_col="epoch")
-    files = sorted(Path(run_dir).glob("logs/version_*/metrics.csv"), key=lambda f: int(f.parent.name.split("_")[1]))
-    if not files:
-        raise FileNotFoundError(f"No logs/version_*/metrics.csv under {run_dir}: has this run trained yet?")
-    # on_bad_lines: a process killed while Lightning rewrote a CSV can leave a cut-off last line
-    frames = [pd.read_csv(f, on_bad_lines="skip").assign(version=i) for i, f in enumerate(files) if f.stat().st_size > 0]
-    df = pd.concat(frames, ignore_index=True)
-    latest = df.groupby("epoch")["version"].transform("max")  # an epoch re-run after a resume:
-    df = df[df["version"] == latest].drop(columns="version")  # keep only its last attempt
-    return df.groupby("epoch").mean(numeric_only=True)
 
 
 def training_curves(run_dir: str | Path, title: str | None = None, reference: dict[str, float] | None = None,
@@ -324,11 +308,9 @@ def seed_bars(groups: dict, floor: float | None = None, main: float | None = Non
 
 def sinkhorn_steps(scores: Tensor, eps: float = 0.1, iters=(1, 2, 3)):
     """Codes of a small score matrix (B samples × K prototypes) as heat maps: the plain softmax
-    of scores / ε (no equipartition), then :func:`sslkit.losses.sinkhorn` after each number of
+    of scores / ε (no equipartition), then :func:`sslkit.parts.losses.sinkhorn` after each number of
     ``iters``. Under each map, every prototype's total over the batch (B/K when equal), so the
     rescaling towards uniform marginals is visible."""
-    from .losses import sinkhorn
-
     panels = [("softmax (no equipartition)", torch.softmax(scores.float() / eps, dim=1))]
     panels += [(f"Sinkhorn, {n} iteration{'s' if n > 1 else ''}", sinkhorn(scores, eps, n)) for n in iters]
     fig, axes = plt.subplots(1, len(panels), figsize=(2.6 * len(panels), 0.28 * len(scores) + 1.8), squeeze=False)
@@ -344,7 +326,6 @@ def sinkhorn_steps(scores: Tensor, eps: float = 0.1, iters=(1, 2, 3)):
     fig.suptitle(f"codes at ε = {eps:g}: each row sums to 1", fontsize=10)
     fig.tight_layout()
     return fig
-
 
 
 def label_curves(curves: dict[str, dict[float, list[float]]], title: str | None = None,
@@ -382,10 +363,8 @@ def size_curves(rows: dict[str, list[dict]], x: str = "params", metric: str = "l
     """Accuracy against model size, log-x: one line per method, mean over seeds ± one standard
     deviation as error bars.
 
-    rows: {method: rows of :func:`sslkit.scaling.size_sweep`} — each row a run with the size's
+    rows: {method: rows of :func:`sslkit.experiments.scaling.size_sweep`} — each row a run with the size's
     ``x`` (``params``, ``flops`` or ``train_flops``) and ``metric`` (0–1)."""
-    from .scaling import summary
-
     fig = None
     if ax is None:
         fig, ax = plt.subplots(figsize=(5.5, 4))

@@ -16,57 +16,48 @@ from types import SimpleNamespace
 
 import torch
 
-from .data import Batch
-from .evaluate import _AUTOCAST
-from .profiles import Profile, channels_last_safe, get_profile
+from sslkit.experiments.scaling import scaling_profiles, sweep_plan
+from sslkit.experiments.sweeps import main_size
+from sslkit.experiments.transfer import FRACTIONS, draws_for, fine_tune_steps
+from sslkit.methods import BYOL, CPC, DeepCluster, Jigsaw, RotNet, SimCLR, Supervised, SwAV
+from sslkit.methods.features import _AUTOCAST
+from sslkit.parts.profiles import Profile, channels_last_safe, get_profile
+from sslkit.training.flops import synthetic_batch
+from sslkit.training.train import build
 
 
 def _plans():
-    from .methods import BYOL, CPC, DeepCluster, Jigsaw, RotNet, SimCLR, Supervised, SwAV
-
-    # notebook → [(method, "main" | "sweep" | "sweep-main-data", epochs as a multiple of the
-    # profile's, number of runs)]; "sweep-main-data": the sweep's width and epochs on the main images
-    # (sweep runs: settings × 3 seeds; a run another notebook already trained is not counted again)
+    # notebook → [(method, "main" | "sweep" | "sweep-main-data" | "sweep-main-size", epochs as a
+    # multiple of the profile's, number of runs)]; "sweep-main-data": the sweep's width and epochs on
+    # the main images; "sweep-main-size": sweep runs of the main run's size (images, width, epochs)
+    # (sweep runs: settings × 3 seeds; a run another notebook already trained is not counted again).
+    # tests/test_estimate.py checks these counts against the runs the notebooks recorded.
     return {
         "00_data_and_baselines": [(Supervised, "supervised", 1.0, 1)],
         "01_rotnet": [(RotNet, "main", 1.0, 1), (RotNet, "sweep", 1.0, 3)],
         "02_jigsaw": [(Jigsaw, "main", 0.5, 1), (Jigsaw, "sweep", 1.0, 6)],
         "03_cpc": [(CPC, "main", 1.0, 1), (CPC, "sweep-main-data", 1.0, 12)],
         "04_simclr": [(SimCLR, "main", 1.0, 1), (SimCLR, "sweep", 1.0, 21), (SimCLR, "sweep", 2.125, 3),
-                      (SimCLR, "sweep", 4.375, 3)],
-        "05_byol": [(BYOL, "main", 2.0, 1), (BYOL, "sweep", 4.0, 21)],
+                      (SimCLR, "sweep", 4.375, 3), (SimCLR, "sweep-main-size", 1.0, 3)],
+        "05_byol": [(BYOL, "main", 2.0, 1), (BYOL, "sweep", 4.0, 24)],
         "06_deepcluster": [(DeepCluster, "main", 1.0, 1), (DeepCluster, "sweep-main-data", 1.0, 18)],
         "07_swav": [(SwAV, "main", 1.0, 1), (SwAV, "sweep-main-data", 1.0, 15), (SwAV, "sweep-main-data", 1.5, 3)],
         # the encoders are the main runs above; fine-tuning 4 of them on 1%, 10%, 100% of the labels
         "08_transfer": [(Supervised, "finetune", 1.0, 4)],
-        # every size of sslkit.scaling's sweep (widths and depths, two data sets), 3 seeds each
+        # every size of sslkit.experiments.scaling's sweep (widths and depths, two data sets), 3 seeds each
         "09_scaling": [(SimCLR, "scaling", 1.0, 3), (Supervised, "scaling", 1.0, 3), (BYOL, "scaling-pair", 1.0, 3)],
     }
-
-
-def synthetic_batch(module, size: int, device, image_size: int = 32) -> Batch:
-    """A seeded batch of random uint8 images and labels for timing or counting one step of
-    ``module`` (no data needed). DeepCluster also gets pseudo-labels for it (its clustering is
-    not part of a step)."""
-    g = torch.Generator().manual_seed(0)
-    if hasattr(module, "pseudo_labels"):
-        module.pseudo_labels = torch.randint(0, module.hparams.n_clusters, (size,), generator=g).to(device)
-    return Batch(torch.randint(0, 256, (size, 3, image_size, image_size), dtype=torch.uint8, generator=g).to(device),
-                 torch.randint(0, 10, (size,), generator=g).to(device), torch.arange(size, device=device))
 
 
 def images_per_s(method_cls, profile: Profile, steps: int = 3, warmup: int = 1, **kwargs) -> float:
     """Training throughput of ``method_cls`` (with settings ``kwargs``) at ``profile``'s backbone
     size and batch on its device and precision: images per second over ``steps`` timed SGD
     steps (after ``warmup``)."""
-    from .train import build
-
     p, _, module = build(method_cls, SimpleNamespace(num_classes=10), profile, **kwargs)  # only the class count is read
     module = module.to(p.device)
     if p.channels_last and channels_last_safe(module, p.device):
         module = module.to(memory_format=torch.channels_last)
     module.train()
-    module.log = lambda *a, **k: None  # no Trainer attached
     b = p.batch_size
     batch = synthetic_batch(module, b, p.device)
     opt = torch.optim.SGD(module.parameters(), lr=1e-4, momentum=0.9)
@@ -91,9 +82,7 @@ def _images(per_class: int | None) -> int:
 
 
 def _finetune_images(p: Profile) -> int:
-    """Images one encoder's fine-tunes see: every label fraction and draw of :mod:`sslkit.transfer`."""
-    from .transfer import FRACTIONS, draws_for, fine_tune_steps
-
+    """Images one encoder's fine-tunes see: every label fraction and draw of :mod:`sslkit.experiments.transfer`."""
     n = _images(p.train_per_class)
     total = 0
     for f in FRACTIONS:
@@ -104,10 +93,8 @@ def _finetune_images(p: Profile) -> int:
 
 
 def _scaling_seconds(cls, p: Profile, pair: bool = False) -> float:
-    """Seconds of one seed of :func:`sslkit.scaling.sweep_plan` for ``cls``: each size timed
+    """Seconds of one seed of :func:`sslkit.experiments.scaling.sweep_plan` for ``cls``: each size timed
     at its own width and depth."""
-    from .scaling import main_size, scaling_profiles, sweep_plan
-
     profiles = scaling_profiles(p)
     seconds = 0.0
     for images, size in sweep_plan(p, pair):
@@ -118,7 +105,7 @@ def _scaling_seconds(cls, p: Profile, pair: bool = False) -> float:
 
 def training_minutes(notebook: str, profile: Profile | None = None) -> tuple[float, str]:
     """(minutes, how): the estimated training time of ``notebook``'s runs on this machine."""
-    p = profile or get_profile()
+    p = get_profile(profile)
     plan = _plans().get(notebook)
     if plan is None:
         raise ValueError(f"No training plan for {notebook!r}: one of {', '.join(_plans())}.")
@@ -135,7 +122,7 @@ def training_minutes(notebook: str, profile: Profile | None = None) -> tuple[flo
             total += seconds
             parts.append(f"fine-tuning {runs} encoders: {seconds / 60:.1f} min at {rate:,.0f} images/s")
             continue
-        q = p.sweep() if kind.startswith("sweep") else p
+        q = p.sweep() if kind in ("sweep", "sweep-main-data") else p
         epochs = p.supervised_epochs if kind == "supervised" else max(1, int(q.pretrain_epochs * factor))
         rate = images_per_s(cls, q)
         seconds = runs * epochs * _images(p.train_per_class if kind == "sweep-main-data" else q.train_per_class) / rate

@@ -28,7 +28,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from .backbones import CIFAR10_MEAN
+from sslkit.parts.backbones import CIFAR10_MEAN
 
 GRAY_WEIGHTS = (0.2989, 0.587, 0.114)  # ITU-R 601-2 luma, as torchvision's rgb_to_grayscale
 
@@ -126,12 +126,6 @@ def random_resized_crop(
     boxes = sample_crop_boxes(len(x), x.shape[-2], x.shape[-1], scale, ratio, x, generator)
     flip = _rand(len(x), x, generator) < flip_p if flip_p > 0 else None
     return resized_crop(x, boxes, size, flip).clamp_(0, 1)  # weights sum to 1 ± rounding
-
-
-def random_horizontal_flip(x: Tensor, p: float = 0.5, generator=None) -> Tensor:
-    """Mirror each image left-right with probability ``p``."""
-    flip = _per_sample(_rand(len(x), x, generator) < p)
-    return torch.where(flip, x.flip(-1), x)
 
 
 # ----------------------------------------------------------------------------- colour

@@ -2,21 +2,21 @@
 
 :func:`fit` wraps the Lightning Trainer with what a long run needs:
 
-- **run identity**: the folder records what made it (:mod:`sslkit.runs`); a run with other
+- **run identity**: the folder records what made it (:mod:`sslkit.training.runs`); a run with other
   settings refuses to resume or reload it, naming the differences and the two ways out;
 - **resume that continues**: training picks up from the newest intact checkpoint (a torn
   ``last.ckpt`` is skipped for the previous epoch's), and because the loader's order and the
   augmentation stream of every epoch derive from (seed, epoch), a run killed and resumed ends
   with the same weights as one that never stopped (on CPU); a finished run only reloads;
 - a progress bar and CSV logs (``<run>/logs/version_N/metrics.csv``; a resumed run writes a
-  new version and :func:`sslkit.plots.read_metrics` joins them, each epoch once);
-- a collapse monitor (:class:`sslkit.monitor.CollapseMonitor`) for every method;
+  new version and :func:`sslkit.training.runs.read_metrics` joins them, each epoch once);
+- a collapse monitor (:class:`sslkit.parts.monitor.CollapseMonitor`) for every method;
 - the wall time of every segment, killed ones included, in ``<run>/wall_time.json``;
 - one process or several (``devices=2``: DDP, negatives gathered across processes);
-- the profile's precision and memory layout (:func:`sslkit.profiles.fast_settings`: bf16 or
+- the profile's precision and memory layout (:func:`sslkit.parts.profiles.fast_settings`: bf16 or
   float16 autocast + channels_last on GPU, bf16 + channels_last on CPUs with native bf16);
 - on CPU, torch threads matched to the cores other processes leave free, re-checked every
-  epoch (:mod:`sslkit.threads`), so a busy browser or test runner costs its share, not 5×.
+  epoch (:mod:`sslkit.parts.threads`), so a busy browser or test runner costs its share, not 5×.
 """
 
 from __future__ import annotations
@@ -34,11 +34,13 @@ import torch
 from lightning.pytorch.callbacks import Callback, ModelCheckpoint, TQDMProgressBar
 from lightning.pytorch.loggers import CSVLogger
 
-from . import runs
-from .data import DeviceLoader, ImageSet, epoch_seed
-from .monitor import CollapseMonitor
-from .profiles import Profile, channels_last_safe, get_profile, resolved
-from .threads import ThreadGovernor, physical_cores
+from sslkit.methods import method_class
+from sslkit.parts.data import DeviceLoader, ImageSet, epoch_seed
+from sslkit.parts.monitor import CollapseMonitor
+from sslkit.parts.profiles import Profile, channels_last_safe, get_profile, resolved
+from sslkit.parts.threads import ThreadGovernor, physical_cores
+from sslkit.training import runs
+from sslkit.training.runs import wall_time
 
 
 class _Chatter(logging.Filter):
@@ -53,8 +55,12 @@ class _Chatter(logging.Filter):
         return not any(w in record.getMessage() for w in self.ROUTINE)
 
 
-for _name in ("lightning.pytorch.utilities.rank_zero", "lightning.pytorch.accelerators.cuda"):
-    logging.getLogger(_name).addFilter(_Chatter())
+def _quiet_lightning() -> None:
+    """Put :class:`_Chatter` on Lightning's loggers once (by :func:`fit`, not on import)."""
+    for name in ("lightning.pytorch.utilities.rank_zero", "lightning.pytorch.accelerators.cuda"):
+        log = logging.getLogger(name)
+        if not any(isinstance(f, _Chatter) for f in log.filters):
+            log.addFilter(_Chatter())
 
 
 class _EpochBar(TQDMProgressBar):
@@ -76,7 +82,7 @@ class _EpochBar(TQDMProgressBar):
 def loaders(train: ImageSet, test: ImageSet | None, profile: Profile | None = None, seed: int = 0):
     """(train loader, test loader) on the profile's device; the train loader shuffles and
     drops the last partial batch, the test loader keeps every image in order."""
-    p = profile or get_profile()
+    p = get_profile(profile)
     bs = min(p.batch_size, len(train))
     train_loader = DeviceLoader(train, bs, shuffle=True, device=p.device, seed=seed)
     test_loader = DeviceLoader(test, 1024, shuffle=False, device=p.device) if test is not None else None
@@ -85,7 +91,7 @@ def loaders(train: ImageSet, test: ImageSet | None, profile: Profile | None = No
 
 class _Checkpoints(ModelCheckpoint):
     """Lightning's checkpointing, with each file's sha256 written atomically beside it
-    (:func:`sslkit.runs.write_checksum`), so a resume can tell a whole checkpoint from a damaged one."""
+    (:func:`sslkit.training.runs.write_checksum`), so a resume can tell a whole checkpoint from a damaged one."""
 
     def _save_checkpoint(self, trainer, filepath):
         super()._save_checkpoint(trainer, filepath)
@@ -200,15 +206,16 @@ def fit(
 ) -> L.Trainer:
     """Train ``module`` for ``epochs`` epochs, logging and checkpointing into ``run_dir``.
 
-    The folder must be new or hold a run of exactly these settings (:func:`sslkit.runs.claim`:
+    The folder must be new or hold a run of exactly these settings (:func:`sslkit.training.runs.claim`:
     method, hyper-parameters, augmentation, epochs, batch, seed, data, profile, processes);
     it then continues from its newest intact checkpoint, or only reloads a finished run.
     ``overwrite=True`` deletes what the folder held and trains anew. ``devices`` > 1 trains
     with DDP (on CPU pass ``strategy="ddp_spawn"`` from a notebook or test; the batch stays
-    global). ``monitor`` adds a :class:`~sslkit.monitor.CollapseMonitor`. Returns the Trainer.
+    global). ``monitor`` adds a :class:`~sslkit.parts.monitor.CollapseMonitor`. Returns the Trainer.
     """
-    p = resolved(profile) if profile else get_profile()
+    p = get_profile(profile)
     _check_count("epochs", epochs, 1, "the epochs to train")
+    _quiet_lightning()
     run_dir = Path(run_dir)
     settings = runs.run_settings(module, train_loader.data, epochs=epochs, batch_size=train_loader.batch_size,
                                  seed=train_loader.seed, profile=p, devices=devices)
@@ -219,7 +226,6 @@ def fit(
               + ("reloading it." if start_epoch >= epochs else "resuming from it."))
     if p.channels_last and channels_last_safe(module, p.device):
         module = module.to(memory_format=torch.channels_last)
-        module.channels_last = True
     trainer = L.Trainer(
         max_epochs=epochs,
         accelerator="gpu" if p.device == "cuda" else "cpu",
@@ -255,17 +261,6 @@ def fit(
     return trainer
 
 
-def wall_time(run_dir: str | Path) -> dict:
-    """{"seconds", "epochs", "steps", "segments", "threads"}: training wall time of a run summed
-    over every start (killed ones included), the epochs and optimizer steps it completed, each
-    segment (one start of training) with its seconds and epochs, and the CPU threads each epoch
-    ran on ({"0": 2, …}; on GPU the count of the host process)."""
-    f = Path(run_dir) / "wall_time.json"
-    t = json.loads(f.read_text()) if f.is_file() else {}
-    return {"seconds": t.get("seconds", 0.0), "epochs": t.get("epochs", 0), "steps": t.get("steps", 0),
-            "segments": t.get("segments", []), "threads": t.get("threads", {})}
-
-
 @dataclass
 class RunReport:
     """What a caller needs to report a run (``module.report`` after :func:`pretrain`)."""
@@ -295,10 +290,8 @@ def build(method_cls, train: ImageSet, profile: Profile | None = None, epochs: i
     profile's backbone size, lr = ``base_lr`` × batch / 256, 10% warmup, the seed's init —
     with the profile resized to ``batch_size`` when given. No training. ``method_cls`` may be a
     class or a name (:func:`sslkit.methods.method_class`); bad sizes raise, naming the range."""
-    from .methods import method_class
-
     method_cls = method_class(method_cls)
-    p = get_profile(profile) if isinstance(profile, str) else (profile or get_profile())
+    p = get_profile(profile)
     if batch_size is not None:
         _check_count("batch_size", batch_size, 2, "BatchNorm and the contrastive losses need at least two images a batch")
         p = replace(p, batch_size=batch_size)
@@ -307,7 +300,7 @@ def build(method_cls, train: ImageSet, profile: Profile | None = None, epochs: i
     epochs = p.pretrain_epochs if epochs is None else epochs
     kwargs.setdefault("arch", p.arch)
     kwargs.setdefault("width", p.width)
-    kwargs.setdefault("lr", method_cls.base_lr * p.batch_size / 256)
+    kwargs.setdefault("lr", p.scaled_lr(method_cls.base_lr))
     kwargs.setdefault("warmup_epochs", 0.1 * epochs)
     torch.manual_seed(seed)
     return p, epochs, method_cls(num_classes=train.num_classes, **kwargs)
@@ -316,7 +309,7 @@ def build(method_cls, train: ImageSet, profile: Profile | None = None, epochs: i
 def planned_settings(method_cls, train: ImageSet, profile: Profile | None = None, epochs: int | None = None,
                      batch_size: int | None = None, seed: int = 0, **kwargs):
     """(module, settings): the module :func:`pretrain` would train and the run settings it would
-    record (:func:`sslkit.runs.run_settings`), without training — to match a reference run."""
+    record (:func:`sslkit.training.runs.run_settings`), without training — to match a reference run."""
     p, epochs, module = build(method_cls, train, profile, epochs, batch_size, seed, **kwargs)
     loader, _ = loaders(train, None, p, seed)
     return module, runs.run_settings(module, train, epochs=epochs, batch_size=loader.batch_size, seed=seed,
@@ -324,9 +317,10 @@ def planned_settings(method_cls, train: ImageSet, profile: Profile | None = None
 
 
 def pretrain(
-    method_cls, train: ImageSet, test: ImageSet | None, run_dir: str | Path, epochs: int | None = None,
+    method_cls, train: ImageSet, test: ImageSet | None, run_dir: str | Path | None = None, epochs: int | None = None,
     profile: Profile | None = None, batch_size: int | None = None, progress: bool = True, seed: int = 0,
-    callbacks=(), overwrite: bool = False, devices: int = 1, strategy: str = "auto", **kwargs,
+    callbacks=(), overwrite: bool = False, devices: int = 1, strategy: str = "auto", stem: str | None = None,
+    **kwargs,
 ):
     """Build ``method_cls`` at the profile's backbone size and fit it on ``train``.
 
@@ -335,10 +329,22 @@ def pretrain(
     rate is ``method_cls.base_lr × batch / 256`` unless ``lr`` is given, with a warmup over the
     first 10% of epochs; the online probe is validated on ``test`` every epoch.
 
+    ``run_dir`` defaults to ``runs/<profile>/<name>``, the name made from ``stem`` (default: the
+    method's name in lower case) and the settings given here that differ from their defaults
+    (:func:`sslkit.training.runs.run_name`), so the settings are given once:
+    ``pretrain(SimCLR, train, test, temperature=0.2)`` trains in ``runs/cpu/simclr-temperature=0.2``.
+
     Returns the trained module (reloaded, not retrained, when ``run_dir`` already holds this
     finished run) with ``module.report``, a :class:`RunReport` (epochs, steps, wall time,
     images/s, whether it trained now).
     """
+    if run_dir is None:
+        cls = method_class(method_cls)
+        named = {**({"epochs": epochs} if epochs is not None else {}),
+                 **({"batch_size": batch_size} if batch_size is not None else {}), "seed": seed, **kwargs}
+        run_dir = runs.run_dir(stem or cls.__name__.lower(), cls, get_profile(profile), **named)
+    elif stem is not None:
+        raise ValueError("give run_dir or stem, not both: stem names the folder only when run_dir is not given.")
     p, epochs, module = build(method_cls, train, profile, epochs, batch_size, seed, **kwargs)
     train_loader, test_loader = loaders(train, test, p, seed)
     hp = module.hparams

@@ -1,0 +1,69 @@
+"""Features of images from an sslkit method or any encoder: the one forward pass that
+evaluation (:mod:`sslkit.training.evaluate`) and DeepCluster's clustering both use."""
+
+from __future__ import annotations
+
+import contextlib
+
+import torch
+import torch.nn as nn
+from torch import Tensor
+
+from sslkit.methods.base import Method
+from sslkit.parts.augment import to_float
+from sslkit.parts.data import ImageSet
+from sslkit.parts.profiles import fast_settings
+
+
+_AUTOCAST = {"bf16-mixed": torch.bfloat16, "16-mixed": torch.float16}
+
+
+def feature_dtype(device: torch.device) -> torch.dtype | None:
+    """The autocast dtype for feature extraction on ``device``: the training precision that
+    :func:`sslkit.parts.profiles.fast_settings` picks there (``SSLKIT_PRECISION`` respected), None
+    for float32."""
+    return _AUTOCAST.get(fast_settings("cuda" if device.type == "cuda" else "cpu")["precision"])
+
+
+def _channels_last(model: nn.Module) -> bool:
+    """True when the model's first convolution holds its weights in channels_last layout."""
+    conv = next((m for m in model.modules() if isinstance(m, nn.Conv2d)), None)
+    return conv is not None and not conv.weight.is_contiguous() and conv.weight.is_contiguous(
+        memory_format=torch.channels_last)
+
+
+def extract_features(
+    model: nn.Module, images: ImageSet | Tensor, batch_size: int = 512, device: str | torch.device | None = None,
+    dtype: torch.dtype | None | str = "auto",
+) -> Tensor:
+    """Features of every image, un-augmented, in eval mode: (N, D) float32.
+
+    ``model`` is an sslkit method (its :meth:`~sslkit.methods.base.Method.features` is used: the
+    representation the method defines) or any module mapping images to features (``model(x)``,
+    e.g. a bare backbone). images: an ImageSet or a (N, 3, H, W) uint8/float tensor. The
+    model's train/eval mode is restored afterwards. Features stay on ``device`` (default: the
+    model's device).
+
+    Fast path: inference mode, the model's memory layout (channels_last inputs when its
+    weights are), and autocast in ``dtype`` — by default the device's training precision
+    (:func:`feature_dtype`: bf16 on GPUs and on CPUs with native bf16); ``dtype=None`` for
+    float32. On the cpu profile's encoders bf16 features moved kNN and linear-probe accuracy
+    by at most the tolerance stated in ``bench/RESULTS.md`` (evaluation section).
+    """
+    forward = model.features if isinstance(model, Method) else model
+    x_all = images.images if isinstance(images, ImageSet) else images
+    device = torch.device(device) if device is not None else next(model.parameters()).device
+    dtype = feature_dtype(device) if dtype == "auto" else dtype
+    layout = torch.channels_last if _channels_last(model) else torch.contiguous_format
+    was_training = model.training
+    model.eval()
+    out = []
+    try:
+        amp = torch.autocast(device.type, dtype=dtype) if dtype is not None else contextlib.nullcontext()
+        with torch.inference_mode(), amp:
+            for x in x_all.split(batch_size):
+                x = to_float(x.to(device, non_blocking=True)).contiguous(memory_format=layout)
+                out.append(forward(x).float())
+    finally:
+        model.train(was_training)
+    return torch.cat(out)  # outside inference mode: an ordinary tensor autograd may save

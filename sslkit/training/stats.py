@@ -1,0 +1,54 @@
+"""Judging an experiment: is a difference between settings beyond the seed-to-seed spread?
+
+Every experiment trains each setting once per seed; :func:`judge` compares the two lists of
+accuracies, :func:`verdict` prints the one-line verdict the notebooks show. ± in these lines is
+the standard error of the difference of means; :func:`mean_sd` gives a setting's mean ± its
+sample standard deviation.
+"""
+
+from __future__ import annotations
+
+import statistics as st
+
+
+def judge(baseline: list[float], other: list[float], direction: str = "higher") -> tuple[str, float, float]:
+    """(verdict, difference of means, its standard error): is ``other`` ``direction`` ("higher" or
+    "lower") than ``baseline``, beyond the seed-to-seed spread?
+
+    The difference of the means counts as real when it exceeds twice its standard error,
+    √(s_a²/n_a + s_b²/n_b) with the seeds' sample standard deviations — a 2σ screen, not a
+    significance test (with 3 seeds a t-test would ask for more). Verdict: "shown" (the claimed
+    direction), "reversed" (the opposite direction), or "not shown at this size".
+    """
+    if min(len(baseline), len(other)) < 2:
+        raise ValueError("judge needs at least 2 seeds per setting to measure a spread; use sweep_seeds.")
+    diff = st.mean(other) - st.mean(baseline)
+    se = (st.variance(baseline) / len(baseline) + st.variance(other) / len(other)) ** 0.5
+    return verdict_for(diff, se, direction), diff, se
+
+
+def verdict_for(diff: float, se: float, direction: str = "higher") -> str:
+    """The :func:`judge` verdict of a difference ``diff`` with standard error ``se`` (e.g. a
+    difference of two differences): "shown" beyond 2·se in the given ``direction``
+    ("higher" or "lower"), "reversed" beyond it the other way, else "not shown at this size"."""
+    if direction not in ("higher", "lower"):
+        raise ValueError(f"direction must be 'higher' or 'lower', got {direction!r}.")
+    signed = diff if direction == "higher" else -diff
+    if signed > 2 * se:
+        return "shown"
+    if signed < -2 * se:
+        return "reversed"
+    return "not shown at this size"
+
+
+def mean_sd(accs: list[float]) -> str:
+    """"31.6 ± 0.3": mean ± sample standard deviation over seeds, in points."""
+    return f"{100 * st.mean(accs):.1f} ± {100 * st.stdev(accs):.1f}"
+
+
+def verdict(claim: str, baseline: list[float], other: list[float], direction: str = "higher") -> str:
+    """Print one line — the claim, the difference of means ± its standard error in points, the
+    :func:`judge` verdict — and return the verdict."""
+    v, d, se = judge(baseline, other, direction)
+    print(f"{claim}: {100 * d:+.1f} ± {100 * se:.1f} points → {v}")
+    return v
