@@ -53,17 +53,15 @@ import matplotlib.pyplot as plt
 import torch
 from IPython.display import Markdown, display
 
-from sslkit import plots, widgets
-from sslkit.augment import simclr_augment
-from sslkit.baselines import random_floor, supervised_baseline
-from sslkit.data import cifar10
-from sslkit.evaluate import extract_features
-from sslkit.profiles import PROFILE, describe
-from sslkit.reference import summary
-from sslkit.results import format_table, save_result
+from sslkit.course import plots, widgets
+from sslkit.course.setup import setup
+from sslkit.experiments.baselines import random_floor, supervised_baseline
+from sslkit.parts.augment import simclr_augment
+from sslkit.parts.data import cifar10
+from sslkit.records.results import format_table, save_result
+from sslkit.training.evaluate import extract_features
 
-print(describe())
-print(summary("00_data_and_baselines"))
+PROFILE, MODE = setup("00_data_and_baselines")  # the profile, and whether this notebook loads its runs or trains them
 
 # %% [markdown]
 # The line above says which **profile** sized this run. `smoke` (CI) proves the code runs;
@@ -77,7 +75,7 @@ print(summary("00_data_and_baselines"))
 # into a cache; later calls take about a second.
 
 # %%
-train, test = cifar10()
+train, test = cifar10(PROFILE)
 print(f"train: {tuple(train.images.shape)} {train.images.dtype}, test: {tuple(test.images.shape)}")
 print("classes:", ", ".join(train.classes))
 examples = torch.stack([(train.labels == c).nonzero()[:2, 0] for c in range(10)], dim=1).flatten()  # 2 per class
@@ -89,7 +87,7 @@ fig = plots.image_grid(train.images[examples], [train.classes[y] for y in train.
 # different colours — and ask for features that agree. Whatever the augmentations change
 # (position, scale, colour) the features learn to ignore; whatever survives them (shape,
 # parts, texture) they must capture. So every image in a batch needs **its own** random
-# parameters. `sslkit.augment` draws them per sample and runs batched on the GPU: below, each
+# parameters. `sslkit.parts.augment` draws them per sample and runs batched on the GPU: below, each
 # row is one image augmented seven times in one call, with SimCLR's CIFAR-10 settings
 # (crop 8–100% of the area, flip, colour jitter with p = 0.8, grayscale with p = 0.2).
 
@@ -130,12 +128,12 @@ print(f"random-init backbone: kNN {floor['knn']:.1%}, linear probe {floor['linea
 # ### The ceiling: supervised training
 # The same backbone trained end to end with every label (cross-entropy, crop and flip
 # augmentation, SGD with cosine decay), then evaluated with the same protocol. By default the
-# cell loads this profile's reference run (trained once by `python -m sslkit.reference`, its
+# cell loads this profile's reference run (trained once by `python -m sslkit.course.references`, its
 # weights checked against their sha256) and says so; with `SSLKIT_RETRAIN=1` it trains here, in
 # `runs/<profile>/supervised/`, where an interrupted run resumes from its last checkpoint.
 
 # %%
-supervised, sup = supervised_baseline(train, test)
+supervised, sup = supervised_baseline(train, test, mode=MODE)
 print(f"supervised: kNN {sup['knn']:.1%}, linear probe {sup['linear']:.1%}, "
       f"own classifier {sup['classifier']:.1%}, trained in {sup['wall_s']:.0f} s")
 
@@ -175,8 +173,8 @@ fig = plots.retrieval_grid(test.images[q], h_sup[q], train.images, h_train, k=8,
 
 # %%
 results = {"floor (random init)": floor, "supervised": sup}
-save_result("floor", floor)
-save_result("supervised", sup, model=supervised)
+save_result("floor", floor, mode=MODE)
+save_result("supervised", sup, model=supervised, mode=MODE)
 display(Markdown(f"**CIFAR-10 test top-1, profile `{PROFILE.name}`**\n\n"
                  + format_table(results, ("knn", "linear", "classifier", "wall_s"))))
 fig = plots.accuracy_bars(results, title=f"profile {PROFILE.name}")

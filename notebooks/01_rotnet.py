@@ -45,24 +45,24 @@ import statistics as st
 
 import matplotlib.pyplot as plt
 import torch
-from IPython.display import Markdown, display
 
-from sslkit import plots
-from sslkit.augment import rotations
-from sslkit.backbones import StageFeatures
-from sslkit.baselines import random_floor
-from sslkit.data import cifar10
-from sslkit.evaluate import evaluate, extract_features, linear_probe
-from sslkit.experiments import SEEDS, sweep_run, verdict
+from sslkit.course import plots
+from sslkit.course.setup import report, setup
+from sslkit.experiments.baselines import random_floor
+from sslkit.experiments.sweeps import experiment_seeds, sweep_run
 from sslkit.methods.rotnet import RotNet
-from sslkit.profiles import PROFILE, describe
-from sslkit.reference import load_or_pretrain, summary
-from sslkit.results import format_table, load_reference, reference_lines, save_result
+from sslkit.parts.augment import rotations
+from sslkit.parts.backbones import StageFeatures
+from sslkit.parts.data import cifar10
+from sslkit.records.policy import load_or_pretrain
+from sslkit.records.results import load_reference, reference_lines
+from sslkit.training.evaluate import extract_features, linear_probe
+from sslkit.training.stats import verdict
 
-print(describe())
-print(summary("01_rotnet"))
-train, test = cifar10()
-reference = load_reference()  # floor and supervised baseline from notebook 00
+PROFILE, MODE = setup("01_rotnet")  # the profile, and whether this notebook loads its runs or trains them
+SEEDS = experiment_seeds(PROFILE)  # every experiment setting is trained once per seed: 3 (2 under smoke)
+train, test = cifar10(PROFILE)
+reference = load_reference(PROFILE)  # floor and supervised baseline from notebook 00
 
 # %% [markdown]
 # ## 1 · The task
@@ -82,7 +82,7 @@ x = train.images[:5]
 x_by_hand = torch.cat([torch.rot90(x, k, dims=(2, 3)) for k in range(4)])  # (4B, 3, H, W): [0°, 90°, 180°, 270°]
 y_by_hand = torch.tensor([k for k in range(4) for _ in range(len(x))])  # (4B,) the rotation index
 assert torch.equal(x_by_hand, rotations(x)[0]) and torch.equal(y_by_hand, rotations(x)[1])
-print(f"{len(x_by_hand)} rotated images, labels {y_by_hand.tolist()} = sslkit.augment.rotations")
+print(f"{len(x_by_hand)} rotated images, labels {y_by_hand.tolist()} = sslkit.parts.augment.rotations")
 
 # %% [markdown]
 # ## 2 · Pretraining
@@ -94,7 +94,7 @@ print(f"{len(x_by_hand)} rotated images, labels {y_by_hand.tolist()} = sslkit.au
 # shows how useful the features are while the network learns to predict rotations.
 
 # %%
-rotnet = load_or_pretrain(RotNet, train, test, "rotnet")
+rotnet = load_or_pretrain(RotNet, train, test, "rotnet", mode=MODE)
 fig = plots.training_curves(rotnet.report.run_dir, "RotNet pretraining", reference=reference_lines(reference, metric="linear"))
 df = plots.read_metrics(rotnet.report.run_dir)
 print(f"rotation accuracy in the last epoch: {df['train/pretext_acc'].dropna().iloc[-1]:.1%} (chance: 25%)")
@@ -104,10 +104,7 @@ print(f"rotation accuracy in the last epoch: {df['train/pretext_acc'].dropna().i
 # The protocol of notebook 00 on the frozen backbone's final features.
 
 # %%
-result = evaluate(rotnet, train, test)
-save_result("rotnet", result, model=rotnet)
-rows = {"floor (random init)": reference.get("floor", {}), "RotNet": result, "supervised": reference.get("supervised", {})}
-display(Markdown(f"**CIFAR-10 test top-1, profile `{PROFILE.name}`**\n\n" + format_table(rows)))
+result = report("rotnet", rotnet, train, test, profile=PROFILE, mode=MODE, reference=reference)
 if "floor" in reference:
     gain = {k: result[k] - reference["floor"][k] for k in ("knn", "linear")}
     print(f"RotNet vs the random-init floor: kNN {100 * gain['knn']:+.1f} points, linear {100 * gain['linear']:+.1f} points")
@@ -141,7 +138,7 @@ def stage_probe(stage):
 
 
 stages = {f"stage {s + 1}": stage_probe(s) for s in range(4)}
-rot_runs = [sweep_run(RotNet, sweep_train, test, "rotnet-sweep", seed=s, measures=stages) for s in SEEDS]
+rot_runs = [sweep_run(RotNet, sweep_train, test, "rotnet-sweep", mode=MODE, seed=s, measures=stages) for s in SEEDS]
 rot = {k: [r.results[k] for r in rot_runs] for k in ["knn", *stages]}
 rand = {k: [] for k in rot}
 for s in SEEDS:  # random init of the sweep size, one network per seed

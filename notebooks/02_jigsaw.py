@@ -61,23 +61,22 @@ if importlib.util.find_spec("sslkit") is None:
 # %%
 import matplotlib.pyplot as plt
 import torch
-from IPython.display import Markdown, display
 
-from sslkit import plots
-from sslkit.augment import assemble_tiles, jigsaw_tiles, shuffle_tiles
-from sslkit.data import cifar10
-from sslkit.evaluate import evaluate
-from sslkit.baselines import random_floor
-from sslkit.experiments import SEEDS, mean_sd, sweep_run, verdict
+from sslkit.course import plots
+from sslkit.course.setup import report, setup
+from sslkit.experiments.baselines import random_floor
+from sslkit.experiments.sweeps import experiment_seeds, sweep_run
 from sslkit.methods.jigsaw import Jigsaw, min_hamming_distance, permutation_set
-from sslkit.profiles import PROFILE, describe
-from sslkit.reference import load_or_pretrain, summary
-from sslkit.results import format_table, load_reference, reference_lines, save_result
+from sslkit.parts.augment import assemble_tiles, jigsaw_tiles, shuffle_tiles
+from sslkit.parts.data import cifar10
+from sslkit.records.policy import load_or_pretrain
+from sslkit.records.results import load_reference, reference_lines
+from sslkit.training.stats import mean_sd, verdict
 
-print(describe())
-print(summary("02_jigsaw"))
-train, test = cifar10()
-reference = load_reference()  # floor and supervised baseline from notebook 00
+PROFILE, MODE = setup("02_jigsaw")  # the profile, and whether this notebook loads its runs or trains them
+SEEDS = experiment_seeds(PROFILE)  # every experiment setting is trained once per seed: 3 (2 under smoke)
+train, test = cifar10(PROFILE)
+reference = load_reference(PROFILE)  # floor and supervised baseline from notebook 00
 
 # %% [markdown]
 # ## 1 · One puzzle
@@ -119,7 +118,7 @@ by_hand = torch.stack([batch_tiles[b][perms[labels[b]]] for b in range(4)])  # s
 assert torch.equal(by_hand, shuffle_tiles(batch_tiles, perms, labels))
 inverse = perms[labels].argsort(dim=1)  # where each tile went
 assert torch.equal(torch.stack([by_hand[b][inverse[b]] for b in range(4)]), batch_tiles)
-print(f"labels {labels.tolist()}: shuffled by hand = sslkit.augment.shuffle_tiles; the inverse permutation restores them")
+print(f"labels {labels.tolist()}: shuffled by hand = sslkit.parts.augment.shuffle_tiles; the inverse permutation restores them")
 
 # %% [markdown]
 # ## 2 · Pretraining (with gap and jitter)
@@ -127,17 +126,14 @@ print(f"labels {labels.tolist()}: shuffled by hand = sslkit.augment.shuffle_tile
 
 # %%
 epochs = max(1, PROFILE.pretrain_epochs // 2)
-jigsaw = load_or_pretrain(Jigsaw, train, test, "jigsaw", epochs=epochs)
+jigsaw = load_or_pretrain(Jigsaw, train, test, "jigsaw", mode=MODE, epochs=epochs)
 fig = plots.training_curves(jigsaw.report.run_dir, "Jigsaw pretraining", reference=reference_lines(reference, metric="linear"))
 
 # %% [markdown]
 # ## 3 · Evaluation
 
 # %%
-result = evaluate(jigsaw, train, test)
-save_result("jigsaw", result, model=jigsaw)
-rows = {"floor (random init)": reference.get("floor", {}), "Jigsaw": result, "supervised": reference.get("supervised", {})}
-display(Markdown(f"**CIFAR-10 test top-1, profile `{PROFILE.name}`**\n\n" + format_table(rows)))
+result = report("jigsaw", jigsaw, train, test, profile=PROFILE, mode=MODE, reference=reference)
 if "floor" in reference:
     gain = {k: result[k] - reference["floor"][k] for k in ("knn", "linear")}
     print(f"Jigsaw vs the random-init floor: kNN {100 * gain['knn']:+.1f} points, linear {100 * gain['linear']:+.1f} points")
@@ -160,7 +156,7 @@ tiles_measures = {"puzzle_defended": lambda m, tr, te: m.puzzle_accuracy(te.imag
                   "puzzle_plain": lambda m, tr, te: m.puzzle_accuracy(te.images, gap=False, tile_jitter=False)}
 puzzle_acc, transfer, cross = {}, {}, {}
 for name, kw in variants.items():
-    runs = [sweep_run(Jigsaw, sweep_train, test, "jigsaw-sweep", seed=s, measures=tiles_measures, **kw) for s in SEEDS]
+    runs = [sweep_run(Jigsaw, sweep_train, test, "jigsaw-sweep", mode=MODE, seed=s, measures=tiles_measures, **kw) for s in SEEDS]
     puzzle_acc[name] = [plots.read_metrics(r.curves)["train/pretext_acc"].dropna().iloc[-1] for r in runs]
     transfer[name] = [r.knn for r in runs]
     cross[name] = {t: [r.results[m] for r in runs] for t, m in (("defended tiles", "puzzle_defended"),

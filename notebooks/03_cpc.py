@@ -76,23 +76,24 @@ import torch
 import torch.nn.functional as F
 from IPython.display import Markdown, display
 
-from sslkit import plots
-from sslkit.augment import cpc_patches, patch_grid
-from sslkit.data import cifar10
-from sslkit.estimate import images_per_s
-from sslkit.evaluate import evaluate, extract_features
-from sslkit.experiments import SEEDS, mean_sd, random_init_seeds, sweep_seeds, verdict
-from sslkit.losses import cpc_loss
+from sslkit.course import plots
+from sslkit.course.estimate import images_per_s
+from sslkit.course.setup import report, setup
+from sslkit.experiments.sweeps import experiment_seeds, random_init_seeds, sweep_seeds
 from sslkit.methods import CPC
 from sslkit.methods.cpc import ContextNetwork
-from sslkit.profiles import PROFILE, describe
-from sslkit.reference import load_or_pretrain, summary
-from sslkit.results import comparison_rows, format_table, load_reference, reference_lines, save_result
+from sslkit.parts.augment import cpc_patches, patch_grid
+from sslkit.parts.data import cifar10
+from sslkit.parts.losses import cpc_loss
+from sslkit.records.policy import load_or_pretrain
+from sslkit.records.results import load_reference, reference_lines
+from sslkit.training.evaluate import evaluate, extract_features
+from sslkit.training.stats import mean_sd, verdict
 
-print(describe())
-print(summary("03_cpc"))
-train, test = cifar10()
-reference = load_reference()  # floor and supervised baseline (notebook 00), the other methods
+PROFILE, MODE = setup("03_cpc")  # the profile, and whether this notebook loads its runs or trains them
+SEEDS = experiment_seeds(PROFILE)  # every experiment setting is trained once per seed: 3 (2 under smoke)
+train, test = cifar10(PROFILE)
+reference = load_reference(PROFILE)  # floor and supervised baseline (notebook 00), the other methods
 print(f"{len(train):,} train / {len(test):,} test images")
 
 # %% [markdown]
@@ -134,7 +135,7 @@ codes = torch.randn(4, 7, 7, 32)
 preds = [torch.randn(4, 7 - k, 7, 32) for k in (1, 2, 3)]
 assert torch.allclose(cpc_loss_by_hand(preds, codes), cpc_loss(preds, codes)[0], atol=1e-5)
 print(f"patch grid {tuple(patch_grid(x).shape)}; loss by hand {cpc_loss_by_hand(preds, codes):.5f}, "
-      f"sslkit.losses.cpc_loss {cpc_loss(preds, codes)[0]:.5f}")
+      f"sslkit.parts.losses.cpc_loss {cpc_loss(preds, codes)[0]:.5f}")
 
 # %% [markdown]
 # ## 1 · The patch grid
@@ -188,7 +189,7 @@ fig.tight_layout()
 # view, and GroupNorm is slower than BatchNorm on a CPU: CPC is the slowest method per epoch.
 
 # %%
-cpc = load_or_pretrain(CPC, train, test, "cpc")
+cpc = load_or_pretrain(CPC, train, test, "cpc", mode=MODE)
 fig = plots.training_curves(cpc.report.run_dir, "CPC pretraining", reference=reference_lines(reference, metric="linear"))
 loss = plots.read_metrics(cpc.report.run_dir)["train/loss_epoch"].dropna()
 print(f"loss {loss.iloc[0]:.2f} in the first epoch → {loss.iloc[-1]:.2f} in the last "
@@ -238,10 +239,7 @@ print("test: " + ", ".join(f"k = {k}: {100 * a:.1f}%" for k, a in enumerate(test
 # runs on the same data.
 
 # %%
-result = evaluate(cpc, train, test)
-save_result("cpc", result, model=cpc)
-rows = comparison_rows(reference, "cpc", result)
-display(Markdown(f"**CIFAR-10 test top-1, profile `{PROFILE.name}`**\n\n" + format_table(rows)))
+result = report("cpc", cpc, train, test, profile=PROFILE, mode=MODE, reference=reference, compare="all")
 
 # %%
 h_test = extract_features(cpc, test)
@@ -283,7 +281,7 @@ measures = {"context_knn": context_knn}
 
 def cpc_run(metric="knn", **kwargs):
     """kNN accuracy (or ``metric="context_knn"``) of one small CPC setting, once per seed."""
-    return sweep_seeds(CPC, sweep_train, test, "cpc-sweep-main-data", metric=metric, measures=measures, **kwargs)
+    return sweep_seeds(CPC, sweep_train, test, "cpc-sweep-main-data", mode=MODE, metric=metric, measures=measures, **kwargs)
 
 
 acc_full = cpc_run()

@@ -66,23 +66,23 @@ import torch.nn as nn
 import torch.nn.functional as F
 from IPython.display import Markdown, display
 
-from sslkit import plots, widgets
-from sslkit.augment import simclr_augment
-from sslkit.data import cifar10
-from sslkit.evaluate import evaluate, extract_features, knn_accuracy, linear_probe
-from sslkit.baselines import random_floor
-from sslkit.experiments import SEEDS, mean_sd, sweep_seeds, verdict
-from sslkit.losses import nt_xent
+from sslkit.course import plots, widgets
+from sslkit.course.setup import report, setup
+from sslkit.experiments.baselines import random_floor
+from sslkit.experiments.sweeps import experiment_seeds, sweep_seeds
 from sslkit.methods import SimCLR
-from sslkit.profiles import PROFILE, describe
-from sslkit.reference import load_or_pretrain, summary
-from sslkit.scaling import main_size  # experiment runs of the main run's size
-from sslkit.results import format_table, load_reference, reference_lines, save_result
+from sslkit.parts.augment import simclr_augment
+from sslkit.parts.data import cifar10
+from sslkit.parts.losses import nt_xent
+from sslkit.records.policy import load_or_pretrain
+from sslkit.records.results import load_reference, reference_lines
+from sslkit.training.evaluate import extract_features, knn_accuracy, linear_probe
+from sslkit.training.stats import mean_sd, verdict
 
-print(describe())
-print(summary("04_simclr"))
-train, test = cifar10()
-reference = load_reference()  # floor and supervised baseline from notebook 00
+PROFILE, MODE = setup("04_simclr")  # the profile, and whether this notebook loads its runs or trains them
+SEEDS = experiment_seeds(PROFILE)  # every experiment setting is trained once per seed: 3 (2 under smoke)
+train, test = cifar10(PROFILE)
+reference = load_reference(PROFILE)  # floor and supervised baseline from notebook 00
 print(f"{len(train):,} train / {len(test):,} test images")
 
 # %% [markdown]
@@ -104,7 +104,7 @@ def nt_xent_by_hand(z1, z2, tau):
 
 
 z1, z2 = torch.randn(16, 32), torch.randn(16, 32)
-print(f"by hand {nt_xent_by_hand(z1, z2, 0.5):.6f}, sslkit.losses.nt_xent {nt_xent(z1, z2, 0.5):.6f}")
+print(f"by hand {nt_xent_by_hand(z1, z2, 0.5):.6f}, sslkit.parts.losses.nt_xent {nt_xent(z1, z2, 0.5):.6f}")
 assert torch.allclose(nt_xent_by_hand(z1, z2, 0.5), nt_xent(z1, z2, 0.5), atol=1e-5)
 
 # %% [markdown]
@@ -118,7 +118,7 @@ assert torch.allclose(nt_xent_by_hand(z1, z2, 0.5), nt_xent(z1, z2, 0.5), atol=1
 # useful h is while the backbone learns. The experiments in section 3 load theirs the same way.
 
 # %%
-simclr = load_or_pretrain(SimCLR, train, test, "simclr", temperature=0.5)
+simclr = load_or_pretrain(SimCLR, train, test, "simclr", mode=MODE, temperature=0.5)
 fig = plots.training_curves(simclr.report.run_dir, "SimCLR pretraining", reference=reference_lines(reference, metric="linear"))
 
 # %% [markdown]
@@ -130,11 +130,7 @@ fig = plots.training_curves(simclr.report.run_dir, "SimCLR pretraining", referen
 # The protocol of notebook 00 on the frozen backbone: kNN and a linear probe on h.
 
 # %%
-result = evaluate(simclr, train, test)
-save_result("simclr", result, model=simclr)
-rows = {"floor (random init)": reference.get("floor", {}), "SimCLR": result,
-        "supervised": reference.get("supervised", {})}
-display(Markdown(f"**CIFAR-10 test top-1, profile `{PROFILE.name}`**\n\n" + format_table(rows)))
+result = report("simclr", simclr, train, test, profile=PROFILE, mode=MODE, reference=reference)
 
 # %%
 h_test = extract_features(simclr, test)
@@ -167,14 +163,14 @@ print(f"sweep runs: {len(sweep_train):,} images, width {sweep_profile.width}, {s
 ref_lines = dict(floor=sweep_floor["knn"], main=result["knn"])
 
 
-def sweep_run(batch_size=sweep_profile.batch_size, temperature=0.5, augment="full", epochs=None, metric="knn",
-              measures=None):
+def simclr_seeds(batch_size=sweep_profile.batch_size, temperature=0.5, augment="full", epochs=None, metric="knn",
+                 measures=None):
     """kNN accuracy (or another ``metric`` of the run's ``measures``) of one small SimCLR setting,
     once per seed (runs reload if they already ran)."""
     augs = {"full": simclr_augment(),
             "no crop": simclr_augment().replace(crop_scale=(1.0, 1.0)),
             "no colour": simclr_augment().replace(jitter_p=0.0, gray_p=0.0)}
-    return sweep_seeds(SimCLR, sweep_train, test, "simclr-sweep", batch_size=batch_size, temperature=temperature,
+    return sweep_seeds(SimCLR, sweep_train, test, "simclr-sweep", mode=MODE, batch_size=batch_size, temperature=temperature,
                        augment=augs[augment], metric=metric, measures=measures, **({"epochs": epochs} if epochs else {}))
 
 
@@ -186,7 +182,7 @@ def sweep_run(batch_size=sweep_profile.batch_size, temperature=0.5, augment="ful
 
 # %%
 batches = [sweep_profile.batch_size // 2, sweep_profile.batch_size, sweep_profile.batch_size * 2]
-acc_batch = [sweep_run(batch_size=b) for b in batches]
+acc_batch = [simclr_seeds(batch_size=b) for b in batches]
 fig = plots.seed_bars({f"batch {b}": a for b, a in zip(batches, acc_batch)}, **ref_lines, title="kNN vs batch size")
 verdict(f"batch {batches[-1]} better than {batches[0]}", acc_batch[0], acc_batch[-1])
 
@@ -201,7 +197,7 @@ steps = (len(sweep_train) // batches[0]) * sweep_profile.pretrain_epochs
 epochs_at = {b: round(steps / (len(sweep_train) // b)) for b in batches}
 print("epochs (optimizer steps) per batch size: "
       + ", ".join(f"{b}: {e} ({e * (len(sweep_train) // b)})" for b, e in epochs_at.items()))
-acc_steps = [sweep_run(batch_size=b, epochs=epochs_at[b]) for b in batches]
+acc_steps = [simclr_seeds(batch_size=b, epochs=epochs_at[b]) for b in batches]
 fig = plots.seed_bars({f"batch {b}": a for b, a in zip(batches, acc_steps)}, **ref_lines,
                       title=f"kNN vs batch size at about {steps} steps")
 verdict(f"at equal steps, batch {batches[-1]} better than {batches[0]}", acc_steps[0], acc_steps[-1])
@@ -228,7 +224,7 @@ widgets.temperature_explorer(sims, positive)
 
 # %%
 temperatures = [0.1, 0.5, 1.0]
-acc_temp = [sweep_run(temperature=t) for t in temperatures]
+acc_temp = [simclr_seeds(temperature=t) for t in temperatures]
 fig = plots.seed_bars({f"τ = {t:g}": a for t, a in zip(temperatures, acc_temp)}, **ref_lines, title="kNN vs temperature")
 verdict("τ = 0.1 better than τ = 0.5", acc_temp[1], acc_temp[0])
 verdict("τ = 0.1 better than τ = 1.0", acc_temp[2], acc_temp[0])
@@ -240,7 +236,7 @@ verdict("τ = 0.1 better than τ = 1.0", acc_temp[2], acc_temp[0])
 
 # %%
 augment_names = ["full", "no crop", "no colour"]
-acc_aug = [sweep_run(augment=a) for a in augment_names]
+acc_aug = [simclr_seeds(augment=a) for a in augment_names]
 fig = plots.seed_bars(dict(zip(augment_names, acc_aug)), **ref_lines, title="kNN vs augmentations")
 verdict("cropping helps (full better than no crop)", acc_aug[1], acc_aug[0])
 verdict("colour distortion helps (full better than no colour)", acc_aug[2], acc_aug[0])
@@ -265,8 +261,8 @@ def probe(layer, kind):
 
 
 head_measures = {"linear_h": probe("h", "linear"), "linear_z": probe("z", "linear"), "knn_z": probe("z", "knn")}
-acc_head = {m: sweep_run(metric=m, measures=head_measures) for m in head_measures}
-acc_head["knn_h"] = sweep_run(metric="knn", measures=head_measures)  # every sweep run's kNN is on h
+acc_head = {m: simclr_seeds(metric=m, measures=head_measures) for m in head_measures}
+acc_head["knn_h"] = simclr_seeds(metric="knn", measures=head_measures)  # every sweep run's kNN is on h
 fig, (a1, a2) = plt.subplots(1, 2, figsize=(9, 3.6))
 plots.seed_bars({"h (backbone)": acc_head["linear_h"], "z (projection)": acc_head["linear_z"]},
                 floor=sweep_floor["linear"], main=result["linear"], ylabel="linear probe top-1 (%)",
@@ -284,7 +280,7 @@ verdict("h better than z (kNN)", acc_head["knn_z"], acc_head["knn_h"])
 # floor is the main-size random init of notebook 00.
 
 # %%
-acc_head_main = {m: sweep_seeds(SimCLR, train, test, "simclr-main-size", profile=main_size(PROFILE), metric=m,
+acc_head_main = {m: sweep_seeds(SimCLR, train, test, "simclr-main-size", mode=MODE, size="main", metric=m,
                                 measures=head_measures) for m in [*head_measures, "knn"]}
 fig, (a1, a2) = plt.subplots(1, 2, figsize=(9, 3.6))
 plots.seed_bars({"h (backbone)": acc_head_main["linear_h"], "z (projection)": acc_head_main["linear_z"]},

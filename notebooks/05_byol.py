@@ -68,22 +68,23 @@ import torch.nn as nn
 import torch.nn.functional as F
 from IPython.display import Markdown, display
 
-from sslkit import plots
-from sslkit.baselines import random_floor
-from sslkit.data import cifar10
-from sslkit.evaluate import evaluate, extract_features
-from sslkit.ema import ema_update
-from sslkit.experiments import SEEDS, mean_sd, random_init_seeds, sweep_run, sweep_seeds, verdict
-from sslkit.losses import byol_loss
+from sslkit.course import plots
+from sslkit.course.setup import report, setup
+from sslkit.experiments.baselines import random_floor
+from sslkit.experiments.sweeps import experiment_seeds, random_init_seeds, sweep_run, sweep_seeds
 from sslkit.methods import BYOL, SimCLR
-from sslkit.profiles import PROFILE, describe
-from sslkit.reference import load_or_pretrain, summary
-from sslkit.results import format_table, load_reference, reference_lines, save_result
+from sslkit.parts.data import cifar10
+from sslkit.parts.ema import ema_update
+from sslkit.parts.losses import byol_loss
+from sslkit.records.policy import load_or_pretrain
+from sslkit.records.results import load_reference, reference_lines
+from sslkit.training.evaluate import extract_features
+from sslkit.training.stats import mean_sd, verdict
 
-print(describe())
-print(summary("05_byol"))
-train, test = cifar10()
-reference = load_reference()  # floor and supervised baseline from notebook 00, SimCLR from 04
+PROFILE, MODE = setup("05_byol")  # the profile, and whether this notebook loads its runs or trains them
+SEEDS = experiment_seeds(PROFILE)  # every experiment setting is trained once per seed: 3 (2 under smoke)
+train, test = cifar10(PROFILE)
+reference = load_reference(PROFILE)  # floor and supervised baseline from notebook 00, SimCLR from 04
 print(f"{len(train):,} train / {len(test):,} test images")
 
 # %% [markdown]
@@ -106,14 +107,14 @@ def ema_by_hand(target, online, tau):
 
 
 p1, p2, z1, z2 = torch.randn(4, 16, 32).unbind(0)
-print(f"loss by hand {byol_loss_by_hand(p1, p2, z1, z2):.6f}, sslkit.losses.byol_loss {byol_loss(p1, p2, z1, z2):.6f}")
+print(f"loss by hand {byol_loss_by_hand(p1, p2, z1, z2):.6f}, sslkit.parts.losses.byol_loss {byol_loss(p1, p2, z1, z2):.6f}")
 assert torch.allclose(byol_loss_by_hand(p1, p2, z1, z2), byol_loss(p1, p2, z1, z2), atol=1e-5)
 online, target_a, target_b = nn.Linear(8, 4), nn.Linear(8, 4), nn.Linear(8, 4)
 target_b.load_state_dict(target_a.state_dict())
 ema_by_hand(target_a, online, 0.99)
 ema_update(target_b, online, 0.99)
 assert all(torch.allclose(a, b) for a, b in zip(target_a.parameters(), target_b.parameters()))
-print("EMA by hand = sslkit.ema.ema_update")
+print("EMA by hand = sslkit.parts.ema.ema_update")
 
 # %% [markdown]
 # ## 1 · Pretraining
@@ -129,7 +130,7 @@ print("EMA by hand = sslkit.ema.ema_update")
 # 1/√d; a collapsed network, whose outputs are all the same, gives 0.
 
 # %%
-byol = load_or_pretrain(BYOL, train, test, "byol", epochs=2 * PROFILE.pretrain_epochs)
+byol = load_or_pretrain(BYOL, train, test, "byol", mode=MODE, epochs=2 * PROFILE.pretrain_epochs)
 fig = plots.training_curves(byol.report.run_dir, "BYOL pretraining", reference=reference_lines(reference, metric="linear"))
 
 # %% [markdown]
@@ -143,11 +144,7 @@ fig = plots.training_curves(byol.report.run_dir, "BYOL pretraining", reference=r
 # The protocol of notebook 00 on the frozen backbone: kNN and a linear probe on h.
 
 # %%
-result = evaluate(byol, train, test)
-save_result("byol", result, model=byol)
-rows = {"floor (random init)": reference.get("floor", {}), "SimCLR (notebook 04)": reference.get("simclr", {}),
-        "BYOL": result, "supervised": reference.get("supervised", {})}
-display(Markdown(f"**CIFAR-10 test top-1, profile `{PROFILE.name}`**\n\n" + format_table(rows)))
+result = report("byol", byol, train, test, profile=PROFILE, mode=MODE, reference=reference, compare=("simclr",))
 
 # %%
 h_test = extract_features(byol, test)
@@ -180,12 +177,12 @@ print(f"sweep runs: {len(sweep_train):,} images, width {sweep_profile.width}, {B
 
 def byol_run(**kwargs):
     """kNN accuracy of one small BYOL setting, once per seed (runs reload if they already ran)."""
-    return sweep_seeds(BYOL, sweep_train, test, "byol-sweep", epochs=BYOL_EPOCHS, **kwargs)
+    return sweep_seeds(BYOL, sweep_train, test, "byol-sweep", mode=MODE, epochs=BYOL_EPOCHS, **kwargs)
 
 
 def byol_dir(**kwargs):
     """The folder holding the seed-0 run's curves (its run folder, or its reference's)."""
-    return sweep_run(BYOL, sweep_train, test, "byol-sweep", epochs=BYOL_EPOCHS, **kwargs).curves
+    return sweep_run(BYOL, sweep_train, test, "byol-sweep", mode=MODE, epochs=BYOL_EPOCHS, **kwargs).curves
 
 
 
@@ -289,7 +286,7 @@ monitor_summary("GN backbone, BN heads", norm="gn", head_norm="bn")
 # %%
 batches = [sweep_profile.batch_size // 2, sweep_profile.batch_size, sweep_profile.batch_size * 2]
 acc_byol_b = [byol_run(batch_size=b) for b in batches]  # the default batch reloads the run above
-acc_simclr_b = [sweep_seeds(SimCLR, sweep_train, test, "simclr-sweep", batch_size=b) for b in batches]
+acc_simclr_b = [sweep_seeds(SimCLR, sweep_train, test, "simclr-sweep", mode=MODE, batch_size=b) for b in batches]
 fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 3.6), sharey=True)
 plots.seed_bars({f"batch {b}": a for b, a in zip(batches, acc_byol_b)}, **ref_lines, title="BYOL", ax=a1)
 plots.seed_bars({f"batch {b}": a for b, a in zip(batches, acc_simclr_b)}, floor=sweep_floor["knn"], title="SimCLR (notebook 04)",

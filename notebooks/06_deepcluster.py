@@ -63,21 +63,22 @@ import matplotlib.pyplot as plt
 import torch
 from IPython.display import Markdown, display
 
-from sslkit import plots
-from sslkit.baselines import random_floor
-from sslkit.cluster import kmeans, nmi, pca_whiten
-from sslkit.data import cifar10
-from sslkit.evaluate import evaluate, extract_features
-from sslkit.experiments import SEEDS, mean_sd, random_init_seeds, sweep_run, sweep_seeds, verdict
+from sslkit.course import plots
+from sslkit.course.setup import report, setup
+from sslkit.experiments.baselines import random_floor
+from sslkit.experiments.sweeps import experiment_seeds, random_init_seeds, sweep_run, sweep_seeds
 from sslkit.methods import DeepCluster
-from sslkit.profiles import PROFILE, describe
-from sslkit.reference import load_or_pretrain, summary
-from sslkit.results import comparison_rows, format_table, load_reference, reference_lines, save_result
+from sslkit.parts.cluster import kmeans, nmi, pca_whiten
+from sslkit.parts.data import cifar10
+from sslkit.records.policy import load_or_pretrain
+from sslkit.records.results import load_reference, reference_lines
+from sslkit.training.evaluate import extract_features
+from sslkit.training.stats import mean_sd, verdict
 
-print(describe())
-print(summary("06_deepcluster"))
-train, test = cifar10()
-reference = load_reference()  # floor and supervised baseline (notebook 00), the other methods
+PROFILE, MODE = setup("06_deepcluster")  # the profile, and whether this notebook loads its runs or trains them
+SEEDS = experiment_seeds(PROFILE)  # every experiment setting is trained once per seed: 3 (2 under smoke)
+train, test = cifar10(PROFILE)
+reference = load_reference(PROFILE)  # floor and supervised baseline (notebook 00), the other methods
 print(f"{len(train):,} train / {len(test):,} test images")
 
 # %% [markdown]
@@ -109,7 +110,7 @@ start = x[torch.randperm(500, generator=g)[:5]].clone()
 ours = kmeans(x, 5, iters=10, init=start.clone(), fix_empty=False).labels
 assert torch.equal(kmeans_by_hand(x, start.clone()), ours)
 w = uniform_weights_by_hand(ours)
-print(f"k-means by hand = sslkit.cluster.kmeans; cluster sizes {torch.bincount(ours).tolist()}, "
+print(f"k-means by hand = sslkit.parts.cluster.kmeans; cluster sizes {torch.bincount(ours).tolist()}, "
       f"total sampling weight per cluster {[round(float(w[ours == k].sum()), 3) for k in range(5)]}")
 
 # %% [markdown]
@@ -158,7 +159,7 @@ for k in first.sizes.argsort(descending=True)[[0, 10, 50]].tolist():
 # clusters, the head re-initialized after every clustering, SGD as the supervised baseline.
 
 # %%
-dc = load_or_pretrain(DeepCluster, train, test, "deepcluster")
+dc = load_or_pretrain(DeepCluster, train, test, "deepcluster", mode=MODE)
 fig = plots.training_curves(dc.report.run_dir, "DeepCluster pretraining", reference=reference_lines(reference, metric="linear"))
 df = plots.read_metrics(dc.report.run_dir)
 cl = df[[c for c in df.columns if c.startswith("cluster/")]].dropna(how="all").reset_index(drop=True)
@@ -198,10 +199,7 @@ print(f"last clustering: NMI with the classes {cl['cluster/nmi_labels'].iloc[-1]
 # reference runs on the same data.
 
 # %%
-result = evaluate(dc, train, test)
-save_result("deepcluster", result, model=dc)
-rows = comparison_rows(reference, "deepcluster", result)  # this run among the other methods' references
-display(Markdown(f"**CIFAR-10 test top-1, profile `{PROFILE.name}`**\n\n" + format_table(rows)))
+result = report("deepcluster", dc, train, test, profile=PROFILE, mode=MODE, reference=reference, compare="all")
 
 # %%
 h_test = extract_features(dc, test)
@@ -235,14 +233,14 @@ print(f"sweep runs: {len(sweep_train):,} images, width {sweep_profile.width}, {s
 
 def dc_run(**kwargs):
     """kNN accuracy of one small DeepCluster setting, once per seed (runs reload if they already ran)."""
-    return sweep_seeds(DeepCluster, sweep_train, test, "deepcluster-sweep-main-data", **kwargs)
+    return sweep_seeds(DeepCluster, sweep_train, test, "deepcluster-sweep-main-data", mode=MODE, **kwargs)
 
 
 def dc_curves(**kwargs):
     """Per-epoch clustering statistics of one setting, one table per seed."""
     out = []
     for s in SEEDS:
-        run = sweep_run(DeepCluster, sweep_train, test, "deepcluster-sweep-main-data", seed=s, **kwargs)
+        run = sweep_run(DeepCluster, sweep_train, test, "deepcluster-sweep-main-data", mode=MODE, seed=s, **kwargs)
         df = plots.read_metrics(run.curves)
         out.append(df[[c for c in df.columns if c.startswith("cluster/")]].dropna(how="all").reset_index(drop=True))
     return out

@@ -71,22 +71,23 @@ import torch
 import torch.nn.functional as F
 from IPython.display import Markdown, display
 
-from sslkit import plots, widgets
-from sslkit.baselines import random_floor
-from sslkit.data import cifar10
-from sslkit.evaluate import evaluate, extract_features
-from sslkit.experiments import SEEDS, mean_sd, random_init_seeds, sweep_run, sweep_seeds, verdict
-from sslkit.losses import sinkhorn, swav_loss
+from sslkit.course import plots, widgets
+from sslkit.course.setup import report, setup
+from sslkit.experiments.baselines import random_floor
+from sslkit.experiments.sweeps import experiment_seeds, random_init_seeds, sweep_run, sweep_seeds
 from sslkit.methods import SwAV
 from sslkit.methods.swav import swav_crops
-from sslkit.profiles import PROFILE, describe
-from sslkit.reference import load_or_pretrain, summary
-from sslkit.results import comparison_rows, format_table, load_reference, reference_lines, save_result
+from sslkit.parts.data import cifar10
+from sslkit.parts.losses import sinkhorn, swav_loss
+from sslkit.records.policy import load_or_pretrain
+from sslkit.records.results import load_reference, reference_lines
+from sslkit.training.evaluate import extract_features
+from sslkit.training.stats import mean_sd, verdict
 
-print(describe())
-print(summary("07_swav"))
-train, test = cifar10()
-reference = load_reference()  # floor and supervised baseline (notebook 00), the other methods (01–05)
+PROFILE, MODE = setup("07_swav")  # the profile, and whether this notebook loads its runs or trains them
+SEEDS = experiment_seeds(PROFILE)  # every experiment setting is trained once per seed: 3 (2 under smoke)
+train, test = cifar10(PROFILE)
+reference = load_reference(PROFILE)  # floor and supervised baseline (notebook 00), the other methods (01–05)
 print(f"{len(train):,} train / {len(test):,} test images")
 
 # %% [markdown]
@@ -121,7 +122,7 @@ z1, z2 = F.normalize(torch.randn(2, 64, 16), dim=2)
 s1, s2 = z1 @ prototypes.T, z2 @ prototypes.T  # cosines (64, 10)
 assert torch.allclose(sinkhorn_by_hand(s1), sinkhorn(s1), atol=1e-5)
 assert torch.allclose(swav_loss_by_hand(s1, s2), swav_loss([s1, s2]), atol=1e-5)
-print(f"loss by hand {swav_loss_by_hand(s1, s2):.6f}, sslkit.losses.swav_loss {swav_loss([s1, s2]):.6f}")
+print(f"loss by hand {swav_loss_by_hand(s1, s2):.6f}, sslkit.parts.losses.swav_loss {swav_loss([s1, s2]):.6f}")
 
 # %% [markdown]
 # ## 1 · Sinkhorn on a small matrix
@@ -172,7 +173,7 @@ fig = plots.image_grid(grid, titles, ncols=len(crops))
 # 0 = one prototype for every image).
 
 # %%
-swav = load_or_pretrain(SwAV, train, test, "swav")
+swav = load_or_pretrain(SwAV, train, test, "swav", mode=MODE)
 fig = plots.training_curves(swav.report.run_dir, "SwAV pretraining", reference=reference_lines(reference, metric="linear"))
 df = plots.read_metrics(swav.report.run_dir)
 usage = df[["train/usage_entropy", "train/prototypes_used"]].dropna()
@@ -189,10 +190,7 @@ print(f"prototypes a batch uses in the last epoch: {usage['train/prototypes_used
 # reference runs on the same data.
 
 # %%
-result = evaluate(swav, train, test)
-save_result("swav", result, model=swav)
-rows = comparison_rows(reference, "swav", result)  # this run among the other methods' references
-display(Markdown(f"**CIFAR-10 test top-1, profile `{PROFILE.name}`**\n\n" + format_table(rows)))
+result = report("swav", swav, train, test, profile=PROFILE, mode=MODE, reference=reference, compare="all")
 
 # %%
 h_test = extract_features(swav, test)
@@ -257,12 +255,12 @@ measures = {"usage": usage_entropy}
 
 def swav_run(metric="knn", **kwargs):
     """kNN accuracy (or ``metric="usage"``) of one small SwAV setting, once per seed."""
-    return sweep_seeds(SwAV, sweep_train, test, "swav-sweep-main-data", metric=metric, measures=measures, **kwargs)
+    return sweep_seeds(SwAV, sweep_train, test, "swav-sweep-main-data", mode=MODE, metric=metric, measures=measures, **kwargs)
 
 
 def swav_dir(**kwargs):
     """The folder holding the seed-0 run's curves (its run folder, or its reference's)."""
-    return sweep_run(SwAV, sweep_train, test, "swav-sweep-main-data", measures=measures, **kwargs).curves
+    return sweep_run(SwAV, sweep_train, test, "swav-sweep-main-data", mode=MODE, measures=measures, **kwargs).curves
 
 
 # %% [markdown]

@@ -58,19 +58,20 @@ import matplotlib.pyplot as plt
 import torch
 from IPython.display import Markdown, display
 
-from sslkit import plots, pretrained, transfer
-from sslkit.baselines import random_floor, supervised_baseline
-from sslkit.data import cifar10
-from sslkit.evaluate import extract_features, knn_accuracy
-from sslkit.experiments import mean_sd, verdict
-from sslkit.methods import BYOL, CPC, SimCLR, DeepCluster, Jigsaw, RotNet, SwAV
-from sslkit.profiles import PROFILE, describe
-from sslkit.reference import load_or_pretrain, summary
-from sslkit.results import format_table, markdown_table
+from sslkit.course import plots
+from sslkit.course.setup import setup
+from sslkit.experiments import transfer
+from sslkit.experiments.baselines import random_floor, supervised_baseline
+from sslkit.methods import BYOL, CPC, DeepCluster, Jigsaw, RotNet, SimCLR, SwAV
+from sslkit.parts.data import cifar10
+from sslkit.records import pretrained
+from sslkit.records.policy import load_or_pretrain
+from sslkit.records.results import format_table, markdown_table
+from sslkit.training.evaluate import extract_features, knn_accuracy
+from sslkit.training.stats import mean_sd, verdict
 
-print(describe())
-print(summary("08_transfer"))
-train, test = cifar10()
+PROFILE, MODE = setup("08_transfer")  # the profile, and whether this notebook loads its runs or trains them
+train, test = cifar10(PROFILE)
 print(f"{len(train):,} train / {len(test):,} test images")
 
 # %% [markdown]
@@ -82,16 +83,16 @@ print(f"{len(train):,} train / {len(test):,} test images")
 
 # %%
 floor_net, _ = random_floor(train, test)
-supervised, _ = supervised_baseline(train, test)
+supervised, _ = supervised_baseline(train, test, mode=MODE)
 encoders = {
     "floor (random init)": floor_net,
-    "RotNet": load_or_pretrain(RotNet, train, test, "rotnet"),
-    "Jigsaw": load_or_pretrain(Jigsaw, train, test, "jigsaw", epochs=max(1, PROFILE.pretrain_epochs // 2)),
-    "CPC": load_or_pretrain(CPC, train, test, "cpc"),
-    "SimCLR": load_or_pretrain(SimCLR, train, test, "simclr", temperature=0.5),
-    "BYOL": load_or_pretrain(BYOL, train, test, "byol", epochs=2 * PROFILE.pretrain_epochs),
-    "DeepCluster": load_or_pretrain(DeepCluster, train, test, "deepcluster"),
-    "SwAV": load_or_pretrain(SwAV, train, test, "swav"),
+    "RotNet": load_or_pretrain(RotNet, train, test, "rotnet", mode=MODE),
+    "Jigsaw": load_or_pretrain(Jigsaw, train, test, "jigsaw", mode=MODE, epochs=max(1, PROFILE.pretrain_epochs // 2)),
+    "CPC": load_or_pretrain(CPC, train, test, "cpc", mode=MODE),
+    "SimCLR": load_or_pretrain(SimCLR, train, test, "simclr", mode=MODE, temperature=0.5),
+    "BYOL": load_or_pretrain(BYOL, train, test, "byol", mode=MODE, epochs=2 * PROFILE.pretrain_epochs),
+    "DeepCluster": load_or_pretrain(DeepCluster, train, test, "deepcluster", mode=MODE),
+    "SwAV": load_or_pretrain(SwAV, train, test, "swav", mode=MODE),
     "supervised": supervised,
 }
 SSL = [n for n in encoders if n not in ("floor (random init)", "supervised")]
@@ -155,7 +156,7 @@ tuned = {}
 for n in ["floor (random init)", "supervised", *chosen]:
     net = encoders[n] if n == "floor (random init)" else encoders[n].backbone
     stem = "finetune-" + n.split(" ")[0].lower()
-    tuned[n] = {f: transfer.fine_tune_seeds(net, stem, train, test, f) for f in transfer.FRACTIONS}
+    tuned[n] = {f: transfer.fine_tune_seeds(net, stem, train, test, f, mode=MODE) for f in transfer.FRACTIONS}
 fig, (a1, a2) = plt.subplots(1, 2, figsize=(12, 4.2), sharey=True)
 styles = {"floor (random init)": {"ls": "--", "color": "k"}, "supervised": {"ls": ":", "color": "0.4"}}
 plots.label_curves(tuned, title="fine-tuned (floor = trained from scratch)", ax=a1, styles=styles)
@@ -235,7 +236,7 @@ if not ONLINE:
 
 # %%
 if ONLINE:
-    from sslkit.evaluate import linear_probe
+    from sslkit.training.evaluate import linear_probe
 
     small = train.subset(transfer.label_subset(train.labels, min(1.0, 500 / (len(train) / 10))))
     fit_idx, val_idx = torch.arange(len(small)) % 5 != 0, torch.arange(len(small)) % 5 == 0

@@ -62,16 +62,17 @@ if importlib.util.find_spec("sslkit") is None:
 import matplotlib.pyplot as plt
 from IPython.display import Markdown, display
 
-from sslkit import plots, scaling
-from sslkit.data import cifar10
-from sslkit.experiments import SEEDS, judge, mean_sd, verdict_for
+from sslkit.course import plots
+from sslkit.course.setup import setup
+from sslkit.experiments import scaling
+from sslkit.experiments.sweeps import experiment_seeds
 from sslkit.methods import BYOL, SimCLR, Supervised
-from sslkit.profiles import PROFILE, describe
-from sslkit.reference import summary
-from sslkit.results import markdown_table
+from sslkit.parts.data import cifar10
+from sslkit.records.results import markdown_table
+from sslkit.training.stats import judge, mean_sd, verdict_for
 
-print(describe())
-print(summary("09_scaling"))
+PROFILE, MODE = setup("09_scaling")  # the profile, and whether this notebook loads its runs or trains them
+SEEDS = experiment_seeds(PROFILE)  # every experiment setting is trained once per seed: 3 (2 under smoke)
 data = scaling.scaling_profiles(PROFILE)
 train, test = cifar10(data["large"])
 train_small, _ = cifar10(data["small"])
@@ -84,7 +85,7 @@ print(f"large: {len(train):,} training images; small: {len(train_small):,}; test
 # %% [markdown]
 # ## 1 · The sizes, counted
 # Parameters and FLOPs are counted by torch (`torch.utils.flop_counter.FlopCounterMode`,
-# `sslkit.scaling`), not by hand: the encoder's parameters, its forward FLOPs per 32-px image,
+# `sslkit.experiments.scaling`), not by hand: the encoder's parameters, its forward FLOPs per 32-px image,
 # and each method's training FLOPs for a whole run — one training step's forward and backward
 # (SimCLR: two views and the projection head; supervised: one view and the classifier) times
 # the images the run sees. At equal epochs SimCLR costs about twice as many FLOPs per image.
@@ -100,7 +101,7 @@ def sweep_rows(sizes, images="large"):
     the reference runs; a missing run trains here, and the sweep resumes after an interruption)."""
     tr = train if images == "large" else train_small
     return {name: scaling.size_sweep(cls, tr, test, f"scaling-{'small-' if images == 'small' else ''}{name.lower()}",
-                                     sizes, seeds=SEEDS, profile=data[images], measures=scaling.probe_measures())
+                                     sizes, mode=MODE, seeds=SEEDS, profile=data[images], measures=scaling.probe_measures())
             for name, cls in METHODS.items()}
 
 
@@ -190,7 +191,7 @@ draw_gaps(gap_curves, ax, "the gap against width")
 
 # %%
 pair = [s for _, s in scaling.sweep_plan(PROFILE, pair=True)]
-byol_rows = scaling.size_sweep(BYOL, train, test, "scaling-byol", pair, seeds=SEEDS, profile=data["large"],
+byol_rows = scaling.size_sweep(BYOL, train, test, "scaling-byol", pair, mode=MODE, seeds=SEEDS, profile=data["large"],
                                measures=scaling.probe_measures())
 three = {"SimCLR": width_rows["SimCLR"], "BYOL": byol_rows, "supervised": width_rows["supervised"]}
 fig = plots.size_curves(three, "params", "linear", title="linear probe vs parameters, three methods")
