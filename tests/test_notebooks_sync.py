@@ -1,5 +1,6 @@
 """Each notebooks/NN_topic.py (the source) and its generated .ipynb hold the same cells."""
 
+import re
 from pathlib import Path
 
 import jupytext
@@ -13,8 +14,10 @@ def cells(nb):
     return [(c.cell_type, c.source.strip()) for c in nb.cells]
 
 
-def test_there_are_notebooks():
-    assert NOTEBOOKS
+def test_the_reference_command_knows_every_notebook():
+    from sslkit.course.references import NOTEBOOKS as RECORDED
+
+    assert [p.stem for p in NOTEBOOKS] == list(RECORDED), "add the notebook to sslkit.course.references.NOTEBOOKS"
 
 
 @pytest.mark.parametrize("py", NOTEBOOKS, ids=lambda p: p.stem)
@@ -27,3 +30,9 @@ def test_ipynb_matches_its_source(py):
     )
     executed = [c for c in generated.cells if c.cell_type == "code"]
     assert all(c.get("execution_count") for c in executed), f"{ipynb.name} is not fully executed"
+
+
+def test_nbval_runs_every_notebook():
+    makefile = (Path(__file__).parents[1] / "Makefile").read_text()
+    order = re.search(r"^NBVAL_ORDER = (.*)$", makefile, re.M).group(1).split()
+    assert sorted(order) == [p.stem for p in NOTEBOOKS], "list the notebook in the Makefile's NBVAL_ORDER"
