@@ -9,8 +9,9 @@
 #   make lab         open the notebooks in JupyterLab (installs it into .venv on first use)
 #
 # TORCH pins the torch build installed first; `make TORCH=` lets pip choose.
-# UV: with uv on PATH (pip install uv) the environment installs in under a minute instead of
-# several (it links files from its cache); without it, pip. `make UV=` forces pip.
+# UV: with uv on PATH (pip install uv) the environment installs in about a minute instead of
+# several (it links files from its cache, then compiles the bytecode pip would: a machine that sets
+# PYTHONDONTWRITEBYTECODE would otherwise compile torch on every import); without it, pip. `make UV=` forces pip.
 PYTHON ?= python3
 UV     ?= $(shell command -v uv 2>/dev/null)
 # tests and notebooks run in JOBS processes of one thread each (pytest-xdist; a notebook's cells
@@ -43,8 +44,8 @@ $(STAMP): pyproject.toml requirements.txt
 else
 $(STAMP): pyproject.toml requirements.txt
 	test -x $(PY) || $(UV) venv -q --seed --python $(PYTHON) $(VENV)
-	$(if $(strip $(TORCH)),$(UV) pip install -q --python $(PY) $(TORCH))
-	$(UV) pip install -q --python $(PY) -r requirements.txt
+	$(if $(strip $(TORCH)),$(UV) pip install -q --compile-bytecode --python $(PY) $(TORCH))
+	$(UV) pip install -q --compile-bytecode --python $(PY) -r requirements.txt
 	touch $@
 endif
 
