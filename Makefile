@@ -22,9 +22,10 @@ PY      = $(VENV)/bin/python
 TORCH  ?= torch==2.14.1 torchvision==0.29.1
 STAMP   = $(VENV)/.installed
 NOTEBOOK_SOURCES = $(wildcard notebooks/[0-9]*.py)
-# nbval's order: the longest under smoke first, so the two processes finish together
-# (measured 2026-12-02: 09 ≈ 130 s, 05 ≈ 90, 04 ≈ 70, 03 ≈ 55, the rest 10–30 s)
-NBVAL_ORDER = 09_scaling 05_byol 04_simclr 03_cpc 02_jigsaw 01_rotnet 06_deepcluster 07_swav 08_transfer 00_data_and_baselines
+# nbval's order: the longest under smoke first, so the two processes finish together (pytest
+# --durations, 2026-12-02, 3 seeds, summed over each notebook's slowest cells: 09 206 s, 05 152,
+# 04 86, 03 74, 07 50, 02 39, 08 37, 06 36, 01 33, 00 12)
+NBVAL_ORDER = 09_scaling 05_byol 04_simclr 03_cpc 07_swav 02_jigsaw 08_transfer 06_deepcluster 01_rotnet 00_data_and_baselines
 
 # notebooks run from notebooks/, so a relative SSLKIT_DATA is made absolute here
 ifdef SSLKIT_DATA

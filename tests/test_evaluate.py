@@ -4,9 +4,9 @@ import pytest
 import torch
 import torch.nn as nn
 
-from sslkit.methods import features
 from sslkit.parts.backbones import resnet18
 from sslkit.parts.data import load_digits
+from sslkit.parts.profiles import in_channels_last
 from sslkit.training import evaluate as E
 
 
@@ -84,7 +84,7 @@ def test_fast_features_match_float32():
     x = torch.randint(0, 256, (64, 3, 32, 32), dtype=torch.uint8)
     ref = E.extract_features(net, x, dtype=None)
     fast = E.extract_features(net.to(memory_format=torch.channels_last), x, dtype=torch.bfloat16)
-    assert features._channels_last(net) and fast.dtype == torch.float32
+    assert in_channels_last(net) and fast.dtype == torch.float32
     cos = torch.nn.functional.cosine_similarity(fast, ref, dim=1)
     assert cos.min() > 0.99, cos.min()  # bf16 rounds; the direction kNN reads stays
     assert torch.allclose(E.extract_features(net, x, dtype=None), ref, atol=1e-4)  # layout alone: same numbers

@@ -70,8 +70,8 @@ def sweep_run(method_cls, train: ImageSet, test: ImageSet, stem: str, *, mode: M
         results.update({k: float(fn(model, train, test)) for k, fn in measures.items()})
         return model, results
 
-    got = obtain(name, planned_settings(method_cls, train, p, **kwargs)[1], p, mode, train_here, kind="sweep",
-                 wants=("knn", *measures))
+    settings = {} if mode.trains_live(p) else planned_settings(method_cls, train, p, **kwargs)[1]
+    got = obtain(name, settings, p, mode, train_here, kind="sweep", wants=("knn", *measures))
     return SweepRun(name, got.results["knn"], got.folder, loaded=got.loaded, results=got.results, wall_s=got.wall_s)
 
 

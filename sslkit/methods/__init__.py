@@ -1,5 +1,5 @@
-"""Layer 2 of sslkit (imports parts only): one LightningModule per method. Each is short: it says how a batch becomes a loss;
-:class:`~sslkit.methods.base.Method` holds the backbone, the online probe and the optimizer.
+"""Layer 2 of sslkit (imports parts only): one LightningModule per method. Each is short: it
+says how a batch becomes a loss; :class:`~sslkit.methods.base.Method` holds the backbone, the online probe and the optimizer.
 
 :data:`METHODS` is the fixed table of names a ``run.json`` may carry; :func:`method_class`
 looks a name up there and nowhere else, and :func:`check_hparams` checks recorded settings

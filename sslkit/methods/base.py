@@ -42,6 +42,7 @@ from torch import Tensor
 from sslkit.parts.augment import to_float
 from sslkit.parts.backbones import build_backbone
 from sslkit.parts.data import Batch
+from sslkit.parts.profiles import in_channels_last
 
 
 @dataclass
@@ -140,8 +141,7 @@ class Method(L.LightningModule):
     def channels_last(self) -> bool:
         """True when the backbone's weights are in channels_last layout (the profile trains in it):
         read from the weights themselves, so it follows ``module.to(memory_format=…)``."""
-        w = next(m for m in self.backbone.modules() if isinstance(m, nn.Conv2d)).weight
-        return not w.is_contiguous() and w.is_contiguous(memory_format=torch.channels_last)
+        return in_channels_last(self.backbone)
 
     def log(self, *args, **kwargs) -> None:
         """Lightning's ``log`` inside a Trainer; nothing outside one (a step called by hand: a

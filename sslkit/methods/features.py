@@ -12,7 +12,7 @@ from torch import Tensor
 from sslkit.methods.base import Method
 from sslkit.parts.augment import to_float
 from sslkit.parts.data import ImageSet
-from sslkit.parts.profiles import fast_settings
+from sslkit.parts.profiles import fast_settings, in_channels_last
 
 
 _AUTOCAST = {"bf16-mixed": torch.bfloat16, "16-mixed": torch.float16}
@@ -23,13 +23,6 @@ def feature_dtype(device: torch.device) -> torch.dtype | None:
     :func:`sslkit.parts.profiles.fast_settings` picks there (``SSLKIT_PRECISION`` respected), None
     for float32."""
     return _AUTOCAST.get(fast_settings("cuda" if device.type == "cuda" else "cpu")["precision"])
-
-
-def _channels_last(model: nn.Module) -> bool:
-    """True when the model's first convolution holds its weights in channels_last layout."""
-    conv = next((m for m in model.modules() if isinstance(m, nn.Conv2d)), None)
-    return conv is not None and not conv.weight.is_contiguous() and conv.weight.is_contiguous(
-        memory_format=torch.channels_last)
 
 
 def extract_features(
@@ -54,7 +47,7 @@ def extract_features(
     x_all = images.images if isinstance(images, ImageSet) else images
     device = torch.device(device) if device is not None else next(model.parameters()).device
     dtype = feature_dtype(device) if dtype == "auto" else dtype
-    layout = torch.channels_last if _channels_last(model) else torch.contiguous_format
+    layout = torch.channels_last if in_channels_last(model) else torch.contiguous_format
     was_training = model.training
     model.eval()
     out = []

@@ -144,6 +144,14 @@ def channels_last_safe(module: torch.nn.Module, device: str) -> bool:
     return all(c % 8 == 0 for m in convs for c in (m.in_channels, m.out_channels) if c != 3)
 
 
+def in_channels_last(module: torch.nn.Module) -> bool:
+    """True when the module's first convolution holds its weights in channels_last layout (it was
+    moved there with ``module.to(memory_format=torch.channels_last)``); inputs should match."""
+    conv = next((m for m in module.modules() if isinstance(m, torch.nn.Conv2d)), None)
+    return conv is not None and not conv.weight.is_contiguous() and conv.weight.is_contiguous(
+        memory_format=torch.channels_last)
+
+
 def fast_settings(device: str) -> dict:
     """{"precision", "channels_last"}: the fastest correct configuration for ``device``
     ("cuda" or "cpu") on this machine, or ``SSLKIT_PRECISION`` when set."""

@@ -110,9 +110,9 @@ def _usable(run: Verified | None, why: str, name: str, settings: dict, wants, we
 
 def obtain(name: str, settings: dict, profile: Profile, mode: Mode, train: Train, *, kind: str,
            wants=(), weights_into: torch.nn.Module | None = None, same_init: bool = False) -> Obtained:
-    """The run ``name`` made with ``settings`` (:func:`sslkit.training.runs.run_settings`): its
-    reference when ``mode`` allows and one is usable, else ``train(run_folder)`` → (module,
-    results), recorded as a ``kind`` ("main" keeps its weights, "sweep" only curves and results)
+    """The run ``name`` made with ``settings`` (:func:`sslkit.training.runs.run_settings`; not read
+    when ``mode`` trains live): its reference when ``mode`` allows and one is usable, else
+    ``train(run_folder)`` → (module, results), recorded as a ``kind`` ("main" keeps its weights, "sweep" only curves and results)
     reference in record mode. A usable reference holds every result named in ``wants``, the
     weights when ``weights_into`` is given (they are loaded into it), and — with ``same_init`` —
     the same initial weights (a fine-tune of a retrained encoder trains again)."""
@@ -151,7 +151,9 @@ def load_or_pretrain(method_cls, train: ImageSet, test: ImageSet | None, stem: s
     p = get_profile(profile)
     named = {**({"epochs": epochs} if epochs else {}), **({"seed": seed} if seed else {}), **kwargs}
     name = name or runs.run_name(stem, method_cls, p, **named)
-    module, settings = planned_settings(method_cls, train, p, epochs, seed=seed, **kwargs)
+    # the module a reference would load into, and the settings it must match: only when one is looked up
+    module, settings = (None, {}) if mode.trains_live(p) else planned_settings(method_cls, train, p, epochs, seed=seed,
+                                                                               **kwargs)
 
     def train_here(run_dir: Path):
         model = pretrain(method_cls, train, test, run_dir, epochs=epochs, profile=p, seed=seed, progress=progress,
