@@ -6,6 +6,8 @@ also draws the static figure the explorer starts from.
 
 from __future__ import annotations
 
+import io
+
 import matplotlib.pyplot as plt
 import torch
 from torch import Tensor
@@ -14,13 +16,21 @@ from sslkit.course.plots import augmentation_grid, sinkhorn_steps, softmax_over_
 from sslkit.parts.augment import simclr_augment
 
 
-def _show(fig) -> None:
-    """Draw ``fig`` into the current output (an ``Output`` widget) and release it, under any
-    matplotlib backend (``plt.show(fig)`` fails outside the notebook's inline backend)."""
-    from IPython.display import display
+def _show(out, fig) -> None:
+    """Make the ``Output`` widget ``out`` show ``fig`` (and nothing else), then release the figure.
 
-    display(fig)
+    Set through the widget's state (``append_display_data``) rather than captured from a
+    ``with out: display(fig)`` block: nbclient — nbconvert and the reference command — stalls
+    until its timeout on a large figure captured into an Output widget (nbclient issue 312;
+    120 s per explorer here), and a state update is also safe from a slider's callback thread.
+    The figure goes as a PNG (as the inline backend draws it), so any matplotlib backend works."""
+    from IPython.display import Image
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", bbox_inches="tight")
     plt.close(fig)
+    out.outputs = ()
+    out.append_display_data(Image(data=buf.getvalue(), format="png"))
 
 
 def augmentation_explorer(images: Tensor, n_views: int = 6, seed: int = 0):
@@ -38,9 +48,7 @@ def augmentation_explorer(images: Tensor, n_views: int = 6, seed: int = 0):
         aug = simclr_augment(images.shape[-1], jitter.value).replace(
             crop_scale=(crop.value, 1.0), gray_p=gray.value, jitter_p=0.8 if jitter.value > 0 else 0.0
         )
-        with out:
-            out.clear_output(wait=True)
-            _show(augmentation_grid(images, aug, n_views, torch.Generator().manual_seed(seed)))
+        _show(out, augmentation_grid(images, aug, n_views, torch.Generator().manual_seed(seed)))
 
     for s in (crop, jitter, gray):
         s.observe(redraw, names="value")
@@ -62,9 +70,7 @@ def temperature_explorer(sims: Tensor, positive: int):
     out = W.Output()
 
     def redraw(*_):
-        with out:
-            out.clear_output(wait=True)
-            _show(softmax_over_similarities(sims, positive, (tau.value,)))
+        _show(out, softmax_over_similarities(sims, positive, (tau.value,)))
 
     tau.observe(redraw, names="value")
     redraw()
@@ -86,9 +92,7 @@ def sinkhorn_explorer(scores: Tensor):
     out = W.Output()
 
     def redraw(*_):
-        with out:
-            out.clear_output(wait=True)
-            _show(sinkhorn_steps(scores, eps.value, (iters.value,)))
+        _show(out, sinkhorn_steps(scores, eps.value, (iters.value,)))
 
     for s in (eps, iters):
         s.observe(redraw, names="value")

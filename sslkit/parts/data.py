@@ -196,7 +196,7 @@ def _cached(name: str, builder, fingerprint: str) -> ImageSet:
             print(f"{path}: unreadable cache ({type(e).__name__}); decoding again.")
     data = builder()
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")  # two notebooks decoding at once each write their own
     torch.save(
         {"images": data.images, "labels": data.labels, "classes": list(data.classes), "fingerprint": fingerprint},
         tmp,
