@@ -92,12 +92,12 @@ def main():
             t0 = time.perf_counter()
             # the lr is always in the name: the method's default (its base_lr) may change later
             stem = f"lr-{args.method.lower()}" + ("-main" if args.size == "main" else "") + f"-lr={lr:g}"
-            model = pretrain(cls, train, None, run_dir(stem, cls, p, seed=seed, **settings),
-                             profile=p, seed=seed, lr=lr, progress=False, **settings)
+            model, run = pretrain(cls, train, None, run_dir(stem, cls, p, seed=seed, **settings),
+                                  profile=p, seed=seed, lr=lr, progress=False, **settings)
             knn = val_knn(model, train, val)
             scores.setdefault(base_lr, []).append(knn)
             print(json.dumps({"method": args.method, **settings, "base_lr": base_lr, "lr": lr, "seed": seed, "val_knn": round(knn, 4),
-                              "train_s": round(model.report.seconds, 1), "wall_s": round(time.perf_counter() - t0, 1)}),
+                              "train_s": round(run.seconds, 1), "wall_s": round(time.perf_counter() - t0, 1)}),
                   flush=True)
     print(f"\n| base lr | val kNN (mean ± std over {len(args.seeds)} seeds) |\n|---:|---:|")
     print(f"| random init | {100 * floor:.1f}% |")

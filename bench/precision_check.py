@@ -71,12 +71,12 @@ def main():
             p = replace(base, **settings)
             for seed in args.seeds:
                 rd = run_dir(f"precision-{name.lower()}-{config}", cls, p, seed=seed, epochs=args.epochs)
-                model = pretrain(cls, train, val, rd, epochs=args.epochs, profile=p, seed=seed, progress=False)
+                model, run = pretrain(cls, train, val, rd, epochs=args.epochs, profile=p, seed=seed, progress=False)
                 last = read_metrics(rd).iloc[-1]
                 knn = val_knn(model, train, val, dtype=None)
                 r = {"method": name, "config": config, "seed": seed,
                      "loss": float(last["train/loss_epoch"]), "probe_acc": float(last["val/acc"]), "val_knn": knn,
-                     "train_s": round(model.report.seconds, 1), "img_s": round(model.report.images_per_s, 1)}
+                     "train_s": round(run.seconds, 1), "img_s": round(run.images_per_s, 1)}
                 rows.append(r)
                 print(json.dumps(r), flush=True)
     print("\n| method | metric | " + " | ".join(f"{c} (mean ± std)" for c in args.configs)

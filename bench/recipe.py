@@ -77,13 +77,13 @@ def main(argv=None):
     epochs = args.epochs or max(1, round(args.minutes * 60 * ips / len(train)))
     print(f"{args.name}: {ips:.0f} images/s planned -> {epochs} epochs of {len(train):,} images", flush=True)
     t0 = time.perf_counter()
-    model = pretrain(cls, train, None, paths.runs_dir() / "recipe" / args.name, epochs=epochs, profile=p,
+    model, run = pretrain(cls, train, None, paths.runs_dir() / "recipe" / args.name, epochs=epochs, profile=p,
                      progress=False, **settings)
     knn = knn_accuracy(extract_features(model, train), train.labels, extract_features(model, val), val.labels,
                        train.num_classes)
     row = {"name": args.name, "method": args.method, "width": args.width, "batch": args.batch, **settings,
            "planned_images_per_s": round(ips, 1), "planned_min": round(epochs * len(train) / ips / 60, 1),
-           "epochs": epochs, "train_min": round(model.report.seconds / 60, 1), "val_knn": round(knn, 4),
+           "epochs": epochs, "train_min": round(run.seconds / 60, 1), "val_knn": round(knn, 4),
            "command": "python bench/recipe.py " + " ".join(sys.argv[1:] if argv is None else argv),
            "hardware": hardware(), "date": time.strftime("%Y-%m-%d"),
            "wall_min_incl_eval": round((time.perf_counter() - t0) / 60, 1)}

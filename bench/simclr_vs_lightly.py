@@ -130,10 +130,9 @@ def sslkit_train(train, p, epochs: int, run_dir: Path, warm: int = 0):
     """sslkit's pretrain under profile ``p``; returns (backbone, seconds, images seen, steady-state
     images/s from step ``warm`` on)."""
     clock = _SteadyClock(warm)
-    module = pretrain(SimCLR, train, None, run_dir, epochs=epochs, profile=p, temperature=TEMPERATURE,
-                      lr=BASE_LR * p.batch_size / 256, weight_decay=WD, progress=False, overwrite=True,
-                      callbacks=[clock])
-    r = module.report
+    module, r = pretrain(SimCLR, train, None, run_dir, epochs=epochs, profile=p, temperature=TEMPERATURE,
+                         lr=BASE_LR * p.batch_size / 256, weight_decay=WD, progress=False, overwrite=True,
+                         callbacks=[clock])
     return module.backbone, r.seconds, r.steps * r.batch_size, clock.images_per_s(p.batch_size)
 
 

@@ -50,11 +50,11 @@ def main():
     for spec in args.runs:
         name, epochs = spec.split(":")
         cls = getattr(methods, name)
-        model = pretrain(cls, train, None, run_dir(f"size-{name.lower()}", cls, p, epochs=int(epochs)),
-                         epochs=int(epochs), profile=p, progress=False)
+        model, run = pretrain(cls, train, None, run_dir(f"size-{name.lower()}", cls, p, epochs=int(epochs)),
+                              epochs=int(epochs), profile=p, progress=False)
         knn = val_knn(model, train, val)
         r = {"method": name, "epochs": int(epochs), "val_knn": round(knn, 4), "margin_points": round(100 * (knn - floor), 1),
-             "train_s": round(model.report.seconds, 1)}
+             "train_s": round(run.seconds, 1)}
         rows.append(r)
         print(json.dumps(r), flush=True)
     print(f"\n| method | epochs | val kNN | over random init ({100 * floor:.1f}%) | training |\n|---|---:|---:|---:|---:|")

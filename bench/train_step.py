@@ -115,8 +115,7 @@ def fit_worker(config: str, width: float, batch: int, steps: int) -> dict:
     x = images(batch * steps)
     data = ImageSet(x, torch.arange(len(x)) % 10, tuple(str(i) for i in range(10)))
     with tempfile.TemporaryDirectory() as tmp:
-        m = pretrain(methods.SimCLR, data, None, tmp, epochs=2, profile=p, progress=False, temperature=0.5)
-    r = m.report
+        m, r = pretrain(methods.SimCLR, data, None, tmp, epochs=2, profile=p, progress=False, temperature=0.5)
     return {"method": "SimCLR", "width": width, "config": config, "batch": batch, "img_s": round(r.images_per_s, 1),
             "threads": torch.get_num_threads(), "aug_share": float("nan"), "path": "pretrain"}
 

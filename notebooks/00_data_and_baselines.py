@@ -133,12 +133,12 @@ print(f"random-init backbone: kNN {floor['knn']:.1%}, linear probe {floor['linea
 # `runs/<profile>/supervised/`, where an interrupted run resumes from its last checkpoint.
 
 # %%
-supervised, sup = supervised_baseline(train, test, mode=MODE)
+(supervised, supervised_run), sup = supervised_baseline(train, test, mode=MODE)
 print(f"supervised: kNN {sup['knn']:.1%}, linear probe {sup['linear']:.1%}, "
       f"own classifier {sup['classifier']:.1%}, trained in {sup['wall_s']:.0f} s")
 
 # %%
-fig = plots.training_curves(supervised.report.run_dir, "supervised baseline",
+fig = plots.training_curves(supervised_run.run_dir, "supervised baseline",
                             reference={"floor (linear probe)": floor["linear"]})
 
 # %% [markdown]

@@ -94,9 +94,9 @@ print(f"{len(x_by_hand)} rotated images, labels {y_by_hand.tolist()} = sslkit.pa
 # shows how useful the features are while the network learns to predict rotations.
 
 # %%
-rotnet = load_or_pretrain(RotNet, train, test, "rotnet", mode=MODE)
-fig = plots.training_curves(rotnet.report.run_dir, "RotNet pretraining", reference=reference_lines(reference, metric="linear"))
-df = plots.read_metrics(rotnet.report.run_dir)
+rotnet, rotnet_run = load_or_pretrain(RotNet, train, test, "rotnet", mode=MODE)
+fig = plots.training_curves(rotnet_run.run_dir, "RotNet pretraining", reference=reference_lines(reference, metric="linear"))
+df = plots.read_metrics(rotnet_run.run_dir)
 print(f"rotation accuracy in the last epoch: {df['train/pretext_acc'].dropna().iloc[-1]:.1%} (chance: 25%)")
 
 # %% [markdown]

@@ -126,8 +126,8 @@ print(f"labels {labels.tolist()}: shuffled by hand = sslkit.parts.augment.shuffl
 
 # %%
 epochs = max(1, PROFILE.pretrain_epochs // 2)
-jigsaw = load_or_pretrain(Jigsaw, train, test, "jigsaw", mode=MODE, epochs=epochs)
-fig = plots.training_curves(jigsaw.report.run_dir, "Jigsaw pretraining", reference=reference_lines(reference, metric="linear"))
+jigsaw, jigsaw_run = load_or_pretrain(Jigsaw, train, test, "jigsaw", mode=MODE, epochs=epochs)
+fig = plots.training_curves(jigsaw_run.run_dir, "Jigsaw pretraining", reference=reference_lines(reference, metric="linear"))
 
 # %% [markdown]
 # ## 3 · Evaluation

@@ -189,9 +189,9 @@ fig.tight_layout()
 # view, and GroupNorm is slower than BatchNorm on a CPU: CPC is the slowest method per epoch.
 
 # %%
-cpc = load_or_pretrain(CPC, train, test, "cpc", mode=MODE)
-fig = plots.training_curves(cpc.report.run_dir, "CPC pretraining", reference=reference_lines(reference, metric="linear"))
-loss = plots.read_metrics(cpc.report.run_dir)["train/loss_epoch"].dropna()
+cpc, cpc_run = load_or_pretrain(CPC, train, test, "cpc", mode=MODE)
+fig = plots.training_curves(cpc_run.run_dir, "CPC pretraining", reference=reference_lines(reference, metric="linear"))
+loss = plots.read_metrics(cpc_run.run_dir)["train/loss_epoch"].dropna()
 print(f"loss {loss.iloc[0]:.2f} in the first epoch → {loss.iloc[-1]:.2f} in the last "
       f"(a uniform guess over the {PROFILE.batch_size * 7} candidates: {math.log(PROFILE.batch_size * 7):.2f})")
 
@@ -202,7 +202,7 @@ print(f"loss {loss.iloc[0]:.2f} in the first epoch → {loss.iloc[-1]:.2f} in th
 # are harder to predict.
 
 # %%
-df = plots.read_metrics(cpc.report.run_dir)
+df = plots.read_metrics(cpc_run.run_dir)
 K = cpc.hparams.steps
 
 

@@ -118,8 +118,8 @@ assert torch.allclose(nt_xent_by_hand(z1, z2, 0.5), nt_xent(z1, z2, 0.5), atol=1
 # useful h is while the backbone learns. The experiments in section 3 load theirs the same way.
 
 # %%
-simclr = load_or_pretrain(SimCLR, train, test, "simclr", mode=MODE, temperature=0.5)
-fig = plots.training_curves(simclr.report.run_dir, "SimCLR pretraining", reference=reference_lines(reference, metric="linear"))
+simclr, simclr_run = load_or_pretrain(SimCLR, train, test, "simclr", mode=MODE, temperature=0.5)
+fig = plots.training_curves(simclr_run.run_dir, "SimCLR pretraining", reference=reference_lines(reference, metric="linear"))
 
 # %% [markdown]
 # The loss falls as the network learns to find each image's partner among the batch; the

@@ -130,8 +130,8 @@ print("EMA by hand = sslkit.parts.ema.ema_update")
 # 1/√d; a collapsed network, whose outputs are all the same, gives 0.
 
 # %%
-byol = load_or_pretrain(BYOL, train, test, "byol", mode=MODE, epochs=2 * PROFILE.pretrain_epochs)
-fig = plots.training_curves(byol.report.run_dir, "BYOL pretraining", reference=reference_lines(reference, metric="linear"))
+byol, byol_run = load_or_pretrain(BYOL, train, test, "byol", mode=MODE, epochs=2 * PROFILE.pretrain_epochs)
+fig = plots.training_curves(byol_run.run_dir, "BYOL pretraining", reference=reference_lines(reference, metric="linear"))
 
 # %% [markdown]
 # BYOL's loss is not a classification against negatives: it measures how well the online

@@ -159,9 +159,9 @@ for k in first.sizes.argsort(descending=True)[[0, 10, 50]].tolist():
 # clusters, the head re-initialized after every clustering, SGD as the supervised baseline.
 
 # %%
-dc = load_or_pretrain(DeepCluster, train, test, "deepcluster", mode=MODE)
-fig = plots.training_curves(dc.report.run_dir, "DeepCluster pretraining", reference=reference_lines(reference, metric="linear"))
-df = plots.read_metrics(dc.report.run_dir)
+dc, dc_main = load_or_pretrain(DeepCluster, train, test, "deepcluster", mode=MODE)
+fig = plots.training_curves(dc_main.run_dir, "DeepCluster pretraining", reference=reference_lines(reference, metric="linear"))
+df = plots.read_metrics(dc_main.run_dir)
 cl = df[[c for c in df.columns if c.startswith("cluster/")]].dropna(how="all").reset_index(drop=True)
 
 # %% [markdown]
@@ -325,7 +325,7 @@ for n in sizes_n:
     cost.append((t_feat, t_km))
 # the main run's training speed without its clustering time (its wall time includes both)
 clustering_s = float((cl["cluster/features_s"] + cl["cluster/kmeans_s"]).sum())
-rate = dc.report.steps * dc.report.batch_size / (dc.report.seconds - clustering_s) if dc.report.seconds else None
+rate = dc_main.steps * dc_main.batch_size / (dc_main.seconds - clustering_s) if dc_main.seconds else None
 fig, ax = plt.subplots(figsize=(6, 3.6))
 ax.plot(sizes_n, [a + b for a, b in cost], "o-", label="clustering: features + k-means")
 ax.plot(sizes_n, [a for a, _ in cost], "s--", label="of which: features")

@@ -173,9 +173,9 @@ fig = plots.image_grid(grid, titles, ncols=len(crops))
 # 0 = one prototype for every image).
 
 # %%
-swav = load_or_pretrain(SwAV, train, test, "swav", mode=MODE)
-fig = plots.training_curves(swav.report.run_dir, "SwAV pretraining", reference=reference_lines(reference, metric="linear"))
-df = plots.read_metrics(swav.report.run_dir)
+swav, swav_run = load_or_pretrain(SwAV, train, test, "swav", mode=MODE)
+fig = plots.training_curves(swav_run.run_dir, "SwAV pretraining", reference=reference_lines(reference, metric="linear"))
+df = plots.read_metrics(swav_run.run_dir)
 usage = df[["train/usage_entropy", "train/prototypes_used"]].dropna()
 loss = df["train/loss_epoch"].dropna()
 print(f"loss {loss.iloc[0]:.3f} in the first epoch → {loss.iloc[-1]:.3f} in the last "

@@ -83,16 +83,16 @@ print(f"{len(train):,} train / {len(test):,} test images")
 
 # %%
 floor_net, _ = random_floor(train, test)
-supervised, _ = supervised_baseline(train, test, mode=MODE)
+(supervised, _), _ = supervised_baseline(train, test, mode=MODE)
 encoders = {
     "floor (random init)": floor_net,
-    "RotNet": load_or_pretrain(RotNet, train, test, "rotnet", mode=MODE),
-    "Jigsaw": load_or_pretrain(Jigsaw, train, test, "jigsaw", mode=MODE, epochs=max(1, PROFILE.pretrain_epochs // 2)),
-    "CPC": load_or_pretrain(CPC, train, test, "cpc", mode=MODE),
-    "SimCLR": load_or_pretrain(SimCLR, train, test, "simclr", mode=MODE, temperature=0.5),
-    "BYOL": load_or_pretrain(BYOL, train, test, "byol", mode=MODE, epochs=2 * PROFILE.pretrain_epochs),
-    "DeepCluster": load_or_pretrain(DeepCluster, train, test, "deepcluster", mode=MODE),
-    "SwAV": load_or_pretrain(SwAV, train, test, "swav", mode=MODE),
+    "RotNet": load_or_pretrain(RotNet, train, test, "rotnet", mode=MODE).module,
+    "Jigsaw": load_or_pretrain(Jigsaw, train, test, "jigsaw", mode=MODE, epochs=max(1, PROFILE.pretrain_epochs // 2)).module,
+    "CPC": load_or_pretrain(CPC, train, test, "cpc", mode=MODE).module,
+    "SimCLR": load_or_pretrain(SimCLR, train, test, "simclr", mode=MODE, temperature=0.5).module,
+    "BYOL": load_or_pretrain(BYOL, train, test, "byol", mode=MODE, epochs=2 * PROFILE.pretrain_epochs).module,
+    "DeepCluster": load_or_pretrain(DeepCluster, train, test, "deepcluster", mode=MODE).module,
+    "SwAV": load_or_pretrain(SwAV, train, test, "swav", mode=MODE).module,
     "supervised": supervised,
 }
 SSL = [n for n in encoders if n not in ("floor (random init)", "supervised")]

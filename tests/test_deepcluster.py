@@ -103,8 +103,8 @@ def test_pseudo_labels_follow_the_images_through_shuffling_and_sharding(monkeypa
 # -- the method
 def test_deepcluster_trains_reclusters_and_logs_its_clusterings(tmp_path):
     train = load_digits("train").balanced(per_class=12)
-    m = pretrain(DeepCluster, train, None, tmp_path / "dc", epochs=2, profile=get_profile("smoke"), batch_size=24,
-                 progress=False, n_clusters=8)
+    m, _ = pretrain(DeepCluster, train, None, tmp_path / "dc", epochs=2, profile=get_profile("smoke"), batch_size=24,
+                    progress=False, n_clusters=8)
     c = m.last_clustering
     assert len(c.labels) == len(train) and c.empty == 0 and c.sizes.sum() == len(train)
     from sslkit.training.runs import read_metrics
@@ -134,7 +134,7 @@ def test_deepcluster_without_a_trainer_says_how_to_train_it():
 
 def test_deepcluster_keeps_its_learning_rate_after_the_warmup(tmp_path):
     train = load_digits("train").balanced(per_class=12)
-    m = pretrain(DeepCluster, train, None, tmp_path / "dc", epochs=3, profile=get_profile("smoke"), batch_size=24,
-                 progress=False, n_clusters=8, warmup_epochs=1)
+    m, _ = pretrain(DeepCluster, train, None, tmp_path / "dc", epochs=3, profile=get_profile("smoke"), batch_size=24,
+                    progress=False, n_clusters=8, warmup_epochs=1)
     sched = m.trainer.lr_scheduler_configs[0].scheduler
     assert sched.get_last_lr()[0] == pytest.approx(m.hparams.lr)  # a cosine schedule would have reached ~0

@@ -65,7 +65,7 @@ def test_float16_weights_round_trip_and_keep_what_float16_cannot_hold():
 
 
 def test_a_recorded_run_is_loaded_with_its_curves_and_the_same_weights(digits, record, monkeypatch, capsys):
-    trained = _train_simclr(digits, record.now)
+    trained, trained_run = _train_simclr(digits, record.now)
     entry = reference.load_manifest(TINY)["runs"]["simclr"]
     assert {"files", "command", "hardware", "date", "wall_time_s", "results"} <= set(entry)
     assert entry["command"] == "python -m sslkit.course.references test --profile tiny" and entry["kind"] == "main"
@@ -75,14 +75,14 @@ def test_a_recorded_run_is_loaded_with_its_curves_and_the_same_weights(digits, r
     assert "knn_float32" in entry["results"]
     record.now = LOAD
     capsys.readouterr()
-    loaded = _train_simclr(digits, record.now)
+    loaded, run = _train_simclr(digits, record.now)
     out = capsys.readouterr().out
     assert "loaded the reference run" in out and "python -m sslkit.course.references test --profile tiny" in out
-    assert loaded.report.trained_now is False and loaded.reference["date"] == entry["date"]
+    assert run.trained_now is False and run.reference["date"] == entry["date"] and trained_run.reference is None
     # the trained module continued with its float16-rounded weights: exactly what was loaded
     for (k, a), b in zip(trained.state_dict().items(), loaded.state_dict().values()):
         assert torch.equal(a.cpu(), b.cpu()), k
-    assert len(read_metrics(loaded.report.run_dir)) == len(read_metrics(trained.report.run_dir)) == 1
+    assert len(read_metrics(run.run_dir)) == len(read_metrics(trained_run.run_dir)) == 1
 
 
 def test_a_tampered_missing_or_other_reference_trains_live(digits, record, monkeypatch, capsys):
@@ -103,17 +103,17 @@ def test_a_tampered_missing_or_other_reference_trains_live(digits, record, monke
     data[-20] ^= 0xFF
     weights.write_bytes(bytes(data))
     m = _train_simclr(digits, record.now)
-    assert "does not match its sha256" in capsys.readouterr().out and m.reference is None
+    assert "does not match its sha256" in capsys.readouterr().out and m.report.reference is None
 
 
 def test_retrain_and_the_smoke_profile_always_train(digits, record, monkeypatch, capsys):
     train, test = digits
     _train_simclr(digits, record.now)
     record.now = LOAD
-    assert _train_simclr(digits, TRAIN).reference is None
-    assert _train_simclr(digits, LOAD).reference is not None
+    assert _train_simclr(digits, TRAIN).report.reference is None
+    assert _train_simclr(digits, LOAD).report.reference is not None
     smoke = load_or_pretrain(SimCLR, train, test, "simclr", mode=LOAD, profile=replace(TINY, name="smoke"), progress=False)
-    assert smoke.reference is None
+    assert smoke.report.reference is None
     assert "not used under the smoke profile" in summary("04_simclr", LOAD, get_profile("smoke"))
 
 
@@ -285,8 +285,8 @@ def test_committed_references_reproduce_the_knn_in_their_manifest(name, cpu_data
         knn = random_floor(train, test, cpu)[1]["knn"]
     else:
         cls, kw = _main_calls(cpu)[name]
-        model = load_or_pretrain(cls, train, test, name.split("-")[0], mode=LOAD, profile=cpu, **kw)
-        assert model.reference is not None, capsys.readouterr().out  # loaded, not trained
+        model, run = load_or_pretrain(cls, train, test, name.split("-")[0], mode=LOAD, profile=cpu, **kw)
+        assert run.reference is not None, capsys.readouterr().out  # loaded, not trained
         knn = evaluate(model, train, test, probe=False)["knn"]
     # exact on the machine that made them; another CPU's kernels may move a few of 5,000 votes, and
     # one without native bf16 extracts features in float32 where the references were scored in bf16
@@ -305,8 +305,8 @@ def test_every_committed_main_reference_loads_through_the_notebooks_path(cpu_dat
     mains = {n for n, e in reference.load_manifest(cpu)["runs"].items() if e["kind"] == "main"}
     assert mains == set(calls), "a main reference run without a call here (or the other way round)"
     for name, (cls, kw) in calls.items():
-        model = load_or_pretrain(cls, *cpu_data, name.split("-")[0], mode=LOAD, profile=cpu, **kw)
-        assert model.reference is not None, capsys.readouterr().out  # verified and loaded, not trained
+        run = load_or_pretrain(cls, *cpu_data, name.split("-")[0], mode=LOAD, profile=cpu, **kw).report
+        assert run.reference is not None, capsys.readouterr().out  # verified and loaded, not trained
 
 
 def test_sweep_seeds_train_one_run_per_seed_and_seed_0_is_the_plain_run(digits):

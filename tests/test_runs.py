@@ -48,10 +48,10 @@ def test_a_changed_setting_is_refused_with_both_values(digits, tmp_path, change,
 def test_same_settings_reload_and_overwrite_retrains(digits, tmp_path):
     train, _ = digits
     run = tmp_path / "run"
-    first = pretrain(SimCLR, train, None, run, **SMALL)
-    assert first.report.trained_now and first.report.epochs == 1 and first.report.steps == len(train) // 32
-    again = pretrain(SimCLR, train, None, run, **SMALL)
-    assert not again.report.trained_now
+    first, report = pretrain(SimCLR, train, None, run, **SMALL)
+    assert report.trained_now and report.epochs == 1 and report.steps == len(train) // 32
+    again, report = pretrain(SimCLR, train, None, run, **SMALL)
+    assert not report.trained_now
     assert all(torch.equal(p, q) for p, q in zip(first.parameters(), again.parameters()))
     other = pretrain(SimCLR, train, None, run, overwrite=True, **{**SMALL, "temperature": 0.2})
     assert other.report.trained_now and json.loads((run / "run.json").read_text())["hparams"]["temperature"] == 0.2
@@ -69,9 +69,8 @@ def test_a_folder_from_before_run_identity_is_not_trusted(digits, tmp_path):
 
 def test_pretrain_takes_backbone_settings_and_reports(digits, tmp_path):
     train, _ = digits
-    m = pretrain(SimCLR, train, None, tmp_path / "wide", width=0.25, **SMALL)
+    m, r = pretrain(SimCLR, train, None, tmp_path / "wide", width=0.25, **SMALL)
     assert m.hparams.width == 0.25 and m.backbone.feature_dim == 128
-    r = m.report
     assert r.images == len(train) and r.batch_size == 32 and r.seconds > 0
     assert r.images_per_s == pytest.approx(r.steps * 32 / r.seconds)
 

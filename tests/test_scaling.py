@@ -191,3 +191,18 @@ def test_the_sweep_plan_trains_each_size_once():
     assert all(s in large for s in width_sizes(cpu) + depth_sizes(cpu))
     assert [s for d, s in plan if d == "small"] == width_sizes(cpu)
     assert [s["width"] for _, s in sweep_plan(cpu, pair=True)] == [1 / 16, 1 / 4]
+
+
+def test_smoke_thins_each_scaling_sweep_to_its_two_ends():
+    from dataclasses import replace
+
+    from sslkit.experiments.scaling import depth_sizes, sweep_plan, width_sizes
+    from sslkit.parts.profiles import get_profile
+
+    cpu, smoke = get_profile("cpu"), get_profile("smoke")
+    assert width_sizes(replace(cpu, sweep_points=2)) == [width_sizes(cpu)[0], width_sizes(cpu)[-1]]
+    assert replace(cpu, sweep_points=3).points(list("abcde")) == ["a", "c", "e"]
+    assert len(sweep_plan(smoke)) == 6 and len(depth_sizes(smoke)) == 2  # 2 widths + 2 depths, 2 small
+    assert [s["width"] for _, s in sweep_plan(smoke, pair=True)] == [w["width"] for w in width_sizes(smoke)]
+    with pytest.raises(ValueError, match="at least 2"):
+        replace(cpu, sweep_points=1).points([1, 2, 3])

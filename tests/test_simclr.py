@@ -28,7 +28,7 @@ def test_a_few_simclr_steps_make_the_loss_fall(take_steps):
 def test_pretrain_runs_and_scales_the_learning_rate(tmp_path):
     train, test = load_digits("train").balanced(per_class=20), load_digits("test").balanced(per_class=5)
     smoke = get_profile("smoke")
-    m = pretrain(SimCLR, train, test, tmp_path / "simclr", epochs=1, profile=smoke, batch_size=32, progress=False)
+    m, _ = pretrain(SimCLR, train, test, tmp_path / "simclr", epochs=1, profile=smoke, batch_size=32, progress=False)
     assert m.hparams.lr == SimCLR.base_lr * 32 / 256
     assert (tmp_path / "simclr" / "checkpoints" / "last.ckpt").is_file()
 

@@ -166,8 +166,8 @@ def test_prototypes_are_frozen_in_the_first_epoch_and_unit_norm_after_steps(tmp_
 
     start = AtStart()
     train = load_digits("train").balanced(per_class=8)
-    m = pretrain(SwAV, train, None, tmp_path / "swav", epochs=1, profile=get_profile("smoke"), batch_size=16,
-                 progress=False, callbacks=[start], n_prototypes=12, n_local=0, freeze_prototypes_epochs=freeze)
+    m, _ = pretrain(SwAV, train, None, tmp_path / "swav", epochs=1, profile=get_profile("smoke"), batch_size=16,
+                    progress=False, callbacks=[start], n_prototypes=12, n_local=0, freeze_prototypes_epochs=freeze)
     before, after = start.weight.float(), m.prototypes.weight.detach().float()
     assert torch.allclose(after.norm(dim=1), torch.ones(12), atol=1e-5)
     moved = (after - before).abs().max().item()  # re-normalizing unit rows changes only the last bits

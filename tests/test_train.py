@@ -147,8 +147,8 @@ def test_pretrain_names_its_folder_from_the_settings_it_was_given(digits):
 
     train, _ = digits
     small = train.subset(torch.arange(64))
-    model = pretrain(Supervised, small, None, epochs=1, profile=SMOKE, lr=0.05, progress=False)
-    assert model.report.run_dir == paths.runs_dir() / "smoke" / "supervised-epochs=1-lr=0.05"
+    model, run = pretrain(Supervised, small, None, epochs=1, profile=SMOKE, lr=0.05, progress=False)
+    assert isinstance(model, Supervised) and run.run_dir == paths.runs_dir() / "smoke" / "supervised-epochs=1-lr=0.05"
     mine = pretrain(Supervised, small, None, epochs=1, profile=SMOKE, stem="mine", progress=False)
     assert mine.report.run_dir.name == "mine-epochs=1"
     with pytest.raises(ValueError, match="not both"):

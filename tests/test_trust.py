@@ -40,7 +40,7 @@ RECORD = Mode(record=True, command="python -m sslkit.course.references test --pr
 @pytest.fixture
 def recorded(digits, monkeypatch):
     """A SimCLR main run recorded as a reference of profile "tiny" (weights, run.json, metrics)."""
-    model = load_or_pretrain(SimCLR, *digits, "simclr", mode=RECORD, profile=TINY, progress=False)
+    model, _ = load_or_pretrain(SimCLR, *digits, "simclr", mode=RECORD, profile=TINY, progress=False)
     return model, paths.references_dir() / "tiny" / "simclr"
 
 
@@ -114,7 +114,7 @@ def test_2_a_copied_folder_is_checked_against_sslkits_manifest_not_one_that_came
 def test_2_flipped_rescaled_or_edited_files_of_a_reference_are_refused(recorded):
     _, folder = recorded
     net = pretrained.load_backbone("simclr", TINY)  # intact: loads
-    assert net.run_settings["hparams"]["temperature"] == 0.5
+    assert net.settings["width"] == TINY.width and reference.verified("simclr", TINY).settings["hparams"]["temperature"] == 0.5
     weights = folder / "weights.pt"
     good = weights.read_bytes()
     flipped = bytearray(good)
@@ -244,8 +244,8 @@ def test_9_wrong_layouts_and_types_name_the_fix(images):
 
 
 def test_9_a_method_given_by_name_is_found_in_the_table_and_a_wrong_one_listed(digits, tmp_path):
-    m = pretrain("simclr", digits[0], None, tmp_path / "run", profile=SMOKE, epochs=1, progress=False,
-                 proj_hidden=16, proj_dim=8)
+    m, _ = pretrain("simclr", digits[0], None, tmp_path / "run", profile=SMOKE, epochs=1, progress=False,
+                    proj_hidden=16, proj_dim=8)
     assert isinstance(m, SimCLR)
     with pytest.raises(ValueError, match="SimCLR"):
         pretrain("simclrr", digits[0], None, tmp_path / "r2", profile=SMOKE, progress=False)

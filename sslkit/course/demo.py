@@ -53,8 +53,8 @@ def main(argv=None) -> dict:
     print("1/3 random-init floor …", flush=True)
     _, floor = random_floor(train, test, p)
     print(f"2/3 SimCLR pretraining ({p.pretrain_epochs} epochs) …", flush=True)
-    simclr = pretrain(SimCLR, train, test, profile=p)
-    ssl = {**evaluate(simclr, train, test), "wall_s": simclr.report.seconds}
+    simclr, run = pretrain(SimCLR, train, test, profile=p)
+    ssl = {**evaluate(simclr, train, test), "wall_s": run.seconds}
     print(f"3/3 supervised baseline ({p.supervised_epochs} epochs) …", flush=True)
     _, sup = supervised_baseline(train, test, mode=LOAD, profile=p)
     results = {"floor (random init)": floor, "SimCLR": ssl, "supervised": sup}
@@ -64,7 +64,7 @@ def main(argv=None) -> dict:
     h = extract_features(simclr, test)
     embedding(h, test.labels, test.classes, "tsne", p.embed_points, title="SimCLR features (t-SNE)").savefig(
         out / "embedding_simclr.png", dpi=100)
-    training_curves(simclr.report.run_dir, "SimCLR pretraining",
+    training_curves(run.run_dir, "SimCLR pretraining",
                     reference={"supervised (linear probe)": sup["linear"]}).savefig(
         out / "training_curves.png", dpi=100)
     accuracy_bars(results, title=f"CIFAR-10 test, profile {p.name}").savefig(out / "accuracy.png", dpi=100)

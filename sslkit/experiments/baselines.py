@@ -35,7 +35,7 @@ def supervised_baseline(
     train: ImageSet, test: ImageSet, *, mode: Mode, profile: Profile | None = None, run_dir: str | Path | None = None,
     epochs: int | None = None, progress: bool = True,
 ):
-    """(trained Supervised module, metrics) — the profile's reference run ``supervised`` when
+    """(:class:`~sslkit.training.train.Trained` Supervised module and report, metrics) — the profile's reference run ``supervised`` when
     ``mode`` allows and there is one (:func:`sslkit.records.policy.load_or_pretrain`), else trained
     (or reloaded) in ``runs/<profile>/supervised``; with ``run_dir``, always trained there.
 
@@ -47,10 +47,10 @@ def supervised_baseline(
     kwargs = dict(epochs=epochs, profile=p, progress=progress, lr=p.scaled_lr(), weight_decay=5e-4,
                   warmup_epochs=1 if epochs > 5 else 0)
     if run_dir is None:  # the notebooks' baseline: its reference run when there is one
-        module = load_or_pretrain(Supervised, train, test, "supervised", mode=mode, name="supervised", **kwargs)
+        trained = load_or_pretrain(Supervised, train, test, "supervised", mode=mode, name="supervised", **kwargs)
     else:
-        module = pretrain(Supervised, train, test, run_dir, **kwargs)
-    metrics = evaluate(module, train, test)
-    metrics["classifier"] = evaluate_classifier(module, test)
-    metrics["wall_s"] = module.report.seconds
-    return module, metrics
+        trained = pretrain(Supervised, train, test, run_dir, **kwargs)
+    metrics = evaluate(trained.module, train, test)
+    metrics["classifier"] = evaluate_classifier(trained.module, test)
+    metrics["wall_s"] = trained.report.seconds
+    return trained, metrics

@@ -78,26 +78,28 @@ def scaling_profiles(profile: Profile) -> dict[str, Profile]:
 
 
 def width_sizes(profile: Profile) -> list[dict]:
-    """Four widths, 1/8 to 1× the profile's main width (ResNet-18): cpu 1/32 … 1/4, gpu 1/8 … 1.
-    (Below 4 channels a stage is clamped to 4: cpu's narrowest stem has 4, not 2.)"""
-    return [{"width": profile.width * f} for f in (0.125, 0.25, 0.5, 1.0)]
+    """Four widths, 1/8 to 1× the profile's main width (ResNet-18): cpu 1/32 … 1/4, gpu 1/8 … 1
+    (smoke: the two ends, :meth:`~sslkit.parts.profiles.Profile.points`). (Below 4 channels a
+    stage is clamped to 4: cpu's narrowest stem has 4, not 2.)"""
+    return profile.points([{"width": profile.width * f} for f in (0.125, 0.25, 0.5, 1.0)])
 
 
 def depth_sizes(profile: Profile) -> list[dict]:
     """Four depths at half the profile's width: ResNet-10 (one block per stage), -18, -26 (three
-    per stage) and -34 (3, 4, 6, 3)."""
+    per stage) and -34 (3, 4, 6, 3) (smoke: the two ends)."""
     w = profile.width / 2
-    return [{"width": w, "depth": 0.5}, {"width": w}, {"width": w, "depth": 1.5}, {"arch": "resnet34", "width": w}]
+    return profile.points([{"width": w, "depth": 0.5}, {"width": w}, {"width": w, "depth": 1.5},
+                           {"arch": "resnet34", "width": w}])
 
 
 def sweep_plan(profile: Profile, pair: bool = False) -> list[tuple[str, dict]]:
     """(data set, size) of every run of one seed of notebook 09's sweep, each once: the widths
     and depths on the large set (ResNet-18 at half width is both) and the widths on the small
     one; with ``pair``, only the two widths a second SSL method is trained at (1/4 and 1× the
-    profile's width)."""
+    profile's width; smoke's two)."""
     widths = width_sizes(profile)
     if pair:
-        return [("large", widths[1]), ("large", widths[3])]
+        return [("large", widths[-3 if len(widths) > 2 else 0]), ("large", widths[-1])]
     depths = [s for s in depth_sizes(profile) if s not in widths]
     return [("large", s) for s in widths + depths] + [("small", s) for s in widths]
 

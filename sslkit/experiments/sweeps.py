@@ -65,10 +65,11 @@ def sweep_run(method_cls, train: ImageSet, test: ImageSet, stem: str, *, mode: M
     name = runs.run_name(stem, method_cls, p, **kwargs)
 
     def train_here(run_dir: Path):
-        model = pretrain(method_cls, train, None, run_dir, profile=p, progress=False, **kwargs)
+        trained = pretrain(method_cls, train, None, run_dir, profile=p, progress=False, **kwargs)
+        model = trained.module
         results = {"knn": evaluate(model, train, test, probe=False)["knn"]}
         results.update({k: float(fn(model, train, test)) for k, fn in measures.items()})
-        return model, results
+        return trained, results
 
     settings = {} if mode.trains_live(p) else planned_settings(method_cls, train, p, **kwargs)[1]
     got = obtain(name, settings, p, mode, train_here, kind="sweep", wants=("knn", *measures))

@@ -30,7 +30,7 @@ from sslkit.parts.profiles import Profile, get_profile
 from sslkit.records.policy import Mode, obtain
 from sslkit.training import runs
 from sslkit.training.evaluate import evaluate_classifier, linear_probe
-from sslkit.training.train import fit, loaders, resolved
+from sslkit.training.train import Trained, fit, loaders, resolved, run_report
 
 FRACTIONS = (0.01, 0.1, 1.0)
 DRAWS = (0, 1, 2)  # label draws per fraction (the 100% set has one)
@@ -99,8 +99,9 @@ def fine_tune_seeds(backbone: nn.Module, stem: str, train: ImageSet, test: Image
             train_loader, _ = loaders(sub, None, pb, seed=d)
             # no validation pass per epoch: a 1% subset takes one step per epoch, and scoring the
             # test set after each would cost ten times the training; it is scored once at the end
-            fit(module.to(p.device), train_loader, run_dir, epochs, pb, progress=False)
-            return module, {"top1": evaluate_classifier(module, test)}
+            trainer = fit(module.to(p.device), train_loader, run_dir, epochs, pb, progress=False)
+            report = run_report(run_dir, trainer, len(sub), train_loader.batch_size)
+            return Trained(module, report), {"top1": evaluate_classifier(module, test)}
 
         got = obtain(name, settings, p, mode, train_here, kind="sweep", wants=("top1",), same_init=True)
         out.append(got.results["top1"])

@@ -33,7 +33,7 @@ from sslkit.records.manifest import (Verified, describe_entry, find, half_state,
                                      record_results, record_run)
 from sslkit.training import runs
 from sslkit.training.evaluate import evaluate
-from sslkit.training.train import RunReport, planned_settings, pretrain
+from sslkit.training.train import RunReport, Trained, planned_settings, pretrain
 
 
 @dataclass(frozen=True)
@@ -79,8 +79,8 @@ TRAIN = Mode(train=True)  # always train here, record nothing
 class Obtained:
     """A run as :func:`obtain` got it: ``folder`` holds its curves (the reference folder when
     ``loaded``, else the run folder), ``results`` what was measured on it (recorded, or returned
-    by the training function), ``entry`` its manifest entry when loaded, ``module`` the trained
-    module when it trained here, and ``wall_s`` its training wall time in seconds."""
+    by the training function), ``entry`` its manifest entry when loaded, ``trained`` the trained
+    module and its report when it trained here, and ``wall_s`` its training wall time in seconds."""
 
     name: str
     loaded: bool
@@ -88,11 +88,11 @@ class Obtained:
     results: dict
     entry: dict | None
     wall_s: float
-    module: torch.nn.Module | None = None
+    trained: Trained | None = None
     settings: dict | None = None  # a loaded reference's verified run.json
 
 
-Train = Callable[[Path], "tuple[torch.nn.Module, dict]"]  # run folder -> (trained module, results)
+Train = Callable[[Path], "tuple[Trained, dict]"]  # run folder -> ((trained module, its report), results)
 
 
 def _usable(run: Verified | None, why: str, name: str, settings: dict, wants, weights_into, same_init: bool):
@@ -112,7 +112,7 @@ def obtain(name: str, settings: dict, profile: Profile, mode: Mode, train: Train
            wants=(), weights_into: torch.nn.Module | None = None, same_init: bool = False) -> Obtained:
     """The run ``name`` made with ``settings`` (:func:`sslkit.training.runs.run_settings`; not read
     when ``mode`` trains live): its reference when ``mode`` allows and one is usable, else
-    ``train(run_folder)`` → (module, results), recorded as a ``kind`` ("main" keeps its weights, "sweep" only curves and results)
+    ``train(run_folder)`` → (:class:`~sslkit.training.train.Trained`, results), recorded as a ``kind`` ("main" keeps its weights, "sweep" only curves and results)
     reference in record mode. A usable reference holds every result named in ``wants``, the
     weights when ``weights_into`` is given (they are loaded into it), and — with ``same_init`` —
     the same initial weights (a fine-tune of a retrained encoder trains again)."""
@@ -127,11 +127,11 @@ def obtain(name: str, settings: dict, profile: Profile, mode: Mode, train: Train
                             run.entry.get("wall_time_s", 0.0), settings=run.settings)
         print(f"{name}: {why}; training it here (a finished run in runs/ is reloaded).", flush=True)
     run_dir = paths.runs_dir() / profile.name / name
-    module, results = train(run_dir)
+    trained, results = train(run_dir)
     if mode.record:
         record_run(name, run_dir, profile, kind, command=mode.command, notebook=mode.notebook,
-                   module=module if kind == "main" else None, results=results)
-    return Obtained(name, False, run_dir, results, None, runs.wall_time(run_dir)["seconds"], module)
+                   module=trained.module if kind == "main" else None, results=results)
+    return Obtained(name, False, run_dir, results, None, trained.report.seconds, trained)
 
 
 def load_or_pretrain(method_cls, train: ImageSet, test: ImageSet | None, stem: str, *, mode: Mode,
@@ -142,10 +142,10 @@ def load_or_pretrain(method_cls, train: ImageSet, test: ImageSet | None, stem: s
 
     Takes :func:`sslkit.training.train.pretrain`'s arguments. ``stem`` plus the settings that
     differ from the defaults name the run (:func:`sslkit.training.runs.run_name`), unless ``name``
-    is given. Prints which it did and why. The module carries ``report`` (a
-    :class:`~sslkit.training.train.RunReport`; for a reference, its ``run_dir`` is the reference
-    folder, which :func:`sslkit.training.runs.read_metrics` reads) and ``reference`` (the
-    manifest entry, or None). In record mode the rounded float16 weights a reader will load are
+    is given. Prints which it did and why. Returns :class:`~sslkit.training.train.Trained` —
+    ``(module, report)``; for a loaded reference the report's ``run_dir`` is the reference folder
+    (which :func:`sslkit.training.runs.read_metrics` reads) and its ``reference`` the manifest
+    entry (None when trained here). In record mode the rounded float16 weights a reader will load are
     what is evaluated afterwards, and the float32 model's kNN is recorded beside them."""
     method_cls = method_class(method_cls)
     p = get_profile(profile)
@@ -156,29 +156,27 @@ def load_or_pretrain(method_cls, train: ImageSet, test: ImageSet | None, stem: s
                                                                                **kwargs)
 
     def train_here(run_dir: Path):
-        model = pretrain(method_cls, train, test, run_dir, epochs=epochs, profile=p, seed=seed, progress=progress,
-                         **kwargs)
+        model, report = pretrain(method_cls, train, test, run_dir, epochs=epochs, profile=p, seed=seed,
+                                 progress=progress, **kwargs)
         results = {}
         if mode.record:
             results["knn_float32"] = evaluate(model, train, test, probe=False)["knn"]
             load_half_state(model, half_state(model))  # what a reader will load: evaluate exactly that
-        return model, results
+        return Trained(model, report), results
 
     got = obtain(name, settings, p, mode, train_here, kind="main", weights_into=module)
     if not got.loaded:
-        got.module.reference = None
         if mode.record:
             print(f"{name}: recorded as a reference ({got.wall_s:.0f} s of training).", flush=True)
-        return got.module
+        return got.trained
     module = module.to(p.device)
     if p.channels_last and channels_last_safe(module, p.device):
         module = module.to(memory_format=torch.channels_last)
     entry = got.entry
-    module.report = RunReport(got.folder, entry.get("epochs", 0), entry.get("steps", 0), len(train),
-                              settings["batch_size"], got.wall_s, trained_now=False)
-    module.reference = entry
+    report = RunReport(got.folder, entry.get("epochs", 0), entry.get("steps", 0), len(train),
+                       settings["batch_size"], got.wall_s, trained_now=False, reference=entry)
     print(describe_entry(name, entry), flush=True)
     if got.settings.get("data", {}).get("fingerprint") != settings["data"]["fingerprint"]:
         print(f"{name}: note: it was trained on another copy of CIFAR-10 (e.g. the JPEG re-encoding vs the "
               "original download): the evaluation below uses yours, so numbers may differ slightly from the manifest's.")
-    return module
+    return Trained(module, report)

@@ -273,17 +273,14 @@ def load_method(path_or_name: str | os.PathLike, profile=None, *, allow_unverifi
                                 "give a main run, e.g. 'simclr' (see results/<profile>-manifest.json).")
     module = cls(**check_hparams(cls, run.settings["hparams"], source))
     load_half_state(module, read_weights(run.weights), f"{run.weights}")
-    module.run_settings = run.settings
     return module.eval()
 
 
 def load_backbone(path_or_name: str | os.PathLike, profile=None, *, allow_unverified: bool = False) -> nn.Module:
     """The encoder alone — a plain ``nn.Module`` (a CIFAR ResNet: float images in [0, 1], shape
     (B, 3, 32, 32) → (B, ``feature_dim``); other inputs are refused with the fix) — of a reference
-    run, verified as :func:`load_method` verifies it, with ``settings`` (arch, width, depth, norm)
-    and ``run_settings`` (all of ``run.json``). CPC's encoder was trained on 8×8 patches: its
+    run, verified as :func:`load_method` verifies it, with ``settings`` (arch, width, depth, norm);
+    the run's whole ``run.json`` is :func:`sslkit.records.manifest.verified`'s ``settings``. CPC's encoder was trained on 8×8 patches: its
     representation is :func:`load_method`'s ``features``, not this on whole images."""
     module = load_method(path_or_name, profile, allow_unverified=allow_unverified)
-    net = module.backbone
-    net.run_settings = module.run_settings
-    return net.eval()
+    return module.backbone.eval()

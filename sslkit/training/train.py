@@ -28,9 +28,11 @@ import uuid
 import warnings
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import NamedTuple
 
 import lightning as L
 import torch
+from torch import nn
 from lightning.pytorch.callbacks import Callback, ModelCheckpoint, TQDMProgressBar
 from lightning.pytorch.loggers import CSVLogger
 
@@ -263,7 +265,8 @@ def fit(
 
 @dataclass
 class RunReport:
-    """What a caller needs to report a run (``module.report`` after :func:`pretrain`)."""
+    """How a run went: what a caller needs to report it (``report`` of what :func:`pretrain`
+    returns)."""
 
     run_dir: Path
     epochs: int  # epochs the run has completed
@@ -272,11 +275,20 @@ class RunReport:
     batch_size: int  # global batch
     seconds: float  # training wall time over every segment
     trained_now: bool  # False when a finished run was only reloaded
+    reference: dict | None = None  # the manifest entry, when a committed reference was loaded instead
 
     @property
     def images_per_s(self) -> float:
         """Training throughput over the whole run (images seen per wall-clock second)."""
         return self.steps * self.batch_size / self.seconds if self.seconds else float("nan")
+
+
+class Trained(NamedTuple):
+    """What :func:`pretrain` (and :func:`sslkit.records.policy.load_or_pretrain`) return: the
+    trained ``module`` and its :class:`RunReport` — ``model, run = pretrain(...)``."""
+
+    module: nn.Module
+    report: RunReport
 
 
 def _check_count(name: str, value, least: int, why: str) -> None:
@@ -334,9 +346,9 @@ def pretrain(
     (:func:`sslkit.training.runs.run_name`), so the settings are given once:
     ``pretrain(SimCLR, train, test, temperature=0.2)`` trains in ``runs/cpu/simclr-temperature=0.2``.
 
-    Returns the trained module (reloaded, not retrained, when ``run_dir`` already holds this
-    finished run) with ``module.report``, a :class:`RunReport` (epochs, steps, wall time,
-    images/s, whether it trained now).
+    Returns :class:`Trained` — ``(module, report)``: the trained module (reloaded, not retrained,
+    when ``run_dir`` already holds this finished run) and a :class:`RunReport` (folder, epochs,
+    steps, wall time, images/s, whether it trained now).
     """
     if run_dir is None:
         cls = method_class(method_cls)
@@ -353,8 +365,13 @@ def pretrain(
           + (f", {devices} processes" if devices > 1 else ""), flush=True)
     trainer = fit(module, train_loader, run_dir, epochs, p, val_loader=test_loader, progress=progress,
                   callbacks=callbacks, overwrite=overwrite, devices=devices, strategy=strategy)
-    t = wall_time(run_dir)  # read from the run folder: also right after DDP in spawned processes
+    return Trained(module.to(p.device), run_report(run_dir, trainer, len(train), train_loader.batch_size))
+
+
+def run_report(run_dir: str | Path, trainer: L.Trainer, images: int, batch_size: int) -> RunReport:
+    """The :class:`RunReport` of the run :func:`fit` just finished (or reloaded) in ``run_dir``
+    with ``trainer``: read from the run folder, so also right after DDP in spawned processes."""
+    t = wall_time(run_dir)
     token = next(c.token for c in trainer.callbacks if isinstance(c, _WallClock))
-    module.report = RunReport(Path(run_dir), t["epochs"], t["steps"], len(train), train_loader.batch_size,
-                              t["seconds"], trained_now=any(s.get("token") == token for s in t["segments"]))
-    return module.to(p.device)
+    return RunReport(Path(run_dir), t["epochs"], t["steps"], images, batch_size, t["seconds"],
+                     trained_now=any(s.get("token") == token for s in t["segments"]))
