@@ -1,0 +1,79 @@
+"""Full-scale main runs (issue 30): one method on all 50,000 CIFAR-10 training images for a fixed
+CPU budget, with its kNN-vs-minutes curve, resumable across sessions.
+
+The run trains in ``runs/cpu/<name>/`` with exactly the settings a notebook's
+``load_or_pretrain(<Method>, train, test, <stem>, ...)`` will ask for once the cpu profile holds
+the full-scale sizes — all 50,000 train images, all 10,000 test images (the online probe's
+validation), width ``--width``, batch ``--batch``, lr = ``--base-lr`` × batch / 256 — so the
+reference command later reloads the finished run instead of training it again. The budget becomes
+epochs before the first start (``--minutes`` × ``--images-per-s`` / 50,000, printed); pass the
+same ``--epochs`` on every resume (a different number is another run, refused by name).
+
+:class:`sslkit.training.curve.KnnCurve` scores the run at log-spaced epochs (kNN of the 10,000 test
+images against the 50,000 train images as the bank) into ``curve.json``; ``train_s`` there is the
+training wall time, every segment counted, the curve's own evaluations taken out.
+
+    SSLKIT_DATA=... SSLKIT_PRECISION=bf16-mixed python bench/main_runs.py --method SimCLR --epochs 30 --set temperature=0.5
+
+``SSLKIT_PRECISION`` pins the precision (part of a run's identity) so that a resume on a CPU
+without native bf16 continues the same run (slower) instead of refusing it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from dataclasses import replace
+
+from choose_lr import parse_settings  # bench/ is on the path when this script runs
+
+from sslkit import methods
+from sslkit.parts import paths
+from sslkit.parts.data import load_cifar10
+from sslkit.parts.profiles import get_profile, hardware
+from sslkit.training.curve import KnnCurve, curve_epochs, read_curve
+from sslkit.training.train import pretrain
+
+
+def full_profile(width: float, batch: int):
+    """The cpu profile at full scale: every train and test image, the given width and batch."""
+    return replace(get_profile("cpu"), train_per_class=None, test_per_class=None, width=width, batch_size=batch)
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--method", required=True)
+    ap.add_argument("--name", default=None, help="the run's folder under runs/cpu/ (default: the method in lower case)")
+    ap.add_argument("--width", type=float, default=0.25)
+    ap.add_argument("--batch", type=int, default=256)
+    ap.add_argument("--base-lr", type=float, default=None, help="lr = base_lr x batch / 256 (default: the method's)")
+    ap.add_argument("--epochs", type=int, default=None, help="the run's epochs (give the same on every resume)")
+    ap.add_argument("--minutes", type=float, default=None, help="with --images-per-s: choose the epochs from a budget")
+    ap.add_argument("--images-per-s", type=float, default=None)
+    ap.add_argument("--points", type=int, default=6, help="kNN curve points (log-spaced epochs, the last included)")
+    ap.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE", help="method settings, e.g. temperature=0.2")
+    args = ap.parse_args(argv)
+    cls = getattr(methods, args.method)
+    settings = parse_settings(args.set)
+    if args.base_lr is not None:
+        settings["lr"] = args.base_lr * args.batch / 256
+    train, test = load_cifar10("train"), load_cifar10("test")
+    epochs = args.epochs
+    if epochs is None:
+        if not (args.minutes and args.images_per_s):
+            ap.error("give --epochs, or --minutes and --images-per-s to choose them")
+        epochs = max(1, round(args.minutes * 60 * args.images_per_s / len(train)))
+        print(f"{args.minutes:g} min x {args.images_per_s:g} images/s -> {epochs} epochs: pass --epochs {epochs} "
+              "on every resume", flush=True)
+    p = full_profile(args.width, args.batch)
+    run_dir = paths.runs_dir() / p.name / (args.name or cls.__name__.lower())
+    points = curve_epochs(epochs, args.points)
+    _, report = pretrain(cls, train, test, run_dir, epochs=epochs, profile=p, progress=False,
+                         callbacks=[KnnCurve(run_dir, train, test, points)], **settings)
+    print(json.dumps({"run": str(run_dir), "epochs": report.epochs, "train_min": round(report.seconds / 60, 1),
+                      "images_per_s": round(report.images_per_s, 1), "curve": read_curve(run_dir),
+                      "hardware": hardware()}), flush=True)
+
+
+if __name__ == "__main__":
+    main()
