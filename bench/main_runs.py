@@ -14,7 +14,7 @@ images against the 50,000 train images as the bank) into ``curve.json``; ``train
 training wall time, every segment counted, the curve's own evaluations taken out.
 
     SSLKIT_DATA=... SSLKIT_PRECISION=32-true python bench/main_runs.py --method SimCLR --width 0.125 \
-        --base-lr 0.3 --epochs 50 --set temperature=0.5
+        --base-lr 0.3 --epochs 50 --set temperature=0.2
 
 ``SSLKIT_PRECISION=32-true`` pins the precision, part of a run's identity, so that a session on
 another CPU resumes the same run instead of refusing it: float32 runs at full speed on every

@@ -35,8 +35,8 @@ def supervised_baseline(
     train: ImageSet, test: ImageSet, *, mode: Mode, profile: Profile | None = None, run_dir: str | Path | None = None,
     epochs: int | None = None, progress: bool = True,
 ):
-    """(:class:`~sslkit.training.train.Trained` Supervised module and report, metrics) — the profile's reference run ``supervised`` when
-    ``mode`` allows and there is one (:func:`sslkit.records.policy.load_or_pretrain`), else trained
+    """(:class:`~sslkit.training.train.Trained` Supervised module and its report, metrics) — the
+    profile's reference run ``supervised`` when ``mode`` allows and there is one (:func:`sslkit.records.policy.load_or_pretrain`), else trained
     (or reloaded) in ``runs/<profile>/supervised``; with ``run_dir``, always trained there.
 
     metrics: kNN and linear probe of the frozen trained backbone, the accuracy of its own

@@ -96,10 +96,11 @@ def sweep_plan(profile: Profile, pair: bool = False) -> list[tuple[str, dict]]:
     """(data set, size) of every run of one seed of notebook 09's sweep, each once: the widths
     and depths on the large set (ResNet-18 at half width is both) and the widths on the small
     one; with ``pair``, only the two widths a second SSL method is trained at (1/4 and 1× the
-    profile's width; smoke's two)."""
+    profile's width; the narrowest and 1× where the sweep is thinned, as under smoke)."""
     widths = width_sizes(profile)
     if pair:
-        return [("large", widths[-3 if len(widths) > 2 else 0]), ("large", widths[-1])]
+        quarter = next((w for w in widths if w["width"] == profile.width / 4), widths[0])
+        return [("large", quarter), ("large", widths[-1])]
     depths = [s for s in depth_sizes(profile) if s not in widths]
     return [("large", s) for s in widths + depths] + [("small", s) for s in widths]
 

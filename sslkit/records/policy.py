@@ -112,10 +112,11 @@ def obtain(name: str, settings: dict, profile: Profile, mode: Mode, train: Train
            wants=(), weights_into: torch.nn.Module | None = None, same_init: bool = False) -> Obtained:
     """The run ``name`` made with ``settings`` (:func:`sslkit.training.runs.run_settings`; not read
     when ``mode`` trains live): its reference when ``mode`` allows and one is usable, else
-    ``train(run_folder)`` → (:class:`~sslkit.training.train.Trained`, results), recorded as a ``kind`` ("main" keeps its weights, "sweep" only curves and results)
-    reference in record mode. A usable reference holds every result named in ``wants``, the
-    weights when ``weights_into`` is given (they are loaded into it), and — with ``same_init`` —
-    the same initial weights (a fine-tune of a retrained encoder trains again)."""
+    ``train(run_folder)`` → (:class:`~sslkit.training.train.Trained`, results), recorded in record
+    mode as a ``kind`` of reference ("main" keeps its weights, "sweep" only curves and results).
+    A usable reference holds every result named in ``wants``, the weights when ``weights_into``
+    is given (they are loaded into it), and — with ``same_init`` — the same initial weights (a
+    fine-tune of a retrained encoder trains again)."""
     mode.note_used(name)
     if not mode.trains_live(profile):
         run, why = find(name, settings, profile)

@@ -280,7 +280,7 @@ def load_backbone(path_or_name: str | os.PathLike, profile=None, *, allow_unveri
     """The encoder alone — a plain ``nn.Module`` (a CIFAR ResNet: float images in [0, 1], shape
     (B, 3, 32, 32) → (B, ``feature_dim``); other inputs are refused with the fix) — of a reference
     run, verified as :func:`load_method` verifies it, with ``settings`` (arch, width, depth, norm);
-    the run's whole ``run.json`` is :func:`sslkit.records.manifest.verified`'s ``settings``. CPC's encoder was trained on 8×8 patches: its
-    representation is :func:`load_method`'s ``features``, not this on whole images."""
+    the run's whole ``run.json`` is :func:`sslkit.records.manifest.verified`'s ``settings``. CPC's
+    encoder was trained on 8×8 patches: its representation is :func:`load_method`'s ``features``, not this on whole images."""
     module = load_method(path_or_name, profile, allow_unverified=allow_unverified)
     return module.backbone.eval()

@@ -4,7 +4,7 @@
 images as the memory bank) at the end of chosen epochs and appends one row per point to
 ``curve.json`` in the run folder::
 
-    [{"epoch": 4, "train_s": 1253.1, "knn": 0.512, "eval_s": 41.0}, ...]
+    [{"epoch": <1-based epoch>, "train_s": <seconds>, "knn": <top-1, 0–1>, "eval_s": <seconds>}, ...]
 
 ``train_s`` is the run's training wall time up to that epoch (every segment of a resumed run
 counted, the curve's own evaluations taken out); ``eval_s`` what that point's evaluation cost.

@@ -32,9 +32,9 @@ from typing import NamedTuple
 
 import lightning as L
 import torch
-from torch import nn
 from lightning.pytorch.callbacks import Callback, ModelCheckpoint, TQDMProgressBar
 from lightning.pytorch.loggers import CSVLogger
+from torch import nn
 
 from sslkit.methods import method_class
 from sslkit.parts.data import DeviceLoader, ImageSet, epoch_seed
