@@ -59,7 +59,7 @@ def test_the_profile_is_read_when_used_not_at_import(monkeypatch):
     monkeypatch.setenv("SSLKIT_PROFILE", "smoke")
     assert profiles.get_profile().name == "smoke"
     data = ImageSet(torch.zeros(300, 3, 4, 4, dtype=torch.uint8), torch.zeros(300, dtype=torch.long), ("x",))
-    assert loaders(data, None)[0].batch_size == 64
+    assert loaders(data, None)[0].batch_size == profiles.PROFILES["smoke"].batch_size != 128
     monkeypatch.setenv("SSLKIT_PROFILE", "cpu")  # changed after sslkit was imported
     assert profiles.get_profile().name == "cpu" and loaders(data, None)[0].batch_size == 128
     assert not hasattr(profiles, "PROFILE")  # no import-time constant that would freeze the first profile

@@ -4,6 +4,7 @@ import os
 import re
 from dataclasses import replace
 
+import pandas as pd
 import pytest
 import torch
 
@@ -126,7 +127,8 @@ def test_sweep_runs_record_their_knn_and_curves_but_no_weights(digits, record, m
     record.now = LOAD
     again = sweep_run(SimCLR, train, test, "simclr-sweep", mode=record.now, profile=TINY, temperature=0.2)
     assert again.loaded and again.knn == first.knn
-    assert read_metrics(again.curves).equals(read_metrics(first.curves))
+    # the same curves; a per-epoch mean of steps may differ in its last bit through the CSV
+    pd.testing.assert_frame_equal(read_metrics(again.curves), read_metrics(first.curves), rtol=1e-12)
 
 
 def test_sweep_measures_are_recorded_reloaded_and_a_reference_without_them_trains_again(digits, record, monkeypatch,

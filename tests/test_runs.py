@@ -77,7 +77,8 @@ def test_pretrain_takes_backbone_settings_and_reports(digits, tmp_path):
 
 def test_run_names_show_only_what_differs_from_the_defaults():
     assert run_name("simclr", SimCLR, SMOKE, temperature=0.5, batch_size=SMOKE.batch_size, seed=0) == "simclr"
-    assert run_name("simclr", SimCLR, SMOKE, temperature=0.1, batch_size=32) == "simclr-batch_size=32-temperature=0.1"
+    assert run_name("simclr", SimCLR, SMOKE, temperature=0.1, batch_size=2 * SMOKE.batch_size) == \
+        f"simclr-batch_size={2 * SMOKE.batch_size}-temperature=0.1"
     no_colour = simclr_augment().replace(jitter_p=0.0, gray_p=0.0)
     assert run_name("s", SimCLR, augment=no_colour) == "s-augment.jitter_p=0-augment.gray_p=0"  # field order
     assert run_name("s", SimCLR, augment=simclr_augment()) == "s"

@@ -98,9 +98,11 @@ def _cuda() -> bool:
 
 PROFILES = {
     "smoke": Profile(
-        "smoke", train_per_class=20, test_per_class=10, width=0.125, batch_size=64,
+        "smoke", train_per_class=20, test_per_class=10, width=0.125, batch_size=32,
         supervised_epochs=2, pretrain_epochs=2, embed_points=100,
-        sweep_per_class=20, sweep_width=0.125, sweep_epochs=1, seeds=2, sweep_points=2,  # the code path, not the claim
+        sweep_per_class=10, sweep_width=0.125, sweep_epochs=1, seeds=2, sweep_points=2,  # the code path, not the claim
+        # sweeps on 100 images (their compute is most of CI's notebook time) at batch 32, so a
+        # doubled-batch setting (64) still takes a step
     ),
     # cpu: 10,000 images × 16 epochs per main run (BYOL 32, Jigsaw 8), 2,000 × 8 per sweep run:
     # the epochs each method needs to clear the random-init floor by 8+ kNN points
