@@ -11,7 +11,7 @@ from types import SimpleNamespace
 import torch
 
 # Children come from one forkserver that has imported torch, Lightning and sslkit once (about 5 s
-# a process otherwise; these tests start fifteen): each is forked from it, a fresh process that
+# a process otherwise; these tests start fourteen): each is forked from it, a fresh process that
 # has run no torch op, so a SIGKILL in it is a real kill and its threads are its own.
 _PRELOAD = ["torch", "lightning", "sslkit.methods", "sslkit.parts.data", "sslkit.training.train"]
 
@@ -51,7 +51,7 @@ def _train(run, epochs, kill_epoch, kill_batch, out, method, kw, threads, log):
                 sys.stdout.flush()
                 os.kill(os.getpid(), signal.SIGKILL)
 
-    smoke = replace(get_profile("smoke"), batch_size=64)  # 4 steps an epoch
+    smoke = replace(get_profile("smoke"), batch_size=64)  # 3 full steps an epoch, as these tests were written for
     train = load_digits("train").balanced(per_class=24)
     torch.manual_seed(0)
     module = getattr(methods, method)(width=0.125, lr=0.1, **eval(kw))
@@ -66,8 +66,8 @@ def train_in_subprocess(tmp_path, run, epochs, kill_epoch=-1, kill_batch=-1, met
     pins SSLKIT_THREADS: a bitwise resume needs the same thread count in every epoch (README, "Runs")."""
     out = tmp_path / f"{run}-{kill_epoch}-{kill_batch}-{threads}.pt"
     log = str(tmp_path / f"{run}-{kill_epoch}-{kill_batch}-{threads}")
-    proc = _context().Process(target=_in_env, args=(dict(os.environ), _train, str(tmp_path / run), epochs, kill_epoch, kill_batch, str(out),
-                                                   method, kw, threads, log))
+    args = (str(tmp_path / run), epochs, kill_epoch, kill_batch, str(out), method, kw, threads, log)
+    proc = _context().Process(target=_in_env, args=(dict(os.environ), _train, *args))
     proc.start()
     proc.join(timeout=300)
     if proc.exitcode is None:
@@ -83,8 +83,9 @@ def same_weights(a, b):
 
 
 def in_two_processes(target, n: int) -> None:
-    """``target(prefix, n)`` in two spawned processes at once (prefixes "a" and "b"); both must
-    exit cleanly. The children read SSLKIT_HOME / SSLKIT_REFERENCES from the environment."""
+    """``target(prefix, n)`` in two processes at once, forked from the forkserver above (prefixes
+    "a" and "b"); both must
+    exit cleanly. The children get this process's environment (SSLKIT_HOME, SSLKIT_REFERENCES)."""
     ctx = _context()
     procs = [ctx.Process(target=_in_env, args=(dict(os.environ), target, p, n)) for p in ("a", "b")]
     for p in procs:
