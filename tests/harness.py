@@ -84,8 +84,7 @@ def same_weights(a, b):
 
 def in_two_processes(target, n: int) -> None:
     """``target(prefix, n)`` in two processes at once, forked from the forkserver above (prefixes
-    "a" and "b"); both must
-    exit cleanly. The children get this process's environment (SSLKIT_HOME, SSLKIT_REFERENCES)."""
+    "a" and "b"); both must exit cleanly. The children get this process's environment (SSLKIT_HOME, SSLKIT_REFERENCES)."""
     ctx = _context()
     procs = [ctx.Process(target=_in_env, args=(dict(os.environ), target, p, n)) for p in ("a", "b")]
     for p in procs:
