@@ -6,6 +6,7 @@ from sslkit.parts.data import load_digits
 from sslkit.parts.profiles import get_profile
 from sslkit.training.curve import KnnCurve, curve_epochs, read_curve
 from sslkit.training.evaluate import knn_accuracy
+from sslkit.training.runs import wall_time
 from sslkit.training.train import pretrain
 
 SMALL = dict(profile=get_profile("smoke"), batch_size=32, progress=False, proj_hidden=16, proj_dim=8)
@@ -30,6 +31,10 @@ def test_the_curve_scores_the_chosen_epochs_against_an_independent_knn(tmp_path)
     assert rows[-1]["knn"] == pytest.approx(knn, abs=1e-4)
     # training time excludes the curve's own evaluations, and grows with the epochs
     assert 0 < rows[0]["train_s"] < rows[1]["train_s"] <= report.seconds - rows[0]["eval_s"] + 0.1
+    # so does the CPU time, which no process can spend faster than its threads allow
+    cpu = wall_time(run)["cpu_seconds"]
+    assert 0 < rows[0]["cpu_s"] < rows[1]["cpu_s"] <= cpu - rows[0]["eval_cpu_s"] + 0.1
+    assert cpu <= (report.seconds + 0.5) * max(wall_time(run)["threads"].values())
     pretrain(SimCLR, train, None, run, epochs=3, callbacks=[KnnCurve(run, train, test, [1, 3])], **SMALL)
     assert read_curve(run) == rows  # a finished run only reloads: its curve stays
     with pytest.raises(ValueError, match="1-based"):

@@ -4,10 +4,14 @@
 images as the memory bank) at the end of chosen epochs and appends one row per point to
 ``curve.json`` in the run folder::
 
-    [{"epoch": <1-based epoch>, "train_s": <seconds>, "knn": <top-1, 0–1>, "eval_s": <seconds>}, ...]
+    [{"epoch": <1-based epoch>, "train_s": <seconds>, "cpu_s": <seconds>, "knn": <top-1, 0–1>,
+      "eval_s": <seconds>, "eval_cpu_s": <seconds>}, ...]
 
 ``train_s`` is the run's training wall time up to that epoch (every segment of a resumed run
-counted, the curve's own evaluations taken out); ``eval_s`` what that point's evaluation cost.
+counted, the curve's own evaluations taken out); ``cpu_s`` the same in process CPU seconds (all
+threads), the measure of compute spent that a pause or a busy machine does not inflate (on 2
+cores an idle epoch costs about twice its wall seconds); ``eval_s``/``eval_cpu_s`` what that
+point's evaluation cost. Rows written before ``cpu_s`` was kept lack it.
 A resumed run keeps the points it already has. :func:`read_curve` reads the file back.
 """
 
@@ -56,15 +60,18 @@ class KnnCurve(Callback):
         if done not in self.epochs or trainer.global_rank != 0:
             return
         rows = [r for r in read_curve(self.run_dir) if r["epoch"] < done]  # a resumed epoch is scored again
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         bank = extract_features(pl_module, self.train)
         knn = knn_accuracy(bank, self.train.labels, extract_features(pl_module, self.test), self.test.labels,
                            self.train.num_classes)
-        eval_s = time.perf_counter() - t0
+        eval_s, eval_cpu_s = time.perf_counter() - t0, time.process_time() - c0
         # the wall clock (written at this epoch's end, before this callback) counts every earlier
         # point's evaluation: take those out
-        train_s = wall_time(self.run_dir)["seconds"] - sum(r["eval_s"] for r in rows)
-        rows.append({"epoch": done, "train_s": round(train_s, 1), "knn": round(knn, 4), "eval_s": round(eval_s, 1)})
+        clock = wall_time(self.run_dir)
+        train_s = clock["seconds"] - sum(r["eval_s"] for r in rows)
+        cpu_s = clock["cpu_seconds"] - sum(r.get("eval_cpu_s", 0.0) for r in rows)
+        rows.append({"epoch": done, "train_s": round(train_s, 1), "cpu_s": round(cpu_s, 1), "knn": round(knn, 4),
+                     "eval_s": round(eval_s, 1), "eval_cpu_s": round(eval_cpu_s, 1)})
         tmp = self.run_dir / (CURVE_FILE + ".tmp")
         tmp.write_text(json.dumps(rows, indent=1) + "\n")
         tmp.replace(self.run_dir / CURVE_FILE)

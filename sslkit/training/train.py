@@ -146,7 +146,8 @@ class _Threads(Callback):
 
 class _WallClock(Callback):
     """Keeps ``wall_time.json`` current during training: every segment (one start of training,
-    killed or not) with its seconds and the epochs done, rewritten at each epoch end and at
+    killed or not) with its wall seconds, its process CPU seconds (all threads: on CPU the
+    compute spent, which pauses and other processes do not inflate) and the epochs done, rewritten at each epoch end and at
     most every ``every_s`` seconds in between, so a killed segment loses at most that much."""
 
     def __init__(self, run_dir: Path, every_s: float = 10.0):
@@ -157,6 +158,7 @@ class _WallClock(Callback):
     def on_train_start(self, trainer, pl_module):
         self.started = True
         self.t0 = self.last = time.perf_counter()
+        self.c0 = time.process_time()
         self.record = wall_time(self.run_dir)
         self.record["segments"].append({"started": time.strftime("%Y-%m-%d %H:%M:%S"), "token": self.token, "seconds": 0.0,
                                         "from_epoch": trainer.current_epoch, "to_epoch": trainer.current_epoch})
@@ -167,10 +169,12 @@ class _WallClock(Callback):
         self.last = time.perf_counter()
         seg = self.record["segments"][-1]
         seg["seconds"] = round(self.last - self.t0, 2)
+        seg["cpu_seconds"] = round(time.process_time() - self.c0, 2)
         self.record["steps"] = trainer.global_step
         if epochs_done is not None:  # the epochs the weights now hold
             seg["to_epoch"] = self.record["epochs"] = epochs_done
         self.record["seconds"] = round(sum(s["seconds"] for s in self.record["segments"]), 2)
+        self.record["cpu_seconds"] = round(sum(s.get("cpu_seconds", 0.0) for s in self.record["segments"]), 2)
         tmp = self.run_dir / "wall_time.tmp"
         tmp.write_text(json.dumps(self.record, indent=1) + "\n")
         tmp.replace(self.run_dir / "wall_time.json")
