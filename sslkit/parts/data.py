@@ -167,8 +167,8 @@ def _fingerprint(source, split: str) -> str:
     relative path and bytes under the split's folder (torchvision's batch files or ImageFolder's
     images). Replacing, editing, adding or removing any file changes it — whatever its size
     and modification time say — so a stale decoded tensor is never served. Reading and
-    hashing CIFAR-10's 50,000 train JPEGs (46 MB) takes about 1.7 s on our 2-core CPU, against
-    about 10 s to decode them again."""
+    hashing CIFAR-10's 50,000 train JPEGs (46 MB) took 1.3 s on our 2-core CPU beside a
+    training (4.6 s when each file was a Path object), against about 10 s to decode them again."""
     if source is None:
         return "download"  # torchvision checks the archive's md5 itself
     root = Path(source).expanduser().resolve()
@@ -176,12 +176,28 @@ def _fingerprint(source, split: str) -> str:
     if (root / "cifar-10-batches-py").is_dir():  # torchvision's layout: its batch files, not an archive beside them
         folder = root / "cifar-10-batches-py"
     h = hashlib.sha256()
-    for f in sorted(folder.rglob("*")):
-        if f.is_file():
-            data = f.read_bytes()
-            h.update(f"{f.relative_to(folder)}\0{len(data)}\0".encode())
-            h.update(data)
+    for rel in _files_below(str(folder)):
+        with open(os.path.join(folder, *rel), "rb") as f:
+            data = f.read()
+        h.update(f"{'/'.join(rel)}\0{len(data)}\0".encode())
+        h.update(data)
     return f"{folder}:content:{h.hexdigest()}"
+
+
+def _files_below(folder: str) -> list[tuple[str, ...]]:
+    """Every file under ``folder`` as its relative path's parts, sorted as ``sorted(Path.rglob("*"))``
+    sorts them (part by part), with rglob's rule of not descending into linked folders: the
+    same list in a fifth of the time, since no Path object is made per file."""
+    found, todo = [], [()]
+    while todo:
+        rel = todo.pop()
+        with os.scandir(os.path.join(folder, *rel)) as entries:
+            for e in entries:
+                if e.is_dir() and not e.is_symlink():
+                    todo.append((*rel, e.name))
+                elif e.is_file():
+                    found.append((*rel, e.name))
+    return sorted(found)
 
 
 def _cached(name: str, builder, fingerprint: str) -> ImageSet:
