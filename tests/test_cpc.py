@@ -170,7 +170,7 @@ def test_a_few_cpc_steps_make_the_loss_fall(context, bidirectional):
     opt = torch.optim.Adam(m.parameters(), lr=2e-3)
     batch = Batch(x, y, torch.arange(len(x)))
     losses = []
-    for _ in range(25):
+    for _ in range(20):  # step 15 is not always below chance - 0.3; step 20 is, by 0.1-0.2
         torch.manual_seed(0)  # the same patches every step: the fall is learning, not luck
         out = m.step(batch)
         opt.zero_grad()

@@ -151,8 +151,8 @@ def test_a_few_swav_steps_make_the_loss_fall(take_steps):
     x, y = _digits()
     m = SwAV(width=0.125, n_prototypes=16, n_local=2, online_probe=False, freeze_prototypes_epochs=0)
     torch.manual_seed(0)
-    losses, out = take_steps(m, x, y, steps=25, lr=0.1, after=m.normalize_prototypes)
-    assert sum(losses[-5:]) / 5 < 0.95 * sum(losses[:5]) / 5
+    losses, out = take_steps(m, x, y, steps=12, lr=0.1, after=m.normalize_prototypes)
+    assert sum(losses[-4:]) / 4 < 0.95 * sum(losses[:4]) / 4  # 0.84-0.86 by step 12 for seeds 0-2
     assert 0 < float(out.logs["usage_entropy"]) <= 1 + 1e-6
 
 
