@@ -1,6 +1,8 @@
 # sslkit: every target sets up .venv on first use (and again when pyproject.toml changes).
 #   make demo        pretrain/evaluate under the detected profile, print the table, write plots
-#   make test        unit tests + every notebook under the smoke profile (nbval)
+#   make test        unit tests + every notebook under the smoke profile (nbval), in one pool,
+#                    then the reference command end to end on one notebook
+#   make unit / make nbval   either half alone
 #   make notebooks   regenerate each .ipynb from its .py and execute it under the cpu profile
 #                    (loading the committed reference runs: minutes per notebook)
 #   make references  retrain-or-reuse every reference run of the profile (default cpu), update
@@ -22,17 +24,21 @@ PY      = $(VENV)/bin/python
 TORCH  ?= torch==2.14.1 torchvision==0.29.1
 STAMP   = $(VENV)/.installed
 NOTEBOOK_SOURCES = $(wildcard notebooks/[0-9]*.py)
-# nbval's order: the longest under smoke first, so the two processes finish together (pytest
-# --durations, 2026-12-02, 3 seeds, summed over each notebook's slowest cells: 09 206 s, 05 152,
-# 04 86, 03 74, 07 50, 02 39, 08 37, 06 36, 01 33, 00 12)
-NBVAL_ORDER = 09_scaling 05_byol 04_simclr 03_cpc 07_swav 02_jigsaw 08_transfer 06_deepcluster 01_rotnet 00_data_and_baselines
+# `make test` runs the unit tests and the notebooks in one pool of JOBS workers, the longest first
+# so that both finish together (--no-loadscope-reorder: xdist otherwise reorders files by their
+# count of tests, ignoring this order). Notebooks under smoke (nbval --durations beside a training,
+# 2026-12-03, seconds: 05 171, 03 157, 04 130, 09 112, 07 103, 08 79, 06 69, 02 41, 00 34, 01 34),
+# then the slowest test files (pytest --durations, same day), then the rest of tests/.
+NBVAL_ORDER = 05_byol 03_cpc 04_simclr 09_scaling 07_swav 08_transfer 06_deepcluster 02_jigsaw 00_data_and_baselines 01_rotnet
+SLOW_TESTS  = reference train trust cpc pretext byol readme runs ddp demo simclr swav
+NOTEBOOK_TESTS = $(addprefix notebooks/,$(addsuffix .ipynb,$(NBVAL_ORDER)))
 
 # notebooks run from notebooks/, so a relative SSLKIT_DATA is made absolute here
 ifdef SSLKIT_DATA
 export SSLKIT_DATA := $(abspath $(SSLKIT_DATA))
 endif
 
-.PHONY: install data demo test unit nbval references-smoke references notebooks bench lab clean
+.PHONY: install data demo test unit-and-nbval unit nbval references-smoke references notebooks bench lab clean
 
 install: $(STAMP)
 
@@ -53,7 +59,15 @@ endif
 demo: install
 	$(PY) -m sslkit.course.demo
 
-test: unit nbval references-smoke
+# smoke runs are disposable: start from none, so every notebook trains (and no stale run is refused);
+# the unit tests ignore SSLKIT_PROFILE (tests/conftest.py), the notebooks' kernels run under smoke
+test: unit-and-nbval references-smoke
+
+unit-and-nbval: data
+	rm -rf "$${SSLKIT_HOME:-.}/runs/smoke"
+	SSLKIT_PROFILE=smoke OMP_NUM_THREADS=$${OMP_NUM_THREADS:-1} $(PY) -m pytest -q -p no:cacheprovider \
+	  -n $(JOBS) --dist loadfile --no-loadscope-reorder --nbval-lax --nbval-current-env \
+	  $(NOTEBOOK_TESTS) $(patsubst %,tests/test_%.py,$(SLOW_TESTS)) tests
 
 unit: install
 	OMP_NUM_THREADS=$${OMP_NUM_THREADS:-1} $(PY) -m pytest tests -q -n $(JOBS) --dist loadfile
@@ -63,8 +77,8 @@ data: install  # decode CIFAR-10 once into data/cache (fails fast, naming the fi
 
 nbval: data  # smoke runs are disposable: start from none, so every notebook trains (and no stale run is refused)
 	rm -rf "$${SSLKIT_HOME:-.}/runs/smoke"
-	cd notebooks && SSLKIT_PROFILE=smoke OMP_NUM_THREADS=$${OMP_NUM_THREADS:-1} ../$(PY) -m pytest --nbval-lax --nbval-current-env \
-	  -q -p no:cacheprovider -n $(JOBS) --dist loadfile $(addsuffix .ipynb,$(NBVAL_ORDER))
+	SSLKIT_PROFILE=smoke OMP_NUM_THREADS=$${OMP_NUM_THREADS:-1} $(PY) -m pytest --nbval-lax --nbval-current-env \
+	  -q -p no:cacheprovider -n $(JOBS) --dist loadfile --no-loadscope-reorder $(NOTEBOOK_TESTS)
 
 references: data  # resumable: finished runs under runs/<profile> are reused
 	$(PY) -m sslkit.course.references all --profile $${SSLKIT_PROFILE:-cpu} --prune

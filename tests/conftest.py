@@ -7,7 +7,7 @@ def _isolated_home(tmp_path, monkeypatch):
     """Every test writes data caches, runs and results into its own temporary folder."""
     monkeypatch.setenv("SSLKIT_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("SSLKIT_REFERENCES", str(tmp_path / "references" / "results"))
-    for var in ("SSLKIT_RETRAIN", "SSLKIT_RECORD"):
+    for var in ("SSLKIT_RETRAIN", "SSLKIT_RECORD", "SSLKIT_PROFILE"):  # `make test` sets the profile for notebooks
         monkeypatch.delenv(var, raising=False)
     torch.manual_seed(0)
 
