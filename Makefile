@@ -65,7 +65,7 @@ demo: install
 test: data
 	rm -rf "$${SSLKIT_HOME:-.}/runs/smoke"
 	SSLKIT_PROFILE=smoke OMP_NUM_THREADS=$${OMP_NUM_THREADS:-1} $(PY) -m pytest -q -p no:cacheprovider \
-	  -n $(JOBS) --dist loadfile --no-loadscope-reorder --nbval-lax --nbval-current-env \
+	  -n $(JOBS) --dist loadfile --no-loadscope-reorder --durations=15 --nbval-lax --nbval-current-env \
 	  $(NOTEBOOK_TESTS) $(patsubst %,tests/test_%.py,$(SLOW_TESTS)) tests
 
 unit: install

@@ -15,27 +15,32 @@ import pytest
 from sslkit.parts import paths
 
 
-def _references(*args):
-    cmd = [sys.executable, "-m", "sslkit.course.references", *args, "--profile", "smoke"]
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=900)
+def _check(capsys) -> tuple[int, str]:
+    """``python -m sslkit.course.references check --profile smoke``, in this process: (exit code, output)."""
+    from sslkit.course import references
+
+    with pytest.raises(SystemExit) as done:
+        references.main(["check", "--profile", "smoke"])
+    return done.value.code, capsys.readouterr().out
 
 
 @pytest.mark.skipif(not os.environ.get("SSLKIT_DATA"), reason="needs CIFAR-10 offline (SSLKIT_DATA; CI sets it)")
-def test_the_reference_command_records_a_notebook_and_check_verifies_it():
+def test_the_reference_command_records_a_notebook_and_check_verifies_it(capsys):
     # the decoded CIFAR-10 comes from the checkout's data/ (`make data`), not decoded again here
     (paths.repo_root() / "data").mkdir(exist_ok=True)
     paths.home().mkdir(parents=True, exist_ok=True)
     (paths.home() / "data").symlink_to(paths.repo_root() / "data")
-    rec = _references("01_rotnet")
+    cmd = [sys.executable, "-m", "sslkit.course.references", "01_rotnet", "--profile", "smoke"]
+    rec = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
     assert rec.returncode == 0, rec.stdout[-3000:] + rec.stderr[-3000:]
     manifest = json.loads((paths.references_dir() / "smoke-manifest.json").read_text())["runs"]
     assert {"rotnet", "rotnet-sweep"} <= set(manifest)
     assert all(e["notebook"] == "01_rotnet" for e in manifest.values())
-    ok = _references("check")
-    assert ok.returncode == 0 and "ok  rotnet\n" in ok.stdout, ok.stdout + ok.stderr[-2000:]
-    weights = next(paths.references_dir().glob("smoke/rotnet/weights.pt"))
+    code, out = _check(capsys)
+    assert code == 0 and "ok  rotnet\n" in out, out
+    weights = paths.references_dir() / "smoke" / "rotnet" / "weights.pt"
     data = bytearray(weights.read_bytes())
     data[len(data) // 2] ^= 0xFF  # one byte altered
     weights.write_bytes(data)
-    bad = _references("check")
-    assert bad.returncode == 1 and "BAD rotnet" in bad.stdout, bad.stdout + bad.stderr[-2000:]
+    code, out = _check(capsys)
+    assert code == 1 and "BAD rotnet: results/smoke/rotnet/weights.pt does not match its sha256" in out, out
