@@ -27,7 +27,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 from dataclasses import replace
+from pathlib import Path
 
 from choose_lr import parse_settings  # bench/ is on the path when this script runs
 
@@ -42,6 +44,17 @@ from sslkit.training.train import pretrain
 def full_profile(width: float, batch: int):
     """The cpu profile at full scale: every train and test image, the given width and batch."""
     return replace(get_profile("cpu"), train_per_class=None, test_per_class=None, width=width, batch_size=batch)
+
+
+RESULTS = Path(__file__).parent / "main_runs_results"
+
+
+def keep(run_dir: Path) -> None:
+    """Copy a finished run's small files to ``bench/main_runs_results/<name>_*.json`` (committed;
+    ``runs/`` is not): its curve, wall and CPU time, and settings (the epochs it was sized for)."""
+    RESULTS.mkdir(exist_ok=True)
+    for f in ("curve.json", "wall_time.json", "run.json"):
+        shutil.copyfile(run_dir / f, RESULTS / f"{run_dir.name}_{f}")
 
 
 def main(argv=None):
@@ -74,6 +87,7 @@ def main(argv=None):
     points = curve_epochs(epochs, args.points)
     _, report = pretrain(cls, train, test, run_dir, epochs=epochs, profile=p, progress=False,
                          callbacks=[KnnCurve(run_dir, train, test, points)], **settings)
+    keep(run_dir)
     print(json.dumps({"run": str(run_dir), "epochs": report.epochs, "train_min": round(report.seconds / 60, 1),
                       "images_per_s": round(report.images_per_s, 1), "curve": read_curve(run_dir),
                       "hardware": hardware()}), flush=True)

@@ -1,0 +1,57 @@
+"""The full-scale main runs' kNN curves side by side (issue 30), from the files
+``bench/main_runs.py`` keeps in ``bench/main_runs_results/``:
+
+    python bench/plot_main_runs.py          # writes bench/main_runs_results/curves.png
+
+Every run was sized to one budget, SimCLR's ~125 idle minutes of the 2-core CPU (epochs = budget x
+the method's measured images/s, ``bench/main_queue.sh``), so the x-axis puts each point at its share
+of that budget: epoch / the run's epochs x 125 min. That is the compute a point cost on an idle
+machine, not its recorded wall time (pauses and foreground work inflate that; ``cpu_s`` in the
+curve files, where present, is the CPU time each point really used).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+RESULTS = Path(__file__).parent / "main_runs_results"
+BUDGET_MIN = 125  # SimCLR's 50 epochs at 150 idle s an epoch: every main run's budget
+
+
+def curves() -> dict[str, tuple[list[float], list[float]]]:
+    """{run name: (budget minutes, kNN %)} for every kept run that has a curve and its settings."""
+    out = {}
+    for f in sorted(RESULTS.glob("*_curve.json")):
+        name = f.name.removesuffix("_curve.json")
+        settings = RESULTS / f"{name}_run.json"
+        if not settings.is_file():
+            continue
+        epochs = json.loads(settings.read_text())["epochs"]
+        rows = json.loads(f.read_text())
+        out[name] = ([r["epoch"] / epochs * BUDGET_MIN for r in rows], [100 * r["knn"] for r in rows])
+    return out
+
+
+def main() -> None:
+    fig, ax = plt.subplots(figsize=(7, 4.2))
+    for name, (x, y) in curves().items():
+        ax.plot(x, y, marker="o", label=f"{name} ({y[-1]:.1f}%)")
+    ax.set_xscale("log")
+    ax.set_xlabel(f"2-core CPU minutes (share of the {BUDGET_MIN}-min budget, idle machine)")
+    ax.set_ylabel("kNN top-1 on the 10,000 test images (%)")
+    ax.set_title("Full-scale main runs: all 50,000 images, width 1/8, float32")
+    ax.grid(alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(RESULTS / "curves.png", dpi=110)
+    print(f"wrote {RESULTS / 'curves.png'}")
+
+
+if __name__ == "__main__":
+    main()
