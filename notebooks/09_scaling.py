@@ -268,7 +268,7 @@ for k in ("8× width (large data)", "5× data (widest)"):
     se = (gains["SimCLR"][k][1] ** 2 + gains["supervised"][k][1] ** 2) ** 0.5
     v = verdict_for(d, se)
     verdicts[f"{k} helps SimCLR more than supervised"] = (d, se, v)
-    print(f"{k}: SimCLR's gain − supervised's gain {100 * d:+.1f} ± {100 * se:.1f} points → {v}")
+    print(f"{k}: SimCLR's gain − supervised's gain {100 * d:+.1f} ± {100 * se:.1f} (SE) points → {v}")
 
 # %% [markdown]
 # ## 5 · What this run shows
@@ -278,7 +278,7 @@ wide = {m: seeds_at(width_rows[m], hi) for m in METHODS}
 narrow = {m: seeds_at(width_rows[m], lo) for m in METHODS}
 lines = [f"- linear probe, narrowest ({size_label(widths[0])}): " + ", ".join(f"{m} {mean_sd(v)}" for m, v in narrow.items())
          + f" %; widest ({size_label(widths[-1])}): " + ", ".join(f"{m} {mean_sd(v)}" for m, v in wide.items()) + " %"]
-lines += [f"- {k}: {100 * d:+.1f} ± {100 * se:.1f} points → **{v}**" for k, (d, se, v) in verdicts.items()]
+lines += [f"- {k}: {100 * d:+.1f} ± {100 * se:.1f} (SE) points → **{v}**" for k, (d, se, v) in verdicts.items()]
 display(Markdown("\n".join(lines)))
 
 # %% [markdown]

@@ -62,8 +62,9 @@ def test_seed_bars_group_series_side_by_side_and_refuse_a_mix():
 def test_verdict_prints_the_claim_difference_and_verdict(capsys):
     from sslkit.training.stats import mean_sd, verdict
 
-    assert verdict("b beats a", [0.30, 0.31, 0.32], [0.35, 0.36, 0.37]) == "shown"
-    assert capsys.readouterr().out == "b beats a: +5.0 ± 0.8 points → shown\n"
+    assert verdict("b beats a", [0.30, 0.31, 0.32], [0.35, 0.36, 0.37]) is None  # a cell ending with it shows one line
+    # 5.0 points apart; SE = sqrt(0.01²/3 + 0.01²/3) = 0.8 points
+    assert capsys.readouterr().out == "b beats a: +5.0 ± 0.8 (SE) points → shown\n"
     assert mean_sd([0.30, 0.31, 0.32]) == "31.0 ± 1.0"
 
 

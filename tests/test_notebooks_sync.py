@@ -36,3 +36,15 @@ def test_nbval_runs_every_notebook():
     makefile = (Path(__file__).parents[1] / "Makefile").read_text()
     order = re.search(r"^NBVAL_ORDER = (.*)$", makefile, re.M).group(1).split()
     assert sorted(order) == [p.stem for p in NOTEBOOKS], "list the notebook in the Makefile's NBVAL_ORDER"
+
+
+@pytest.mark.parametrize("py", NOTEBOOKS, ids=lambda p: p.stem)
+def test_no_cell_shows_a_bare_return_value(py):
+    """A cell whose last line returns a string (a verdict, say) shows it in quotes under the line
+    the cell printed: a leak a reader takes for a second, sometimes contradicting, result."""
+    leaked = [(i, "".join(o["data"]["text/plain"]))
+              for i, c in enumerate(c for c in nbformat.read(py.with_suffix(".ipynb"), as_version=4).cells
+                                    if c.cell_type == "code")
+              for o in c.get("outputs", []) if o.get("output_type") == "execute_result"
+              and set(o["data"]) == {"text/plain"} and re.fullmatch(r"'.*'|\".*\"", "".join(o["data"]["text/plain"]))]
+    assert not leaked, f"{py.stem}: code cells (0-based) show a bare string: {leaked}; print it or drop it"

@@ -46,9 +46,9 @@ def mean_sd(accs: list[float]) -> str:
     return f"{100 * st.mean(accs):.1f} ± {100 * st.stdev(accs):.1f}"
 
 
-def verdict(claim: str, baseline: list[float], other: list[float], direction: str = "higher") -> str:
-    """Print one line — the claim, the difference of means ± its standard error in points, the
-    :func:`judge` verdict — and return the verdict."""
+def verdict(claim: str, baseline: list[float], other: list[float], direction: str = "higher") -> None:
+    """Print one line — the claim, the difference of means ± its standard error (labelled SE) in
+    points, the :func:`judge` verdict. Returns nothing, so a notebook cell that ends with it shows
+    the line once (code that needs the verdict calls :func:`judge`)."""
     v, d, se = judge(baseline, other, direction)
-    print(f"{claim}: {100 * d:+.1f} ± {100 * se:.1f} points → {v}")
-    return v
+    print(f"{claim}: {100 * d:+.1f} ± {100 * se:.1f} (SE) points → {v}")
