@@ -276,13 +276,13 @@ def latest_checkpoint(run_dir: str | Path) -> tuple[Path | None, int]:
 def wall_time(run_dir: str | Path) -> dict:
     """{"seconds", "cpu_seconds", "epochs", "steps", "segments", "threads"}: training wall time of
     a run summed over every start (killed ones included), the process CPU seconds of those
-    starts (all threads; 0 for segments recorded before it was kept), the epochs and optimizer steps it completed, each
-    segment (one start of training) with its seconds and epochs, and the CPU threads each epoch
-    ran on ({"0": 2, …}; on GPU the count of the host process)."""
+    starts (all threads; 0 for segments recorded before it was kept), the epochs and optimizer
+    steps it completed, each segment (one start of training) with its seconds and epochs, and
+    the CPU threads each epoch ran on ({"0": 2, …}; on GPU the count of the host process)."""
     f = Path(run_dir) / "wall_time.json"
     t = json.loads(f.read_text()) if f.is_file() else {}
-    return {"seconds": t.get("seconds", 0.0), "cpu_seconds": t.get("cpu_seconds", 0.0), "epochs": t.get("epochs", 0), "steps": t.get("steps", 0),
-            "segments": t.get("segments", []), "threads": t.get("threads", {})}
+    return {"seconds": t.get("seconds", 0.0), "cpu_seconds": t.get("cpu_seconds", 0.0), "epochs": t.get("epochs", 0),
+            "steps": t.get("steps", 0), "segments": t.get("segments", []), "threads": t.get("threads", {})}
 
 
 def read_metrics(run_dir: str | Path):

@@ -147,8 +147,9 @@ class _Threads(Callback):
 class _WallClock(Callback):
     """Keeps ``wall_time.json`` current during training: every segment (one start of training,
     killed or not) with its wall seconds, its process CPU seconds (all threads: on CPU the
-    compute spent, which pauses and other processes do not inflate) and the epochs done, rewritten at each epoch end and at
-    most every ``every_s`` seconds in between, so a killed segment loses at most that much."""
+    compute spent, which pauses and other processes do not inflate) and the epochs done,
+    rewritten at each epoch end and at most every ``every_s`` seconds in between, so a killed
+    segment loses at most that much."""
 
     def __init__(self, run_dir: Path, every_s: float = 10.0):
         self.run_dir, self.every_s = run_dir, every_s
