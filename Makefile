@@ -33,6 +33,9 @@ NOTEBOOK_SOURCES = $(wildcard notebooks/[0-9]*.py)
 NBVAL_ORDER = 05_byol 03_cpc 04_simclr 09_scaling 07_swav 08_transfer 06_deepcluster 02_jigsaw 00_data_and_baselines 01_rotnet
 SLOW_TESTS  = reference_command reference train trust cpc pretext byol readme runs ddp demo simclr swav
 NOTEBOOK_TESTS = $(addprefix notebooks/,$(addsuffix .ipynb,$(NBVAL_ORDER)))
+# the notebooks' pool: smoke kernels, one thread each, files in the order given
+SMOKE_POOL = SSLKIT_PROFILE=smoke OMP_NUM_THREADS=$${OMP_NUM_THREADS:-1} $(PY) -m pytest -q -p no:cacheprovider \
+  -n $(JOBS) --dist loadfile --no-loadscope-reorder --nbval-lax --nbval-current-env
 
 # notebooks run from notebooks/, so a relative SSLKIT_DATA is made absolute here
 ifdef SSLKIT_DATA
@@ -64,9 +67,7 @@ demo: install
 # the unit tests ignore SSLKIT_PROFILE (tests/conftest.py), the notebooks' kernels run under smoke
 test: data
 	rm -rf "$${SSLKIT_HOME:-.}/runs/smoke"
-	SSLKIT_PROFILE=smoke OMP_NUM_THREADS=$${OMP_NUM_THREADS:-1} $(PY) -m pytest -q -p no:cacheprovider \
-	  -n $(JOBS) --dist loadfile --no-loadscope-reorder --durations=15 --nbval-lax --nbval-current-env \
-	  $(NOTEBOOK_TESTS) $(patsubst %,tests/test_%.py,$(SLOW_TESTS)) tests
+	$(SMOKE_POOL) --durations=15 $(NOTEBOOK_TESTS) $(patsubst %,tests/test_%.py,$(SLOW_TESTS)) tests
 
 unit: install
 	OMP_NUM_THREADS=$${OMP_NUM_THREADS:-1} $(PY) -m pytest tests -q -n $(JOBS) --dist loadfile
@@ -76,8 +77,7 @@ data: install  # decode CIFAR-10 once into data/cache (fails fast, naming the fi
 
 nbval: data  # smoke runs are disposable: start from none, so every notebook trains (and no stale run is refused)
 	rm -rf "$${SSLKIT_HOME:-.}/runs/smoke"
-	SSLKIT_PROFILE=smoke OMP_NUM_THREADS=$${OMP_NUM_THREADS:-1} $(PY) -m pytest --nbval-lax --nbval-current-env \
-	  -q -p no:cacheprovider -n $(JOBS) --dist loadfile --no-loadscope-reorder $(NOTEBOOK_TESTS)
+	$(SMOKE_POOL) $(NOTEBOOK_TESTS)
 
 references: data  # resumable: finished runs under runs/<profile> are reused
 	$(PY) -m sslkit.course.references all --profile $${SSLKIT_PROFILE:-cpu} --prune

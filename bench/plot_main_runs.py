@@ -13,14 +13,13 @@ curve files, where present, is the CPU time each point really used).
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+from main_runs import RESULTS  # noqa: E402  (bench/ is on the path when this script runs)
 
-RESULTS = Path(__file__).parent / "main_runs_results"
 BUDGET_MIN = 125  # SimCLR's 50 epochs at 150 idle s an epoch: every main run's budget
 
 

@@ -13,6 +13,17 @@ def _isolated_home(tmp_path, monkeypatch):
 
 
 @pytest.fixture
+def checkout_data(_isolated_home):
+    """The test's home reads decoded CIFAR-10 from the checkout's ``data/`` (what ``make data``
+    fills) instead of decoding all 60,000 images again; runs and results stay the test's own."""
+    from sslkit.parts import paths
+
+    (paths.repo_root() / "data").mkdir(exist_ok=True)
+    paths.home().mkdir(parents=True, exist_ok=True)
+    (paths.home() / "data").symlink_to(paths.repo_root() / "data")
+
+
+@pytest.fixture
 def images():
     """A float batch (16, 3, 32, 32) in [0, 1] with structure (gradients + noise)."""
     g = torch.Generator().manual_seed(0)

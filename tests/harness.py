@@ -16,7 +16,9 @@ import torch
 _PRELOAD = ["torch", "lightning", "sslkit.methods", "sslkit.parts.data", "sslkit.training.train"]
 
 
-def _context():
+def forkserver():
+    """The multiprocessing context whose children come from that forkserver (also what Lightning's
+    ``DDPStrategy(start_method="forkserver")`` uses once this has run: there is one per process)."""
     ctx = multiprocessing.get_context("forkserver")
     ctx.set_forkserver_preload(_PRELOAD)
     return ctx
@@ -67,7 +69,7 @@ def train_in_subprocess(tmp_path, run, epochs, kill_epoch=-1, kill_batch=-1, met
     out = tmp_path / f"{run}-{kill_epoch}-{kill_batch}-{threads}.pt"
     log = str(tmp_path / f"{run}-{kill_epoch}-{kill_batch}-{threads}")
     args = (str(tmp_path / run), epochs, kill_epoch, kill_batch, str(out), method, kw, threads, log)
-    proc = _context().Process(target=_in_env, args=(dict(os.environ), _train, *args))
+    proc = forkserver().Process(target=_in_env, args=(dict(os.environ), _train, *args))
     proc.start()
     proc.join(timeout=300)
     if proc.exitcode is None:
@@ -82,13 +84,19 @@ def same_weights(a, b):
     return a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
 
 
-def in_two_processes(target, n: int) -> None:
-    """``target(prefix, n)`` in two processes at once, forked from the forkserver above (prefixes
-    "a" and "b"); both must exit cleanly. The children get this process's environment (SSLKIT_HOME, SSLKIT_REFERENCES)."""
-    ctx = _context()
-    procs = [ctx.Process(target=_in_env, args=(dict(os.environ), target, p, n)) for p in ("a", "b")]
+def in_processes(target, *argses, timeout: float = 120) -> None:
+    """``target(*args)`` for each ``args`` in ``argses``, each in its own process and all at once,
+    forked from the forkserver above with this process's environment (SSLKIT_HOME,
+    SSLKIT_REFERENCES); every one must exit cleanly."""
+    ctx = forkserver()
+    procs = [ctx.Process(target=_in_env, args=(dict(os.environ), target, *args)) for args in argses]
     for p in procs:
         p.start()
     for p in procs:
-        p.join(timeout=120)
+        p.join(timeout=timeout)
         assert p.exitcode == 0
+
+
+def in_two_processes(target, n: int) -> None:
+    """``target(prefix, n)`` in two processes at once (prefixes "a" and "b"): :func:`in_processes`."""
+    in_processes(target, ("a", n), ("b", n))

@@ -3,13 +3,12 @@ DeviceLoader gives each process a disjoint slice of the data, and ``pretrain(...
 trains SimCLR through Lightning's DDP with negatives gathered across the processes."""
 
 import json
-import os
 import socket
 
 import pytest
 import torch
 import torch.distributed as dist
-from harness import _context, _in_env
+from harness import forkserver, in_processes
 from lightning.pytorch.callbacks import Callback
 from lightning.pytorch.strategies import DDPStrategy
 
@@ -59,15 +58,9 @@ def out():
     """Results of the two worker processes, run once (forked from tests/harness.py's forkserver,
     which imported torch once: a plain fork is unsafe after OpenMP starts, and a spawn imports
     torch again in each process)."""
-    ctx = _context()
-    with ctx.Manager() as manager:
+    with forkserver().Manager() as manager:
         shared, port = manager.dict(), free_port()
-        procs = [ctx.Process(target=_in_env, args=(dict(os.environ), worker, r, port, shared)) for r in range(WORLD)]
-        for p in procs:
-            p.start()
-        for p in procs:
-            p.join(timeout=120)
-            assert p.exitcode == 0
+        in_processes(worker, *[(r, port, shared) for r in range(WORLD)])
         return dict(shared)
 
 
@@ -115,7 +108,7 @@ def test_pretrain_simclr_with_two_processes_matches_one_process(tmp_path):
               proj_hidden=32, proj_dim=16, augment=fixed, online_probe=False)
     (tmp_path / "one").mkdir(), (tmp_path / "two").mkdir()
     pretrain(SimCLR, data, None, tmp_path / "run1", callbacks=[FirstLoss(tmp_path / "one")], **kw)
-    _context()  # Lightning's forkserver is tests/harness.py's: its children have imported torch and sslkit
+    forkserver()  # Lightning's forkserver is tests/harness.py's: its children have imported torch and sslkit
     two = pretrain(SimCLR, data, None, tmp_path / "run2", devices=2, strategy=DDPStrategy(start_method="forkserver"),
                    callbacks=[FirstLoss(tmp_path / "two")], **kw)
     single = float((tmp_path / "one" / "loss0.txt").read_text())

@@ -21,13 +21,8 @@ def test_the_readme_has_examples_to_run():
 
 @pytest.mark.skipif(not os.environ.get("SSLKIT_DATA"), reason="needs CIFAR-10 offline (SSLKIT_DATA; CI sets it)")
 @pytest.mark.parametrize("index", range(len(python_blocks())))
-def test_each_readme_example_runs_as_written(index, monkeypatch):
+def test_each_readme_example_runs_as_written(index, monkeypatch, checkout_data):
     monkeypatch.setenv("SSLKIT_PROFILE", "smoke")  # the same code, at the size CI trains
-    # runs stay in the test's own home; decoded CIFAR-10 comes from the checkout's data/ (as
-    # test_reference's does), not decoded again for each example
-    (paths.repo_root() / "data").mkdir(exist_ok=True)
-    paths.home().mkdir(parents=True, exist_ok=True)
-    (paths.home() / "data").symlink_to(paths.repo_root() / "data")
     monkeypatch.delenv("SSLKIT_REFERENCES")  # the repository's own references, as a reader has them
     namespace = {}
     exec(compile(python_blocks()[index], f"README.md python block {index + 1}", "exec"), namespace)

@@ -25,11 +25,7 @@ def _check(capsys) -> tuple[int, str]:
 
 
 @pytest.mark.skipif(not os.environ.get("SSLKIT_DATA"), reason="needs CIFAR-10 offline (SSLKIT_DATA; CI sets it)")
-def test_the_reference_command_records_a_notebook_and_check_verifies_it(capsys):
-    # the decoded CIFAR-10 comes from the checkout's data/ (`make data`), not decoded again here
-    (paths.repo_root() / "data").mkdir(exist_ok=True)
-    paths.home().mkdir(parents=True, exist_ok=True)
-    (paths.home() / "data").symlink_to(paths.repo_root() / "data")
+def test_the_reference_command_records_a_notebook_and_check_verifies_it(capsys, checkout_data):
     cmd = [sys.executable, "-m", "sslkit.course.references", "01_rotnet", "--profile", "smoke"]
     rec = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
     assert rec.returncode == 0, rec.stdout[-3000:] + rec.stderr[-3000:]

@@ -171,7 +171,8 @@ def test_3_a_same_size_image_with_its_old_mtime_is_not_served_stale(tmp_path):
 
 def test_5_swav_with_its_queue_resumes_bit_for_bit(tmp_path):
     kw = "dict(queue_size=64, queue_start_epoch=1, n_prototypes=10, proj_hidden=32, proj_dim=16, n_local=2)"
-    # the queue fills in epoch 1 and is read in epoch 2, where the run is killed mid-epoch
+    # the queue starts in epoch 1 (full after its first step); the kill falls in epoch 2, which must
+    # resume with the queue its checkpoint saved
     proc, straight = train_in_subprocess(tmp_path, "straight", 3, method="SwAV", kw=kw)
     assert proc.returncode == 0, proc.stderr[-2000:]
     proc, _ = train_in_subprocess(tmp_path, "run", 3, kill_epoch=2, kill_batch=1, method="SwAV", kw=kw)
