@@ -1,8 +1,10 @@
 """Reference runs: recorded once, loaded only when their files and settings match, trained otherwise."""
 
+import json
 import os
 import re
 from dataclasses import replace
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -154,12 +156,12 @@ def test_sweep_measures_are_recorded_reloaded_and_a_reference_without_them_train
 
 def test_notebook_results_go_to_the_run_folder_and_the_manifest_only_when_recording(digits, record, monkeypatch):
     model = _train_simclr(digits, record.now)
-    save_result("simclr", {"knn": 0.5, "linear": 0.6}, mode=record.now, profile=TINY, model=model)
+    save_result("simclr", {"knn": 0.5, "linear": 0.6}, mode=record.now, profile=TINY, run=model)
     entry = reference.load_manifest(TINY)["runs"]["simclr"]
     assert entry["result"] == "simclr" and entry["results"]["knn"] == 0.5
     record.now = LOAD
     before = reference.manifest_path(TINY).read_bytes()
-    save_result("simclr", {"knn": 0.7, "linear": 0.8}, mode=record.now, profile=TINY, model=model)
+    save_result("simclr", {"knn": 0.7, "linear": 0.8}, mode=record.now, profile=TINY, run=model)
     assert reference.manifest_path(TINY).read_bytes() == before  # a notebook never writes the references
     assert results_path(TINY).parent == paths.runs_dir() / "tiny"
     assert load_reference(TINY)["simclr"]["knn"] == 0.7  # the user's own number first
@@ -167,10 +169,32 @@ def test_notebook_results_go_to_the_run_folder_and_the_manifest_only_when_record
     assert load_reference(TINY)["simclr"]["knn"] == 0.5  # else the reference's
 
 
+def test_a_result_is_recorded_with_its_run_whatever_the_run_is_named(digits, record, capsys):
+    """BYOL's main run is named byol-epochs=32 and its result "byol": the result goes to that run's
+    entry, as the notebooks pass it, never to a second entry claiming the same result."""
+    module, run = _train_simclr(digits, record.now, epochs=2)
+    assert run.run_dir.name == "simclr-epochs=2"
+    save_result("simclr", {"knn": 0.5, "linear": 0.6}, mode=record.now, profile=TINY, run=run)
+    entries = reference.load_manifest(TINY)["runs"]
+    assert entries["simclr-epochs=2"]["results"]["knn"] == 0.5 and "simclr" not in entries
+    assert [n for n, e in entries.items() if e.get("result") == "simclr"] == ["simclr-epochs=2"]
+    with pytest.raises(TypeError, match="run_dir"):
+        save_result("simclr", {"knn": 0.5}, mode=record.now, profile=TINY, run=module)  # the module is not the run
+
+
+def test_every_committed_result_has_one_manifest_entry():
+    for manifest in (Path(__file__).parents[1] / "results").glob("*-manifest.json"):
+        owners: dict[str, list[str]] = {}
+        for name, e in json.loads(manifest.read_text())["runs"].items():
+            if e.get("result"):
+                owners.setdefault(e["result"], []).append(name)
+        assert not {r: n for r, n in owners.items() if len(n) > 1}, f"{manifest.name}: a result recorded twice: {owners}"
+
+
 def test_the_readme_table_comes_from_the_manifest(digits, record, tmp_path):
     model = _train_simclr(digits, record.now)
     save_result("floor", {"knn": 0.25, "linear": 0.3}, mode=record.now, profile=TINY)
-    save_result("simclr", {"knn": 0.5, "linear": 0.6}, mode=record.now, profile=TINY, model=model)
+    save_result("simclr", {"knn": 0.5, "linear": 0.6}, mode=record.now, profile=TINY, run=model)
     table = references.results_table(TINY)
     assert "| random init (floor) | 25.0% | 30.0% | – |" in table and "| SimCLR | 50.0% | 60.0% | +25.0 |" in table
     readme = tmp_path / "README.md"

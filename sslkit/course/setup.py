@@ -85,16 +85,16 @@ def setup(notebook: str) -> tuple[Profile, Mode]:
 
 
 def report(name: str, model, train, test, *, profile: Profile, mode: Mode, reference: dict,
-           compare="baselines") -> dict:
+           compare="baselines", run=None) -> dict:
     """A method notebook's result cell: ``model`` evaluated (kNN and linear probe,
-    :func:`sslkit.training.evaluate.evaluate`), saved as ``name`` (recorded with its run in record
-    ``mode``) and shown in a table beside the saved results in ``reference``: the floor and the
+    :func:`sslkit.training.evaluate.evaluate`), saved as ``name`` (recorded with ``run``, its
+    run's report from :func:`sslkit.records.policy.load_or_pretrain`, in record ``mode``) and shown in a table beside the saved results in ``reference``: the floor and the
     supervised baseline (``compare="baselines"``), these and the results named in a tuple
     ``compare``, or every method's (``"all"``), in course order. Returns the result."""
     from IPython.display import Markdown, display
 
     result = evaluate(model, train, test)
-    save_result(name, result, mode=mode, profile=profile, model=model)
+    save_result(name, result, mode=mode, profile=profile, run=run)
     shown = reference if compare == "all" else {
         k: v for k, v in reference.items() if k in ("floor", "supervised") or (compare != "baselines" and k in compare)}
     rows = comparison_rows(shown, name, result)

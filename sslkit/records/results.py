@@ -33,14 +33,20 @@ def load_results(profile: Profile | None = None) -> dict[str, dict]:
     return json.loads(path.read_text()) if path.is_file() else {}
 
 
-def save_result(name: str, metrics: dict, *, mode: Mode, profile: Profile | None = None, model=None) -> dict:
+def save_result(name: str, metrics: dict, *, mode: Mode, profile: Profile | None = None, run=None) -> dict:
     """Store ``metrics`` under ``name`` for the profile, stamped with hardware and date.
 
-    ``model``: the module the metrics describe (from :func:`sslkit.records.policy.load_or_pretrain`);
-    in record ``mode`` its run's manifest entry gets the metrics (:meth:`Mode.record_results`)."""
+    ``run``: the run the metrics describe — what :func:`sslkit.records.policy.load_or_pretrain`
+    returned, or its report (``module, run = load_or_pretrain(...)``); in record ``mode`` that
+    run's manifest entry gets the metrics (:meth:`Mode.record_results`), whatever its name (a run
+    named ``byol-epochs=32`` for the result ``byol``). Without a run (the floor: nothing trained),
+    an entry ``name`` holds them."""
     p = get_profile(profile)
-    run = getattr(getattr(model, "report", None), "run_dir", None)
-    mode.record_results(Path(run).name if run else name, metrics, p, result=name)
+    folder = getattr(getattr(run, "report", run), "run_dir", None)
+    if run is not None and folder is None:
+        raise TypeError(f"save_result: run must be what load_or_pretrain returned or its report (with a run_dir), "
+                        f"got {type(run).__name__}.")
+    mode.record_results(Path(folder).name if folder else name, metrics, p, result=name)
     path = results_path(p)
     path.parent.mkdir(parents=True, exist_ok=True)
     data = load_results(p)
