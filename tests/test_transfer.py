@@ -12,6 +12,7 @@ from sslkit.methods import Supervised
 from sslkit.parts import paths
 from sslkit.parts.data import load_digits
 from sslkit.parts.profiles import get_profile
+from sslkit.training.evaluate import linear_probe
 from sslkit.records import manifest as reference
 from sslkit.records.policy import LOAD, Mode
 
@@ -49,6 +50,9 @@ def test_probe_fractions_rise_with_labels(digits):
     res = transfer.probe_fractions(flat(train), train.labels, flat(test), test.labels, 10, fractions=(0.1, 1.0))
     assert len(res[0.1]) == 3 and len(res[1.0]) == 1  # three label draws, one full set
     assert res[1.0][0].accuracy > sum(r.accuracy for r in res[0.1]) / 3 > 0.2  # chance is 0.1
+    # all labels: the evaluation protocol's probe itself, so notebook 08 prints what the method notebooks print
+    same = linear_probe(flat(train), train.labels, flat(test), test.labels, 10)
+    assert (res[1.0][0].accuracy, res[1.0][0].val_accuracy) == (same.accuracy, same.val_accuracy)  # same split too
 
 
 def test_fine_tunes_are_recorded_then_loaded(digits, monkeypatch):
