@@ -17,7 +17,7 @@ def test_judge_compares_the_difference_with_twice_its_standard_error():
     verdict, diff, se = judge(a, b)
     assert verdict == "shown" and diff == pytest.approx(0.05)
     assert se == pytest.approx(math.sqrt(0.01 ** 2 / 3 + 0.01 ** 2 / 3))  # sample sd 0.01 each
-    assert judge(b, a)[0] == "reversed"
+    assert judge(b, a)[0] == "opposite at this size"
     assert judge(b, a, direction="lower")[0] == "shown"
     assert judge(a, [0.29, 0.33, 0.33])[0] == "not shown at this size"  # +0.7 points, sd 2.3
     with pytest.raises(ValueError, match="2 seeds"):
@@ -30,7 +30,7 @@ def test_verdict_for_a_difference_and_its_standard_error():
     from sslkit.training.stats import verdict_for
 
     assert verdict_for(0.021, 0.01) == "shown" and verdict_for(0.019, 0.01) == "not shown at this size"
-    assert verdict_for(-0.03, 0.01) == "reversed" and verdict_for(-0.03, 0.01, "lower") == "shown"
+    assert verdict_for(-0.03, 0.01) == "opposite at this size" and verdict_for(-0.03, 0.01, "lower") == "shown"
     with pytest.raises(ValueError, match="higher"):
         verdict_for(0.1, 0.01, "bigger")
 
@@ -66,6 +66,9 @@ def test_verdict_prints_the_claim_difference_and_verdict(capsys):
     # 5.0 points apart; SE = sqrt(0.01²/3 + 0.01²/3) = 0.8 points
     assert capsys.readouterr().out == "b beats a: +5.0 ± 0.8 (SE) points → shown\n"
     assert mean_sd([0.30, 0.31, 0.32]) == "31.0 ± 1.0"
+    assert mean_sd([-2.0, -2.1, -1.9], points=False) == "-2.000 ± 0.100"
+    verdict("uniformity falls", [-2.0, -2.1, -1.9], [-3.0, -3.1, -2.9], "lower", points=False)  # not an accuracy
+    assert capsys.readouterr().out == "uniformity falls: -1.000 ± 0.082 (SE) → shown\n"
 
 
 def test_random_init_seeds_give_one_floor_per_seed_at_the_sweep_size():

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -289,18 +290,19 @@ def seed_bars(groups: dict, floor: float | None = None, main: float | None = Non
             ax.plot(np.full(len(v), x) + np.linspace(-0.15, 0.15, len(v)) * width, v, "o", color="k", ms=3)
         for x, m, sd in zip(xs, means, sds):
             ax.annotate(f"{m:.1f} ± {sd:.1f}", (x, m + sd), textcoords="offset points", xytext=(0, 4), ha="center",
-                        fontsize=7 if nested else 8)
+                        fontsize=7 if nested else 8, zorder=5,  # over the floor / main-run lines, on white
+                        bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.85))
         tops += list(means + sds)
     for value, label, color in ((floor, "random init (floor)", "C3"), (main, "main run", "C2")):
         if value is not None:
             ax.axhline(100 * value, ls="--", color=color, label=f"{label}: {100 * value:.1f}")
     top = max(tops + [100 * v for v in (floor, main) if v is not None])
     ax.set_ylim(ystart, top + 8)
-    ax.set_xticks(np.arange(len(names)), names)
+    ax.set_xticks(np.arange(len(names)), [textwrap.fill(str(n), 14) for n in names])  # long names side by side
     ax.set_ylabel(f"{ylabel}, axis from {ystart:g}")
     if title:
         ax.set_title(title)
-    ax.legend(fontsize=7, loc="lower right")
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))  # outside: never over a bar
     if fig is not None:
         fig.tight_layout()
     return fig or ax.figure
@@ -352,7 +354,7 @@ def label_curves(curves: dict[str, dict[float, list[float]]], title: str | None 
     ax.set(xlabel="labelled training images", ylabel=ylabel)
     if title:
         ax.set_title(title)
-    ax.legend(fontsize=7, ncol=2)
+    ax.legend(fontsize=7, ncol=2, title="mean ± sd over label draws", title_fontsize=7)
     if fig is not None:
         fig.tight_layout()
     return fig or ax.figure
@@ -379,7 +381,31 @@ def size_curves(rows: dict[str, list[dict]], x: str = "params", metric: str = "l
            + ", test top-1 (%)")
     if title:
         ax.set_title(title)
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=8, title="mean ± sd over seeds", title_fontsize=7)
+    if fig is not None:
+        fig.tight_layout()
+    return fig or ax.figure
+
+
+def align_uniform(points: dict[str, tuple[list[float], list[float]]], title: str | None = None, ax=None):
+    """Wang & Isola's picture of a contrastive representation: uniformity loss (x) against
+    alignment loss (y), lower-left better on both. points: {setting: ([alignment per seed],
+    [uniformity per seed])}; each seed a dot, the setting's mean a larger marker with its name."""
+    fig = None
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(5.2, 4))
+    for i, (name, (align, unif)) in enumerate(points.items()):
+        ax.plot(unif, align, "o", color=f"C{i}", ms=4, alpha=0.6)
+        ax.plot(np.mean(unif), np.mean(align), "D", color=f"C{i}", ms=8, label=f"{name} (mean of {len(align)} seeds)")
+    ax.set(xlabel="uniformity loss  log E exp(−2‖z_i − z_j‖²)  (lower: spread more evenly)",
+           ylabel="alignment loss  E‖z − z⁺‖²  (lower: views closer)")
+    ax.xaxis.label.set_fontsize(8)
+    ax.yaxis.label.set_fontsize(8)
+    ax.annotate("better", xy=(0.04, 0.06), xycoords="axes fraction", xytext=(0.2, 0.22),
+                arrowprops=dict(arrowstyle="->", color="0.4"), fontsize=8, color="0.4")
+    if title:
+        ax.set_title(title)
+    ax.legend(fontsize=7)
     if fig is not None:
         fig.tight_layout()
     return fig or ax.figure

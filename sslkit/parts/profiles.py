@@ -224,7 +224,8 @@ def hardware() -> str:
         props = torch.cuda.get_device_properties(0)
         return f"GPU {props.name} ({props.total_memory / 2**30:.0f} GiB), torch {torch.__version__}"
     return (
-        f"CPU {platform.processor() or platform.machine()} with {torch.get_num_threads()} threads"
+        f"CPU {platform.processor() or platform.machine()} with {torch.get_num_threads()} "
+        f"thread{'s' if torch.get_num_threads() != 1 else ''}"
         f"{', native bf16' if cpu_has_bf16() else ''}, no CUDA, torch {torch.__version__}"
     )
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import statistics as st
 
+OPPOSITE = "opposite at this size"  # never "reversed": the papers' regimes are far from these runs
+
 
 def judge(baseline: list[float], other: list[float], direction: str = "higher") -> tuple[str, float, float]:
     """(verdict, difference of means, its standard error): is ``other`` ``direction`` ("higher" or
@@ -18,7 +20,9 @@ def judge(baseline: list[float], other: list[float], direction: str = "higher") 
     The difference of the means counts as real when it exceeds twice its standard error,
     √(s_a²/n_a + s_b²/n_b) with the seeds' sample standard deviations — a 2σ screen, not a
     significance test (with 3 seeds a t-test would ask for more). Verdict: "shown" (the claimed
-    direction), "reversed" (the opposite direction), or "not shown at this size".
+    direction), "opposite at this size" (beyond it the other way: a finding about this size, which
+    the notebook compares with the paper's regime before reading it as a contradiction), or "not
+    shown at this size".
     """
     if min(len(baseline), len(other)) < 2:
         raise ValueError("judge needs at least 2 seeds per setting to measure a spread; use sweep_seeds.")
@@ -30,25 +34,39 @@ def judge(baseline: list[float], other: list[float], direction: str = "higher") 
 def verdict_for(diff: float, se: float, direction: str = "higher") -> str:
     """The :func:`judge` verdict of a difference ``diff`` with standard error ``se`` (e.g. a
     difference of two differences): "shown" beyond 2·se in the given ``direction``
-    ("higher" or "lower"), "reversed" beyond it the other way, else "not shown at this size"."""
+    ("higher" or "lower"), "opposite at this size" beyond it the other way, else "not shown at this
+    size"."""
     if direction not in ("higher", "lower"):
         raise ValueError(f"direction must be 'higher' or 'lower', got {direction!r}.")
     signed = diff if direction == "higher" else -diff
     if signed > 2 * se:
         return "shown"
     if signed < -2 * se:
-        return "reversed"
+        return OPPOSITE
     return "not shown at this size"
 
 
-def mean_sd(accs: list[float]) -> str:
-    """"31.6 ± 0.3": mean ± sample standard deviation over seeds, in points."""
+# under a summary of mean_sd values, so a reader knows which ± is which
+SPREAD_LEGEND = ("*a ± b*: mean ± standard deviation (sd) over the seeds; in a verdict line, ± is the standard "
+                 "error (SE) of the difference of means.")
+
+
+def mean_sd(accs: list[float], points: bool = True) -> str:
+    """"31.6 ± 0.3": mean ± sample standard deviation over seeds, in points (accuracies in 0–1);
+    ``points=False``: "-2.914 ± 0.021" in the values' own unit (a measure that is no accuracy)."""
+    if not points:
+        return f"{st.mean(accs):.3f} ± {st.stdev(accs):.3f}"
     return f"{100 * st.mean(accs):.1f} ± {100 * st.stdev(accs):.1f}"
 
 
-def verdict(claim: str, baseline: list[float], other: list[float], direction: str = "higher") -> None:
+def verdict(claim: str, baseline: list[float], other: list[float], direction: str = "higher",
+            points: bool = True) -> None:
     """Print one line — the claim, the difference of means ± its standard error (labelled SE) in
-    points, the :func:`judge` verdict. Returns nothing, so a notebook cell that ends with it shows
-    the line once (code that needs the verdict calls :func:`judge`)."""
+    points (accuracies in 0–1; ``points=False``: in the values' own unit, for a measure that is
+    no accuracy, such as uniformity), the :func:`judge` verdict. Returns nothing, so a notebook
+    cell that ends with it shows the line once (code that needs the verdict calls :func:`judge`)."""
     v, d, se = judge(baseline, other, direction)
-    print(f"{claim}: {100 * d:+.1f} ± {100 * se:.1f} (SE) points → {v}")
+    if points:
+        print(f"{claim}: {100 * d:+.1f} ± {100 * se:.1f} (SE) points → {v}")
+    else:
+        print(f"{claim}: {d:+.3f} ± {se:.3f} (SE) → {v}")

@@ -1,0 +1,82 @@
+"""Mechanism measures, each against a case computed by hand or an independent formula."""
+
+import math
+
+import pytest
+import torch
+
+from sslkit.methods import SimCLR
+from sslkit.parts.data import ImageSet
+from sslkit.training.mechanisms import (alignment, colour_agreement, colour_histograms, neighbour_agreement,
+                                         projection_geometry, uniformity)
+
+
+def test_alignment_by_hand():
+    z1 = torch.tensor([[1.0, 0.0], [0.0, 2.0]])
+    z2 = torch.tensor([[1.0, 0.0], [0.0, -5.0]])  # same point; antipodal (after normalizing)
+    assert alignment(z1, z2) == pytest.approx((0 + 4) / 2)  # ‖a − b‖²: 0 and 2² = 4
+    assert alignment(z1, z2, alpha=1) == pytest.approx((0 + 2) / 2)
+    with pytest.raises(ValueError, match="one shape"):
+        alignment(z1, z2[:1])
+
+
+def test_uniformity_by_hand_and_its_limits():
+    # three points at 120° on a circle: every squared distance is 3
+    angles = torch.tensor([0.0, 2 * math.pi / 3, 4 * math.pi / 3])
+    z = torch.stack([angles.cos(), angles.sin()], 1)
+    assert uniformity(z) == pytest.approx(-6.0, abs=1e-5)  # log mean exp(−2·3)
+    assert uniformity(torch.ones(5, 3)) == pytest.approx(0.0, abs=1e-6)  # collapse: the maximum, 0
+    spread = torch.randn(500, 8, generator=torch.Generator().manual_seed(0))
+    bunched = torch.ones(500, 8) + 0.1 * spread
+    assert uniformity(spread) < uniformity(bunched) < 0
+    with pytest.raises(ValueError, match="N ≥ 2"):
+        uniformity(torch.ones(1, 3))
+
+
+def test_colour_histograms_count_pixels_per_cell():
+    img = torch.zeros(1, 3, 2, 2, dtype=torch.uint8)
+    img[0, 0, 0, 0] = 255  # one red pixel, three black
+    h = colour_histograms(img, bins=2)
+    assert h.shape == (1, 8) and h.sum() == pytest.approx(1.0)
+    assert h[0, 0] == pytest.approx(0.75) and h[0, 4] == pytest.approx(0.25)  # cell (r=1, g=0, b=0) = 1·4
+
+
+def test_neighbour_agreement_by_hand():
+    a = torch.tensor([[3.0, 2.0, 1.0, 0.0], [0.0, 1.0, 2.0, 3.0]])
+    b = torch.tensor([[3.0, 0.0, 2.0, 1.0], [0.0, 1.0, 2.0, 3.0]])  # query 0 shares 1 of its top 2
+    assert neighbour_agreement(a, b, k=2) == pytest.approx((1 / 2 + 2 / 2) / 2)
+    assert neighbour_agreement(a, a, k=3) == 1.0
+    with pytest.raises(ValueError, match="between 1 and"):
+        neighbour_agreement(a, b, k=5)
+
+
+def test_a_colour_histogram_encoder_agrees_fully_and_a_random_one_near_chance():
+    g = torch.Generator().manual_seed(0)
+    images = torch.randint(0, 256, (60, 3, 8, 8), generator=g, dtype=torch.uint8)
+    bank, queries = ImageSet(images[:40], torch.zeros(40, dtype=torch.long), ("a",)), \
+        ImageSet(images[40:], torch.zeros(20, dtype=torch.long), ("a",))
+
+    class Histogram(torch.nn.Module):  # its features: the square-rooted colour histogram itself
+        def __init__(self):
+            super().__init__()
+            self.unused = torch.nn.Parameter(torch.zeros(1))  # extract_features reads the device from a weight
+
+        def forward(self, x):
+            return colour_histograms(x).sqrt()
+
+    assert colour_agreement(Histogram(), bank, queries, k=5) == pytest.approx(1.0)
+
+    class Noise(Histogram):
+        def forward(self, x):
+            return torch.randn(len(x), 16, generator=torch.Generator().manual_seed(len(x)))
+
+    assert colour_agreement(Noise(), bank, queries, k=5) < 0.5  # chance: 5/40
+
+
+def test_projection_geometry_of_a_simclr_model_restores_its_mode():
+    model = SimCLR(width=0.125, proj_hidden=32, proj_dim=16).train()
+    x = torch.randint(0, 256, (40, 3, 32, 32), generator=torch.Generator().manual_seed(1), dtype=torch.uint8)
+    g = projection_geometry(model, x)
+    assert model.training and set(g) == {"align", "uniform"}
+    assert 0 <= g["align"] <= 4 and g["uniform"] <= 0
+    assert projection_geometry(model, x) == g  # the views come from the seed, not the global state
