@@ -51,6 +51,7 @@ if importlib.util.find_spec("sslkit") is None:
 # %%
 import matplotlib.pyplot as plt
 import torch
+import torch.nn.functional as F
 from IPython.display import Markdown, display
 
 from sslkit.course import plots, widgets
@@ -59,7 +60,7 @@ from sslkit.experiments.baselines import random_floor, supervised_baseline
 from sslkit.parts.augment import simclr_augment
 from sslkit.parts.data import cifar10
 from sslkit.records.results import format_table, save_result
-from sslkit.training.evaluate import extract_features
+from sslkit.training.evaluate import extract_features, knn_accuracy
 
 PROFILE, MODE = setup("00_data_and_baselines")  # the profile, and whether this notebook loads its runs or trains them
 
@@ -125,6 +126,27 @@ random_net, floor = random_floor(train, test)
 print(f"random-init backbone: kNN {floor['knn']:.1%}, linear probe {floor['linear']:.1%}")
 
 # %% [markdown]
+# The kNN rule, written out, and checked on the random network's features against the
+# package's `knn_accuracy`, which every kNN number of the course comes from, the floor's above
+# included:
+
+# %%
+def knn_by_hand(bank_h, bank_y, query_h, k=200, temperature=0.1, num_classes=10):
+    """bank_h (N, D) features with labels bank_y (N,); query_h (M, D) → (M,) predicted classes."""
+    bank, queries = F.normalize(bank_h.float(), dim=1), F.normalize(query_h.float(), dim=1)  # dot = cosine
+    sim, idx = (queries @ bank.T).topk(k, dim=1)  # (M, k): the k most similar training images
+    votes = torch.zeros(len(queries), num_classes, device=queries.device)  # each neighbour votes exp(cos / 0.1)
+    votes.scatter_add_(1, bank_y[idx], (sim / temperature).exp())
+    return votes.argmax(1)
+
+
+h_bank, h_queries = extract_features(random_net, train), extract_features(random_net, test)
+by_hand = (knn_by_hand(h_bank, train.labels.to(h_bank.device), h_queries).cpu() == test.labels).float().mean().item()
+package = knn_accuracy(h_bank, train.labels, h_queries, test.labels, num_classes=10)
+print(f"kNN of the random network: by hand {by_hand:.2%}, sslkit's knn_accuracy {package:.2%}")
+assert abs(by_hand - package) <= 1 / len(test)  # the same rule; at most one tie broken differently
+
+# %% [markdown]
 # ### The ceiling: supervised training
 # The same backbone trained end to end with every label (cross-entropy, crop and flip
 # augmentation, SGD with cosine decay), then evaluated with the same protocol. By default the
@@ -174,7 +196,7 @@ fig = plots.retrieval_grid(test.images[q], h_sup[q], train.images, h_train, k=8,
 # %%
 results = {"floor (random init)": floor, "supervised": sup}
 save_result("floor", floor, mode=MODE)
-save_result("supervised", sup, model=supervised, mode=MODE)
+save_result("supervised", sup, run=supervised_run, mode=MODE)
 display(Markdown(f"**CIFAR-10 test top-1, profile `{PROFILE.name}`**\n\n"
                  + format_table(results, ("knn", "linear", "classifier", "wall_s"))))
 fig = plots.accuracy_bars(results, title=f"profile {PROFILE.name}")

@@ -45,8 +45,10 @@ import statistics as st
 
 import matplotlib.pyplot as plt
 import torch
+import torch.nn.functional as F
 
 from sslkit.course import plots
+from sslkit.course.by_hand import check_step
 from sslkit.course.setup import report, setup
 from sslkit.experiments.baselines import random_floor
 from sslkit.experiments.sweeps import experiment_seeds, sweep_run
@@ -85,6 +87,22 @@ assert torch.equal(x_by_hand, rotations(x)[0]) and torch.equal(y_by_hand, rotati
 print(f"{len(x_by_hand)} rotated images, labels {y_by_hand.tolist()} = sslkit.parts.augment.rotations")
 
 # %% [markdown]
+# One training step, written out for a small RotNet (width 1/8): a light crop and flip, the four
+# rotations, the backbone, the rotation head, a cross-entropy. `check_step` runs it and the package's `RotNet.step` on the same 16 training images from the same
+# random seed, so both draw the same crops and flips, and asserts that the losses and the gradients of
+# every trained weight agree (a misplaced stop-gradient would change the gradients, not the loss):
+
+# %%
+def rotnet_step_by_hand(model, x):
+    """x: (B, 3, 32, 32) uint8 images → the loss of one training step."""
+    xr, yr = rotations(model.augment(x))  # crop + flip, then (4B, 3, 32, 32) rotated copies, (4B,) labels
+    h = model.backbone(model.prepare(xr))  # (4B, D) pooled features; prepare: uint8 → float in [0, 1]
+    return F.cross_entropy(model.rotation_head(h), yr)  # a linear head: which of the 4 rotations?
+
+
+check_step(RotNet(width=0.125), rotnet_step_by_hand, train.images[:16])
+
+# %% [markdown]
 # ## 2 · Pretraining
 # Every batch of B images becomes 4B rotated images, so an epoch costs about four epochs of
 # plain supervised training; RotNet still gets the profile's full SSL epochs, which it needs to
@@ -104,7 +122,7 @@ print(f"rotation accuracy in the last epoch: {df['train/pretext_acc'].dropna().i
 # The protocol of notebook 00 on the frozen backbone's final features.
 
 # %%
-result = report("rotnet", rotnet, train, test, profile=PROFILE, mode=MODE, reference=reference)
+result = report("rotnet", rotnet, train, test, profile=PROFILE, mode=MODE, reference=reference, run=rotnet_run)
 if "floor" in reference:
     gain = {k: result[k] - reference["floor"][k] for k in ("knn", "linear")}
     print(f"RotNet vs the random-init floor: kNN {100 * gain['knn']:+.1f} points, linear {100 * gain['linear']:+.1f} points")

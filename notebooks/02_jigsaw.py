@@ -61,8 +61,10 @@ if importlib.util.find_spec("sslkit") is None:
 # %%
 import matplotlib.pyplot as plt
 import torch
+import torch.nn.functional as F
 
 from sslkit.course import plots
+from sslkit.course.by_hand import check_step
 from sslkit.course.setup import report, setup
 from sslkit.experiments.baselines import random_floor
 from sslkit.experiments.sweeps import experiment_seeds, sweep_run
@@ -121,6 +123,26 @@ assert torch.equal(torch.stack([by_hand[b][inverse[b]] for b in range(4)]), batc
 print(f"labels {labels.tolist()}: shuffled by hand = sslkit.parts.augment.shuffle_tiles; the inverse permutation restores them")
 
 # %% [markdown]
+# One training step, written out for a small Jigsaw model (width 1/8): cut the tiles, shuffle
+# each image's tiles by a random permutation of the set, encode every tile alone with the shared
+# backbone, put the nine features side by side, and classify the permutation. `check_step` runs it and the package's `Jigsaw.step` on the same 16 training images from the same
+# random seed, so both draw the same tile jitter and permutations, and asserts that the losses and the gradients of
+# every trained weight agree (a misplaced stop-gradient would change the gradients, not the loss):
+
+# %%
+def jigsaw_step_by_hand(model, x):
+    """x: (B, 3, 32, 32) uint8 images → the loss of one training step."""
+    hp, B = model.hparams, len(x)
+    tiles = jigsaw_tiles(x, hp.grid, hp.cell, model.tile, hp.tile_jitter)  # (B, 9, 3, 12, 12): gap + jitter
+    labels = torch.randint(len(model.permutations), (B,))  # one permutation of the set per image
+    puzzles = torch.stack([tiles[b][model.permutations[labels[b]]] for b in range(B)])  # slot j ← tile perm[j]
+    f = model.backbone(model.prepare(puzzles.flatten(0, 1)))  # (9B, D): each tile alone, one shared network
+    return F.cross_entropy(model.head(f.view(B, -1)), labels)  # 9 features side by side → which permutation?
+
+
+check_step(Jigsaw(width=0.125), jigsaw_step_by_hand, train.images[:16])
+
+# %% [markdown]
 # ## 2 · Pretraining (with gap and jitter)
 # The online probe learns from whole-image features while the backbone learns from tiles.
 
@@ -133,7 +155,7 @@ fig = plots.training_curves(jigsaw_run.run_dir, "Jigsaw pretraining", reference=
 # ## 3 · Evaluation
 
 # %%
-result = report("jigsaw", jigsaw, train, test, profile=PROFILE, mode=MODE, reference=reference)
+result = report("jigsaw", jigsaw, train, test, profile=PROFILE, mode=MODE, reference=reference, run=jigsaw_run)
 if "floor" in reference:
     gain = {k: result[k] - reference["floor"][k] for k in ("knn", "linear")}
     print(f"Jigsaw vs the random-init floor: kNN {100 * gain['knn']:+.1f} points, linear {100 * gain['linear']:+.1f} points")
@@ -169,7 +191,7 @@ plots.seed_bars(transfer, floor=sweep_floor["knn"], main=result["knn"], title="t
 fig.tight_layout()
 for name in variants:
     print(f"{name}: puzzle solved {mean_sd(puzzle_acc[name])} %, transfer kNN {mean_sd(transfer[name])} % "
-          f"(random init {100 * sweep_floor['knn']:.1f} %)")
+          f"(random init {100 * sweep_floor['knn']:.1f} %; mean ± sd over seeds)")
 verdict("the defences improve transfer (kNN)", transfer["no defences"], transfer["gap + jitter"])
 
 # %% [markdown]
@@ -190,7 +212,7 @@ other = {"gap + jitter": "plain tiles", "no defences": "defended tiles"}
 kept = {n: [o / max(a, 1 / len(test)) for o, a in zip(cross[n][other[n]], cross[n][own[n]])] for n in variants}
 for n in variants:
     print(f"trained with {n}: own tiles {mean_sd(cross[n][own[n]])} %, the other tiles {mean_sd(cross[n][other[n]])} %, "
-          f"keeps {mean_sd(kept[n])} % of its accuracy")
+          f"keeps {mean_sd(kept[n])} % of its accuracy (mean ± sd over seeds)")
 verdict("without the defences the network keeps less of its puzzle accuracy on the other tiles (a shortcut)",
         kept["gap + jitter"], kept["no defences"], "lower")
 

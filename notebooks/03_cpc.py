@@ -78,6 +78,7 @@ from IPython.display import Markdown, display
 
 from sslkit.course import plots
 from sslkit.course.estimate import images_per_s
+from sslkit.course.by_hand import check_step
 from sslkit.course.setup import report, setup
 from sslkit.experiments.sweeps import experiment_seeds, random_init_seeds, sweep_seeds
 from sslkit.methods import CPC
@@ -88,7 +89,7 @@ from sslkit.parts.losses import cpc_loss
 from sslkit.records.policy import load_or_pretrain
 from sslkit.records.results import load_reference, reference_lines
 from sslkit.training.evaluate import evaluate, extract_features
-from sslkit.training.stats import mean_sd, verdict
+from sslkit.training.stats import SPREAD_LEGEND, mean_sd, verdict
 
 PROFILE, MODE = setup("03_cpc")  # the profile, and whether this notebook loads its runs or trains them
 SEEDS = experiment_seeds(PROFILE)  # every experiment setting is trained once per seed: 3 (2 under smoke)
@@ -136,6 +137,27 @@ preds = [torch.randn(4, 7 - k, 7, 32) for k in (1, 2, 3)]
 assert torch.allclose(cpc_loss_by_hand(preds, codes), cpc_loss(preds, codes)[0], atol=1e-5)
 print(f"patch grid {tuple(patch_grid(x).shape)}; loss by hand {cpc_loss_by_hand(preds, codes):.5f}, "
       f"sslkit.parts.losses.cpc_loss {cpc_loss(preds, codes)[0]:.5f}")
+
+# %% [markdown]
+# One training step, written out for a small CPC (width 1/8) with the loss above: every patch
+# encoded alone, the context network over the code grid (row r sees rows ≤ r only), one linear
+# map W_k per step ahead, and the InfoNCE of the predictions. `check_step` runs it and the package's `CPC.step` on the same 16 training images from the same
+# random seed, so both draw the same per-patch shifts, flips and colour drops, and asserts that the losses and the gradients of
+# every trained weight agree (a misplaced stop-gradient would change the gradients, not the loss):
+
+# %%
+def cpc_step_by_hand(model, x):
+    """x: (B, 3, 32, 32) uint8 images → the loss of one training step."""
+    B = len(x)
+    patches = cpc_patches(x)  # (B, 7, 7, 3, 8, 8), each patch shifted, flipped, greyed, colour-dropped alone
+    codes = model.backbone(model.prepare(patches.flatten(0, 2))).view(B, 7, 7, -1)  # (B, R, S, D)
+    c = model.contexts["down"](codes.permute(0, 3, 1, 2))  # (B, D, R, S): the context at row r
+    preds = [W(c[:, :, :7 - k]).permute(0, 2, 3, 1)  # k-th: (B, 7 − k, S, D), predicting row r + k
+             for k, W in enumerate(model.heads["down"], start=1)]
+    return cpc_loss_by_hand(preds, codes, model.hparams.temperature)
+
+
+check_step(CPC(width=0.125), cpc_step_by_hand, train.images[:16])
 
 # %% [markdown]
 # ## 1 · The patch grid
@@ -239,7 +261,7 @@ print("test: " + ", ".join(f"k = {k}: {100 * a:.1f}%" for k, a in enumerate(test
 # runs on the same data.
 
 # %%
-result = report("cpc", cpc, train, test, profile=PROFILE, mode=MODE, reference=reference, compare="all")
+result = report("cpc", cpc, train, test, profile=PROFILE, mode=MODE, reference=reference, compare="all", run=cpc_run)
 
 # %%
 h_test = extract_features(cpc, test)
@@ -264,7 +286,7 @@ sweep_profile = PROFILE.sweep()
 sweep_train = train  # the main run's images (see above)
 acc_random = random_init_seeds(sweep_train, test, method_cls=CPC)
 print(f"experiment runs: {len(sweep_train):,} images, width {sweep_profile.width}, {sweep_profile.pretrain_epochs} epochs, "
-      f"seeds {SEEDS}; CPC at random init: kNN {mean_sd(acc_random)}%")
+      f"seeds {SEEDS}; CPC at random init: kNN {mean_sd(acc_random)}% (mean ± sd)")
 
 
 def context_knn(model, tr, te):
@@ -345,7 +367,7 @@ lines = [
     "- bidirectional (codes): " + ", ".join(f"{k} {mean_sd(v)}" for k, v in acc_bi.items())
     + " %; (context): " + ", ".join(f"{k} {mean_sd(v)}" for k, v in ctx_bi.items()) + " % kNN",
 ]
-display(Markdown("\n".join(lines)))
+display(Markdown("\n".join(lines) + "\n\n" + SPREAD_LEGEND))
 
 # %% [markdown]
 # **What our reference runs show** (cpu profile, made on a 2-core CPU, 2026-11-29; other

@@ -61,9 +61,11 @@ import time
 
 import matplotlib.pyplot as plt
 import torch
+import torch.nn.functional as F
 from IPython.display import Markdown, display
 
 from sslkit.course import plots
+from sslkit.course.by_hand import check_step
 from sslkit.course.setup import report, setup
 from sslkit.experiments.baselines import random_floor
 from sslkit.experiments.sweeps import experiment_seeds, random_init_seeds, sweep_run, sweep_seeds
@@ -73,7 +75,7 @@ from sslkit.parts.data import cifar10
 from sslkit.records.policy import load_or_pretrain
 from sslkit.records.results import load_reference, reference_lines
 from sslkit.training.evaluate import extract_features
-from sslkit.training.stats import mean_sd, verdict
+from sslkit.training.stats import SPREAD_LEGEND, mean_sd, verdict
 
 PROFILE, MODE = setup("06_deepcluster")  # the profile, and whether this notebook loads its runs or trains them
 SEEDS = experiment_seeds(PROFILE)  # every experiment setting is trained once per seed: 3 (2 under smoke)
@@ -112,6 +114,26 @@ assert torch.equal(kmeans_by_hand(x, start.clone()), ours)
 w = uniform_weights_by_hand(ours)
 print(f"k-means by hand = sslkit.parts.cluster.kmeans; cluster sizes {torch.bincount(ours).tolist()}, "
       f"total sampling weight per cluster {[round(float(w[ours == k].sum()), 3) for k in range(5)]}")
+
+# %% [markdown]
+# One training step, written out for a small DeepCluster (width 1/8): each image's pseudo-label
+# is its cluster from the clustering at the start of the epoch (here 10 made-up clusters, since
+# any labels will do for the check); one augmented view, the backbone, a linear head over the
+# clusters, a cross-entropy. `check_step` runs it and the package's `DeepCluster.step` on the same 16 training images from the same
+# random seed, so both draw the same crops, flips and colours, and asserts that the losses and the gradients of
+# every trained weight agree (a misplaced stop-gradient would change the gradients, not the loss):
+
+# %%
+def deepcluster_step_by_hand(model, x):
+    """x: (B, 3, 32, 32) uint8 images, the training set's images 0 … B − 1 → the loss of one step."""
+    h = model.backbone(model.prepare(model.augment(x)))  # (B, D) one light view of each image
+    y = model.pseudo_labels[torch.arange(len(x))]  # (B,) each image's cluster, looked up by its index
+    return F.cross_entropy(model.head(h), y)  # classify the cluster; the head is reset every epoch
+
+
+small = DeepCluster(width=0.125, n_clusters=10)
+small.pseudo_labels = torch.arange(16) % 10  # in training: kmeans(pca_whiten(features of all images))
+check_step(small, deepcluster_step_by_hand, train.images[:16])
 
 # %% [markdown]
 # ## 1 · One clustering
@@ -199,7 +221,7 @@ print(f"last clustering: NMI with the classes {cl['cluster/nmi_labels'].iloc[-1]
 # reference runs on the same data.
 
 # %%
-result = report("deepcluster", dc, train, test, profile=PROFILE, mode=MODE, reference=reference, compare="all")
+result = report("deepcluster", dc, train, test, profile=PROFILE, mode=MODE, reference=reference, compare="all", run=dc_main)
 
 # %%
 h_test = extract_features(dc, test)
@@ -350,7 +372,7 @@ lines = [
     "- fixes: " + ", ".join(f"{k} {mean_sd(v)}" for k, v in acc_fix.items()) + " % kNN",
     "- clusters: " + ", ".join(f"{k} {mean_sd(v)}" for k, v in acc_k.items()) + " % kNN",
 ]
-display(Markdown("\n".join(lines)))
+display(Markdown("\n".join(lines) + "\n\n" + SPREAD_LEGEND))
 
 # %% [markdown]
 # **What our reference runs show** (cpu profile, made on a 2-core CPU, 2026-11-29; other

@@ -72,6 +72,7 @@ import torch.nn.functional as F
 from IPython.display import Markdown, display
 
 from sslkit.course import plots, widgets
+from sslkit.course.by_hand import check_step
 from sslkit.course.setup import report, setup
 from sslkit.experiments.baselines import random_floor
 from sslkit.experiments.sweeps import experiment_seeds, random_init_seeds, sweep_run, sweep_seeds
@@ -82,7 +83,7 @@ from sslkit.parts.losses import sinkhorn, swav_loss
 from sslkit.records.policy import load_or_pretrain
 from sslkit.records.results import load_reference, reference_lines
 from sslkit.training.evaluate import extract_features
-from sslkit.training.stats import mean_sd, verdict
+from sslkit.training.stats import SPREAD_LEGEND, mean_sd, verdict
 
 PROFILE, MODE = setup("07_swav")  # the profile, and whether this notebook loads its runs or trains them
 SEEDS = experiment_seeds(PROFILE)  # every experiment setting is trained once per seed: 3 (2 under smoke)
@@ -123,6 +124,32 @@ s1, s2 = z1 @ prototypes.T, z2 @ prototypes.T  # cosines (64, 10)
 assert torch.allclose(sinkhorn_by_hand(s1), sinkhorn(s1), atol=1e-5)
 assert torch.allclose(swav_loss_by_hand(s1, s2), swav_loss([s1, s2]), atol=1e-5)
 print(f"loss by hand {swav_loss_by_hand(s1, s2):.6f}, sslkit.parts.losses.swav_loss {swav_loss([s1, s2]):.6f}")
+
+# %% [markdown]
+# One training step, written out for a small SwAV (width 1/8) with `sinkhorn_by_hand` above: two
+# full-size views and four 16-px crops, one forward per resolution, unit-length projections
+# scored against the prototypes; the codes come from the two full-size views only (no
+# gradient), and every other view predicts them. After the optimizer step the prototypes are
+# scaled back to unit length. `check_step` runs it and the package's `SwAV.step` on the same 16 training images from the same
+# random seed, so both draw the same crops, flips and colours of all six views, and asserts that the losses and the gradients of
+# every trained weight agree (a misplaced stop-gradient would change the gradients, not the loss):
+
+# %%
+def swav_step_by_hand(model, x, temperature=0.1):
+    """x: (B, 3, 32, 32) uint8 images → the loss of one training step."""
+    views = [model.prepare(a(x)) for a in model.augments]  # 2 views at 32 px, then 4 at 16 px
+    z = torch.cat([F.normalize(model.projector(model.backbone(torch.cat(v))), dim=1)  # one forward per size
+                   for v in (views[:2], views[2:])])  # (6B, d) on the unit sphere
+    s = (z @ model.prototypes.weight.T).split(len(x))  # 6 × (B, K): cosines to the K prototypes
+    loss = 0
+    for i in (0, 1):  # the full-size views give codes, without gradient
+        q = sinkhorn_by_hand(s[i].detach())
+        others = [v for v in range(len(s)) if v != i]  # every other view predicts them
+        loss = loss + sum(-(q * F.log_softmax(s[v] / temperature, dim=1)).sum(1).mean() for v in others) / len(others)
+    return loss / 2
+
+
+check_step(SwAV(width=0.125), swav_step_by_hand, train.images[:16])
 
 # %% [markdown]
 # ## 1 · Sinkhorn on a small matrix
@@ -190,7 +217,7 @@ print(f"prototypes a batch uses in the last epoch: {usage['train/prototypes_used
 # reference runs on the same data.
 
 # %%
-result = report("swav", swav, train, test, profile=PROFILE, mode=MODE, reference=reference, compare="all")
+result = report("swav", swav, train, test, profile=PROFILE, mode=MODE, reference=reference, compare="all", run=swav_run)
 
 # %%
 h_test = extract_features(swav, test)
@@ -386,7 +413,7 @@ lines = [
     "- multi-crop: " + ", ".join(f"{k}: {mean_sd(v)}" for k, v in acc_mc.items()) + " % kNN",
     "- ε: " + ", ".join(f"{k}: {mean_sd(v)}" for k, v in acc_eps.items()) + " % kNN",
 ]
-display(Markdown("\n".join(lines)))
+display(Markdown("\n".join(lines) + "\n\n" + SPREAD_LEGEND))
 
 # %% [markdown]
 # **What our reference runs show** (cpu profile, made on a 2-core CPU, 2026-11-29; other
@@ -414,20 +441,20 @@ display(Markdown("\n".join(lines)))
 #     by 3.8 ± 2.2 points, inside twice the standard error, because the default barely learns
 #     at this length;
 #   - *multi-crop: not shown at equal epochs* (26.7 ± 3.6% with four 16-px crops against
-#     26.8 ± 3.4% without), and *reversed at equal pixels*: two views for 12 epochs reach
+#     26.8 ± 3.4% without), and *opposite at equal pixels, at this size*: two views for 12 epochs reach
 #     35.4 ± 0.8%, 8.7 ± 2.1 points more. At this length extra epochs buy more than small
 #     crops; the paper's gain came on ImageNet with hundreds of epochs and 96-px crops of
 #     224-px images, where a small crop still holds an object part — ours are 16 px of a
 #     32-px image;
 #   - *ε: the paper's 0.05 is beaten by 0.02* (36.2 ± 2.1% against 26.7 ± 3.6%, −9.5 ± 2.4,
-#     reversed); 0.05 against 0.1: +2.7 ± 2.2, not shown. With K = 100 prototypes and batches of
+#     opposite at this size); 0.05 against 0.1: +2.7 ± 2.2, not shown. With K = 100 prototypes and batches of
 #     128 (the paper: 3,000 and 4,096), ε = 0.05 leaves the codes soft, and a soft target gives
 #     a weak signal early on. This is a test-set reading, so it does not change the default;
 #     choosing ε for sslkit would be done on the validation split, as the learning rate was.
-# - *The cost: shown.* Assigning codes with Sinkhorn costs about 60 times less per epoch
-#   than DeepCluster's features plus k-means here, at every data-set size measured (58–61×
-#   in this run, on an idle machine; the ratio depends on how busy the machine is: 120–123×
-#   in a run made beside two other runs the same day).
+# - *The cost: shown.* Assigning codes with Sinkhorn costs far less per epoch than
+#   DeepCluster's features plus k-means, at every data-set size measured: the ratios are
+#   printed above, from this run's own timings (they change with the machine and with how busy
+#   it is, so the prose quotes none).
 #
 # What would settle the rest: equipartition's and multi-crop's effect on accuracy need runs
 # long enough that the default setting learns (12 epochs or more at this size). ε has since

@@ -41,8 +41,8 @@
 #
 # **The test, stated before the runs.** The claim is *shown* when the supervised − SSL gap of
 # the linear probe at the widest encoder is smaller than at the narrowest by more than twice
-# its standard error; *reversed* when it is larger by more than that; otherwise *not shown at
-# this size*.
+# its standard error; *opposite at this size* when it is larger by more than that; otherwise
+# *not shown at this size*.
 
 # %% [markdown]
 # ## Setup
@@ -69,7 +69,7 @@ from sslkit.experiments.sweeps import experiment_seeds
 from sslkit.methods import BYOL, SimCLR, Supervised
 from sslkit.parts.data import cifar10
 from sslkit.records.results import markdown_table
-from sslkit.training.stats import judge, mean_sd, verdict_for
+from sslkit.training.stats import SPREAD_LEGEND, judge, mean_sd, verdict_for
 
 PROFILE, MODE = setup("09_scaling")  # the profile, and whether this notebook loads its runs or trains them
 SEEDS = experiment_seeds(PROFILE)  # every experiment setting is trained once per seed: 3 (2 under smoke)
@@ -279,14 +279,14 @@ narrow = {m: seeds_at(width_rows[m], lo) for m in METHODS}
 lines = [f"- linear probe, narrowest ({size_label(widths[0])}): " + ", ".join(f"{m} {mean_sd(v)}" for m, v in narrow.items())
          + f" %; widest ({size_label(widths[-1])}): " + ", ".join(f"{m} {mean_sd(v)}" for m, v in wide.items()) + " %"]
 lines += [f"- {k}: {100 * d:+.1f} ± {100 * se:.1f} (SE) points → **{v}**" for k, (d, se, v) in verdicts.items()]
-display(Markdown("\n".join(lines)))
+display(Markdown("\n".join(lines) + "\n\n" + SPREAD_LEGEND))
 
 # %% [markdown]
 # **What our reference runs show** (cpu profile: 72 runs on a 2-core CPU, one thread each, two
 # at a time, 2026-11-29, 134 min of training in all; 5,000 and 1,000 training images, 5,000
 # test images, 16 epochs at batch 128 for every run, three seeds per size).
 #
-# - **Width: reversed.** The supervised − SimCLR gap of the linear probe *grows* with width,
+# - **Width: opposite at this size.** The supervised − SimCLR gap of the linear probe *grows* with width,
 #   from 9.2 ± 0.3 points at width 1/32 (11,836 parameters) to 16.1 ± 0.5 at width 1/4
 #   (700,176): +6.9 ± 0.6. kNN (+10.4 ± 0.8) and the 10%-label probe (+9.1 ± 1.1) say the
 #   same. Both methods gain from width at every step, supervised training more: +17.0 ± 0.4
@@ -300,13 +300,13 @@ display(Markdown("\n".join(lines)))
 # - **Depth: not shown.** At width 1/8 neither method gains from depth in 16 epochs (SimCLR's
 #   linear probe 40.1 ± 0.2% at ResNet-10, 37.9 ± 0.3% at ResNet-34; supervised 52.9 ± 1.1 and
 #   50.2 ± 0.4%), and the gap stays where it is (12.8 ± 0.6 → 12.3 ± 0.3).
-# - **Data: reversed as well.** On a fifth of the images the gap is smaller at every width
+# - **Data (a control, not a claim of the source text).** On a fifth of the images the gap is smaller at every width
 #   (1.2 to 7.5 points) but grows with width the same way (+6.4 ± 2.5). Five times the data
 #   helps supervised training more than SimCLR (+19.0 ± 0.8 against +10.4 ± 0.6 at width 1/4),
 #   and for SimCLR ×5 data and ×8 width are worth about the same (+10.4 and +10.1 points).
 #
 # **Verdict on the source's claim — "SSL gains more from a bigger encoder than supervised
-# learning does": reversed at this scale.** With 16 epochs on 5,000 CIFAR images and
+# learning does": opposite at this size, far from the paper's regime.** With 16 epochs on 5,000 CIFAR images and
 # encoders of 12 k to 700 k parameters, a wider encoder helps supervised training more than
 # SimCLR, so the gap widens instead of closing (for BYOL it holds steady). This does not
 # contradict the paper's figure, which sits at another scale altogether: ImageNet's 1.28 M

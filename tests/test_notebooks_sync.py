@@ -1,5 +1,6 @@
 """Each notebooks/NN_topic.py (the source) and its generated .ipynb hold the same cells."""
 
+import json
 import re
 from pathlib import Path
 
@@ -48,3 +49,48 @@ def test_no_cell_shows_a_bare_return_value(py):
               for o in c.get("outputs", []) if o.get("output_type") == "execute_result"
               and set(o["data"]) == {"text/plain"} and re.fullmatch(r"'.*'|\".*\"", "".join(o["data"]["text/plain"]))]
     assert not leaked, f"{py.stem}: code cells (0-based) show a bare string: {leaked}; print it or drop it"
+
+
+def printed_results(ipynb: Path) -> dict[tuple[str, str], str]:
+    """{(encoder, "knn" | "linear"): "41.2"} from the results tables a notebook's outputs show:
+    "**CIFAR-10 test top-1, profile `cpu`…**" tables (kNN top-1, linear probe) and the "100%
+    labels" column of notebook 08's "**Linear probe on frozen features**" table. A notebook's own pointer to
+    another, "SimCLR (04)", is dropped from the name."""
+    found = {}
+    for c in nbformat.read(ipynb, as_version=4).cells:
+        for o in c.get("outputs", []):
+            md = "".join(o.get("data", {}).get("text/markdown", ""))
+            rows = [[x.strip() for x in line.strip().strip("|").split("|")] for line in md.splitlines()
+                    if line.startswith("|") and not line.startswith("|---")]
+            if not rows:
+                continue
+            header, columns = rows[0], {"kNN top-1": "knn", "linear probe": "linear", "100% labels": "linear"}
+            if not md.startswith(("**CIFAR-10 test top-1", "**Linear probe on frozen features**")):
+                continue
+            for row in rows[1:]:
+                name = re.sub(r" \(\d\d\)$", "", row[0])
+                for col, measure in columns.items():
+                    if col in header:
+                        found.setdefault((name, measure), set()).add(row[header.index(col)].rstrip("%"))
+    return found
+
+
+def test_every_notebook_prints_the_same_number_for_an_encoder_and_measure():
+    """The same frozen encoder, evaluated by the same protocol, must show one number course-wide
+    and the one its reference recorded (results/cpu-manifest.json): a reader compares tables
+    across notebooks, and a tenth of a point that moves between them reads as a finding."""
+    from sslkit.course.references import TABLE_ROWS
+
+    seen: dict[tuple[str, str], dict[str, str]] = {}
+    for py in NOTEBOOKS:
+        for key, values in printed_results(py.with_suffix(".ipynb")).items():
+            for v in values:
+                seen.setdefault(key, {}).setdefault(v, py.stem)
+    labels = {**dict(TABLE_ROWS), "floor": "floor (random init)"}
+    manifest = json.loads((NOTEBOOKS[0].parents[1] / "results" / "cpu-manifest.json").read_text())
+    recorded = {(labels[e["result"]], m): f"{100 * e['results'][m]:.1f}"
+                for e in manifest["runs"].values() if e.get("result") in labels for m in ("knn", "linear")}
+    assert len(seen) >= 18, f"the results tables were not found in the notebooks' outputs: {sorted(seen)}"
+    disagree = {k: v for k, v in seen.items() if len(v) > 1 or (k in recorded and recorded[k] not in v)}
+    assert not disagree, ("one encoder and measure shows different numbers (value: first notebook showing it; "
+                          f"recorded in the manifest: {({k: recorded.get(k) for k in disagree})}): {disagree}")
