@@ -70,7 +70,7 @@ from sslkit.course import plots, widgets
 from sslkit.course.by_hand import check_step
 from sslkit.course.setup import report, setup
 from sslkit.experiments.baselines import random_floor
-from sslkit.experiments.sweeps import experiment_seeds, sweep_seeds
+from sslkit.experiments.sweeps import experiment_seeds, random_init_seeds, sweep_seeds
 from sslkit.methods import SimCLR
 from sslkit.parts.augment import simclr_augment
 from sslkit.parts.data import cifar10
@@ -311,10 +311,7 @@ verdict("colour distortion helps (full better than no colour)", acc_aug[2], acc_
 # augmentation's do.
 
 # %%
-agree_random = []
-for s in SEEDS:
-    torch.manual_seed(s)
-    agree_random.append(colour_agreement(SimCLR(width=sweep_profile.width).to(PROFILE.device), sweep_train, queries))
+agree_random = random_init_seeds(sweep_train, test, method_cls=SimCLR, measure=MEASURES["colour_agree"])
 agree = {a: simclr_seeds(augment=a, metric="colour_agree", measures=MEASURES) for a in augment_names}
 print(f"{len(queries):,} queries, bank of {len(sweep_train):,} training images: chance {10 / len(sweep_train):.1%}")
 fig = plots.seed_bars({"random init": agree_random, **agree}, ylabel="neighbours shared with colour histograms (%)",

@@ -86,6 +86,23 @@ def test_random_init_seeds_give_one_floor_per_seed_at_the_sweep_size():
     assert floors[0] == random_floor(train, test, p.sweep(), seed=0)[1]["knn"]  # the sweep size, not the main one
 
 
+def test_random_init_seeds_take_a_measure_of_each_seeds_module():
+    from dataclasses import replace
+
+    from sslkit.experiments.sweeps import random_init_seeds
+    from sslkit.methods import SimCLR
+    from sslkit.parts.data import load_digits
+    from sslkit.parts.profiles import get_profile
+
+    p = replace(get_profile("smoke"), sweep_width=0.0625)
+    train, test = load_digits("train").balanced(per_class=10), load_digits("test").balanced(per_class=5)
+    first_weight = lambda module, tr, te: float(next(module.parameters()).flatten()[0])  # noqa: E731
+    got = random_init_seeds(train, test, seeds=(0, 1, 0), profile=p, method_cls=SimCLR, measure=first_weight)
+    assert got[0] == got[2] != got[1]  # one module per seed, built from that seed
+    with pytest.raises(ValueError, match="method_cls"):
+        random_init_seeds(train, test, profile=p, measure=first_weight)
+
+
 def test_random_init_seeds_of_a_method_read_that_methods_features():
     from dataclasses import replace
 

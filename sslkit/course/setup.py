@@ -88,7 +88,8 @@ def report(name: str, model, train, test, *, profile: Profile, mode: Mode, refer
            compare="baselines", run=None) -> dict:
     """A method notebook's result cell: ``model`` evaluated (kNN and linear probe,
     :func:`sslkit.training.evaluate.evaluate`), saved as ``name`` (recorded with ``run``, its
-    run's report from :func:`sslkit.records.policy.load_or_pretrain`, in record ``mode``) and shown in a table beside the saved results in ``reference``: the floor and the
+    run's report from :func:`sslkit.records.policy.load_or_pretrain`, in record ``mode``) and
+    shown in a table beside the saved results in ``reference``: the floor and the
     supervised baseline (``compare="baselines"``), these and the results named in a tuple
     ``compare``, or every method's (``"all"``), in course order. Returns the result."""
     from IPython.display import Markdown, display

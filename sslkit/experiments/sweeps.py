@@ -99,22 +99,25 @@ def sweep_seeds(method_cls, train: ImageSet, test: ImageSet, stem: str, *, mode:
 
 
 def random_init_seeds(train: ImageSet, test: ImageSet, seeds=None, profile: Profile | None = None,
-                      method_cls=None, **kwargs) -> list[float]:
+                      method_cls=None, measure=None, **kwargs) -> list[float]:
     """kNN top-1 of a random-init backbone of the profile's *sweep* size, once per seed: the
     floor with its own spread, for judging whether a method's sweep runs beat it.
 
     With ``method_cls`` (and its settings in ``kwargs``), the floor is that method's own
     representation at random init — e.g. CPC's pooled codes of a random patch encoder, whose
-    architecture (GroupNorm, 8×8 patches) differs from the plain backbone's."""
+    architecture (GroupNorm, 8×8 patches) differs from the plain backbone's. ``measure`` — a sweep
+    measure, fn(module, train, test) → float — replaces kNN (e.g. a mechanism measure at init)."""
     p = get_profile(profile).sweep()
     seeds = experiment_seeds(p) if seeds is None else seeds
-    if method_cls is None:
+    if method_cls is None and measure is None:
         return [random_floor(train, test, p, seed=s)[1]["knn"] for s in seeds]
+    if method_cls is None:
+        raise ValueError("random_init_seeds: a measure needs the method_cls whose module it reads.")
     out = []
     for s in seeds:
         torch.manual_seed(s)
         module = method_cls(arch=p.arch, width=p.width, num_classes=train.num_classes, **kwargs).to(p.device)
-        out.append(evaluate(module.eval(), train, test, probe=False)["knn"])
+        out.append(float(measure(module, train, test)) if measure else evaluate(module.eval(), train, test, probe=False)["knn"])
     return out
 
 
