@@ -1,5 +1,6 @@
 # sslkit: every target sets up .venv on first use (and again when pyproject.toml changes).
-#   make demo        pretrain/evaluate under the detected profile, print the table, write plots
+#   make demo        load SimCLR's and the supervised baseline's references, evaluate them, print
+#                    the table, write plots (make demo RETRAIN=1: train both at the live size)
 #   make test        unit tests + every notebook under the smoke profile (nbval), in one pool
 #                    (the unit tests include the reference command end to end on notebook 01)
 #   make unit / make nbval   either half alone
@@ -61,7 +62,7 @@ $(STAMP): pyproject.toml requirements.txt
 endif
 
 demo: install
-	$(PY) -m sslkit.course.demo
+	$(PY) -m sslkit.course.demo $(if $(filter 1 true yes,$(RETRAIN)),--retrain)
 
 # smoke runs are disposable: start from none, so every notebook trains (and no stale run is refused);
 # the unit tests ignore SSLKIT_PROFILE (tests/conftest.py), the notebooks' kernels run under smoke

@@ -35,18 +35,37 @@
 
 # %% [markdown]
 # ## Setup
-# On Colab the next cell installs `sslkit` from the repository; locally (`make notebooks`,
-# `make test`) it is already installed and the cell does nothing.
+# The next cell has the course's two switches. `DRIVE = True` (Colab) keeps data and runs in your
+# Google Drive, so a disconnect loses nothing; `RETRAIN = True` trains every run of the notebook
+# yourself, at the small *live* size (minutes), instead of loading the committed references.
+# Where `sslkit` is not installed (a fresh Colab runtime) the cell installs it: from the copy of
+# the repository the notebook sits in (a clone, or a Drive folder `MyDrive/sslkit`), else from
+# GitHub at the version these notebooks were written for. Locally (`make notebooks`, `make test`)
+# it is already installed and the cell installs nothing.
 
 # %%
+DRIVE = False  # Colab: True keeps data and runs in your Google Drive (MyDrive/sslkit), so a disconnect loses nothing
+RETRAIN = False  # True trains every run here at the small "live" size (minutes) instead of loading the references
+
 import importlib.util
+import pathlib
 import subprocess
 import sys
 
-if importlib.util.find_spec("sslkit") is None:
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "git+https://github.com/sslkit/sslkit"], check=True)
-# Colab: to keep your runs across a disconnect, mount Drive and keep them there (uncomment):
-# import os; from google.colab import drive; drive.mount("/content/drive"); os.environ["SSLKIT_HOME"] = "/content/drive/MyDrive/sslkit"
+SSLKIT = "0.1.0"  # the sslkit these notebooks were written for
+if DRIVE:  # mounted first, so that a copy of the repository in MyDrive/sslkit can be installed
+    from google.colab import drive
+    drive.mount("/content/drive")
+if importlib.util.find_spec("sslkit") is None:  # from the copy this notebook sits in, else from GitHub
+    here = pathlib.Path.cwd()
+    copy = next((d for d in (here, *here.parents, pathlib.Path("/content/drive/MyDrive/sslkit"))
+                 if (d / "pyproject.toml").is_file() and (d / "sslkit").is_dir()), None)
+    source = str(copy) if copy else f"git+https://github.com/sslkit/sslkit@v{SSLKIT}"
+    print(f"installing sslkit {SSLKIT} from {source}")
+    if subprocess.run([sys.executable, "-m", "pip", "install", "-q", source]).returncode:
+        raise SystemExit(f"pip could not install sslkit from {source}. Connect to the internet, or open this notebook "
+                         "from a copy of the repository (a clone, or a folder MyDrive/sslkit with DRIVE = True).")
+    importlib.invalidate_caches()  # so that the import below finds the package just installed
 
 # %%
 import matplotlib.pyplot as plt
@@ -62,13 +81,16 @@ from sslkit.parts.data import cifar10
 from sslkit.records.results import format_table, save_result
 from sslkit.training.evaluate import extract_features, knn_accuracy
 
-PROFILE, MODE = setup("00_data_and_baselines")  # the profile, and whether this notebook loads its runs or trains them
+PROFILE, MODE = setup("00_data_and_baselines", retrain=RETRAIN, drive=DRIVE)  # the profile; whether runs load or train
 
 # %% [markdown]
-# The line above says which **profile** sized this run. `smoke` (CI) proves the code runs;
-# `cpu` (a laptop) gives honest but low numbers from a 10,000-image subset and a narrow
-# network; `gpu` (Colab) uses all of CIFAR-10 and a full ResNet-18. Set `SSLKIT_PROFILE`
-# before starting the kernel to choose.
+# The lines above give sslkit's version and the **profile** that sized the runs, on this
+# machine's device. By default it is `cpu`: the committed reference runs' sizes (a 10,000-image
+# subset, a narrow network: honest but low numbers), loaded on any machine and evaluated on its
+# GPU when there is one. `RETRAIN = True` picks `live` (a smaller size you train yourself in
+# minutes; its numbers show the code learning, not the papers' claims). `smoke` (CI) proves the
+# code runs; `gpu` (full CIFAR-10, a full ResNet-18: hours on a T4) is there for whoever has the
+# hardware. `SSLKIT_PROFILE`, set before `setup` runs, chooses any of them.
 #
 # ## 1 · The data
 # `cifar10()` returns the profile's class-balanced subset as uint8 tensors. The first call
@@ -151,8 +173,8 @@ assert abs(by_hand - package) <= 1 / len(test)  # the same rule; at most one tie
 # The same backbone trained end to end with every label (cross-entropy, crop and flip
 # augmentation, SGD with cosine decay), then evaluated with the same protocol. By default the
 # cell loads this profile's reference run (trained once by `python -m sslkit.course.references`, its
-# weights checked against their sha256) and says so; with `SSLKIT_RETRAIN=1` it trains here, in
-# `runs/<profile>/supervised/`, where an interrupted run resumes from its last checkpoint.
+# weights checked against their sha256) and says so; with `RETRAIN = True` it trains here, at the
+# live size, in `runs/live/supervised/`, where an interrupted run resumes from its last checkpoint.
 
 # %%
 (supervised, supervised_run), sup = supervised_baseline(train, test, mode=MODE)

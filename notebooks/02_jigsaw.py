@@ -49,14 +49,28 @@
 # ## Setup
 
 # %%
+DRIVE = False  # Colab: True keeps data and runs in your Google Drive (MyDrive/sslkit), so a disconnect loses nothing
+RETRAIN = False  # True trains every run here at the small "live" size (minutes) instead of loading the references
+
 import importlib.util
+import pathlib
 import subprocess
 import sys
 
-if importlib.util.find_spec("sslkit") is None:
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "git+https://github.com/sslkit/sslkit"], check=True)
-# Colab: to keep your runs across a disconnect, mount Drive and keep them there (uncomment):
-# import os; from google.colab import drive; drive.mount("/content/drive"); os.environ["SSLKIT_HOME"] = "/content/drive/MyDrive/sslkit"
+SSLKIT = "0.1.0"  # the sslkit these notebooks were written for
+if DRIVE:  # mounted first, so that a copy of the repository in MyDrive/sslkit can be installed
+    from google.colab import drive
+    drive.mount("/content/drive")
+if importlib.util.find_spec("sslkit") is None:  # from the copy this notebook sits in, else from GitHub
+    here = pathlib.Path.cwd()
+    copy = next((d for d in (here, *here.parents, pathlib.Path("/content/drive/MyDrive/sslkit"))
+                 if (d / "pyproject.toml").is_file() and (d / "sslkit").is_dir()), None)
+    source = str(copy) if copy else f"git+https://github.com/sslkit/sslkit@v{SSLKIT}"
+    print(f"installing sslkit {SSLKIT} from {source}")
+    if subprocess.run([sys.executable, "-m", "pip", "install", "-q", source]).returncode:
+        raise SystemExit(f"pip could not install sslkit from {source}. Connect to the internet, or open this notebook "
+                         "from a copy of the repository (a clone, or a folder MyDrive/sslkit with DRIVE = True).")
+    importlib.invalidate_caches()  # so that the import below finds the package just installed
 
 # %%
 import matplotlib.pyplot as plt
@@ -75,7 +89,7 @@ from sslkit.records.policy import load_or_pretrain
 from sslkit.records.results import load_reference, reference_lines
 from sslkit.training.stats import mean_sd, verdict
 
-PROFILE, MODE = setup("02_jigsaw")  # the profile, and whether this notebook loads its runs or trains them
+PROFILE, MODE = setup("02_jigsaw", retrain=RETRAIN, drive=DRIVE)  # the profile; whether runs load or train
 SEEDS = experiment_seeds(PROFILE)  # every experiment setting is trained once per seed: 3 (2 under smoke)
 train, test = cifar10(PROFILE)
 reference = load_reference(PROFILE)  # floor and supervised baseline from notebook 00

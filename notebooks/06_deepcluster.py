@@ -47,14 +47,28 @@
 # ## Setup
 
 # %%
+DRIVE = False  # Colab: True keeps data and runs in your Google Drive (MyDrive/sslkit), so a disconnect loses nothing
+RETRAIN = False  # True trains every run here at the small "live" size (minutes) instead of loading the references
+
 import importlib.util
+import pathlib
 import subprocess
 import sys
 
-if importlib.util.find_spec("sslkit") is None:
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "git+https://github.com/sslkit/sslkit"], check=True)
-# Colab: to keep your runs across a disconnect, mount Drive and keep them there (uncomment):
-# import os; from google.colab import drive; drive.mount("/content/drive"); os.environ["SSLKIT_HOME"] = "/content/drive/MyDrive/sslkit"
+SSLKIT = "0.1.0"  # the sslkit these notebooks were written for
+if DRIVE:  # mounted first, so that a copy of the repository in MyDrive/sslkit can be installed
+    from google.colab import drive
+    drive.mount("/content/drive")
+if importlib.util.find_spec("sslkit") is None:  # from the copy this notebook sits in, else from GitHub
+    here = pathlib.Path.cwd()
+    copy = next((d for d in (here, *here.parents, pathlib.Path("/content/drive/MyDrive/sslkit"))
+                 if (d / "pyproject.toml").is_file() and (d / "sslkit").is_dir()), None)
+    source = str(copy) if copy else f"git+https://github.com/sslkit/sslkit@v{SSLKIT}"
+    print(f"installing sslkit {SSLKIT} from {source}")
+    if subprocess.run([sys.executable, "-m", "pip", "install", "-q", source]).returncode:
+        raise SystemExit(f"pip could not install sslkit from {source}. Connect to the internet, or open this notebook "
+                         "from a copy of the repository (a clone, or a folder MyDrive/sslkit with DRIVE = True).")
+    importlib.invalidate_caches()  # so that the import below finds the package just installed
 
 # %%
 import time
@@ -77,7 +91,7 @@ from sslkit.records.results import load_reference, reference_lines
 from sslkit.training.evaluate import extract_features
 from sslkit.training.stats import SPREAD_LEGEND, mean_sd, verdict
 
-PROFILE, MODE = setup("06_deepcluster")  # the profile, and whether this notebook loads its runs or trains them
+PROFILE, MODE = setup("06_deepcluster", retrain=RETRAIN, drive=DRIVE)  # the profile; whether runs load or train
 SEEDS = experiment_seeds(PROFILE)  # every experiment setting is trained once per seed: 3 (2 under smoke)
 train, test = cifar10(PROFILE)
 reference = load_reference(PROFILE)  # floor and supervised baseline (notebook 00), the other methods
@@ -174,7 +188,7 @@ for k in first.sizes.argsort(descending=True)[[0, 10, 50]].tolist():
 # %% [markdown]
 # ## 2 · Pretraining
 # `load_or_pretrain` loads this profile's reference run of DeepCluster when there is one (the
-# line it prints says what made it; `SSLKIT_RETRAIN=1` trains it here), else trains it at the
+# line it prints says what made it; `RETRAIN = True` trains it here, at the live size), else trains it at the
 # profile's size for its SSL epochs. Settings (docstring of `sslkit.methods.deepcluster`):
 # K = 100 (10× the classes, as the paper's best ratio on ImageNet), PCA to 64 dimensions, 20
 # k-means iterations from k-means++ seeds, empty clusters re-seeded, uniform sampling over

@@ -48,14 +48,28 @@
 # ## Setup
 
 # %%
+DRIVE = False  # Colab: True keeps data and runs in your Google Drive (MyDrive/sslkit), so a disconnect loses nothing
+RETRAIN = False  # True trains every run here at the small "live" size (minutes) instead of loading the references
+
 import importlib.util
+import pathlib
 import subprocess
 import sys
 
-if importlib.util.find_spec("sslkit") is None:
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "git+https://github.com/sslkit/sslkit"], check=True)
-# Colab: to keep your runs across a disconnect, mount Drive and keep them there (uncomment):
-# import os; from google.colab import drive; drive.mount("/content/drive"); os.environ["SSLKIT_HOME"] = "/content/drive/MyDrive/sslkit"
+SSLKIT = "0.1.0"  # the sslkit these notebooks were written for
+if DRIVE:  # mounted first, so that a copy of the repository in MyDrive/sslkit can be installed
+    from google.colab import drive
+    drive.mount("/content/drive")
+if importlib.util.find_spec("sslkit") is None:  # from the copy this notebook sits in, else from GitHub
+    here = pathlib.Path.cwd()
+    copy = next((d for d in (here, *here.parents, pathlib.Path("/content/drive/MyDrive/sslkit"))
+                 if (d / "pyproject.toml").is_file() and (d / "sslkit").is_dir()), None)
+    source = str(copy) if copy else f"git+https://github.com/sslkit/sslkit@v{SSLKIT}"
+    print(f"installing sslkit {SSLKIT} from {source}")
+    if subprocess.run([sys.executable, "-m", "pip", "install", "-q", source]).returncode:
+        raise SystemExit(f"pip could not install sslkit from {source}. Connect to the internet, or open this notebook "
+                         "from a copy of the repository (a clone, or a folder MyDrive/sslkit with DRIVE = True).")
+    importlib.invalidate_caches()  # so that the import below finds the package just installed
 
 # %%
 
@@ -71,7 +85,7 @@ from sslkit.parts.data import cifar10
 from sslkit.records.results import markdown_table
 from sslkit.training.stats import SPREAD_LEGEND, judge, mean_sd, verdict_for
 
-PROFILE, MODE = setup("09_scaling")  # the profile, and whether this notebook loads its runs or trains them
+PROFILE, MODE = setup("09_scaling", retrain=RETRAIN, drive=DRIVE)  # the profile; whether runs load or train
 SEEDS = experiment_seeds(PROFILE)  # every experiment setting is trained once per seed: 3 (2 under smoke)
 data = scaling.scaling_profiles(PROFILE)
 train, test = cifar10(data["large"])

@@ -1,3 +1,7 @@
+import os
+
+import pytest
+
 from sslkit.course import demo
 from sslkit.parts.data import load_digits
 from sslkit.parts.profiles import get_profile
@@ -16,3 +20,18 @@ def test_demo_runs_to_the_end_and_prints_the_table(monkeypatch, capsys, tmp_path
     # a second run reloads both finished runs instead of training again
     demo.main(["--profile", "smoke"])
     assert capsys.readouterr().out.count("reloading it") == 2
+
+
+@pytest.mark.skipif(not os.environ.get("SSLKIT_DATA"), reason="needs CIFAR-10 offline (SSLKIT_DATA; CI sets it)")
+def test_the_default_demo_loads_the_references_and_trains_nothing(monkeypatch, capsys, checkout_data):
+    def no_training(*args, **kwargs):
+        raise AssertionError("the default demo trained a run instead of loading its reference")
+
+    monkeypatch.setattr("sslkit.records.policy.pretrain", no_training)
+    monkeypatch.delenv("SSLKIT_REFERENCES")  # the repository's committed references
+    results = demo.main([])
+    out = capsys.readouterr().out
+    assert out.count("loaded the reference run (sha256 checked)") == 2 and "profile: cpu" in out
+    assert results["SimCLR"]["knn"] > results["floor (random init)"]["knn"] + 0.05
+    for plot in ("accuracy.png", "augmentations.png", "embedding_simclr.png", "training_curves.png"):
+        assert plot in out

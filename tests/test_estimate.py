@@ -74,8 +74,28 @@ def test_deepcluster_and_swav_steps_can_be_timed():
 
 
 def test_sweeps_on_the_main_data_count_the_main_images(monkeypatch):
-    p = replace(SMOKE, train_per_class=40)  # main 400 images, sweep 200
+    p = replace(SMOKE, train_per_class=40, seeds=3)  # main 400 images, sweep 200; the plan's 3 seeds
     monkeypatch.setattr(estimate, "images_per_s", lambda cls, q: 100.0)
     minutes, _ = estimate.training_minutes("06_deepcluster", p)
     main = p.pretrain_epochs * 400
     assert minutes == pytest.approx((main + 18 * p.sweep_epochs * 400) / 100 / 60)
+
+
+def test_sweep_runs_are_counted_at_the_profiles_seeds(monkeypatch):
+    monkeypatch.setattr(estimate, "images_per_s", lambda cls, p: 100.0)
+    three = replace(SMOKE, seeds=3, train_per_class=0)  # no main-run images: only the sweeps count
+    two = replace(three, seeds=2)
+    assert estimate.training_minutes("05_byol", two)[0] == pytest.approx(estimate.training_minutes("05_byol", three)[0] * 2 / 3)
+
+
+def test_a_flop_rate_is_the_counted_flops_at_the_assumed_speed_plus_the_step_overhead():
+    from sslkit.methods import SimCLR
+    from sslkit.training.flops import step_flops
+    from sslkit.training.train import build
+    from types import SimpleNamespace
+
+    _, _, module = build(SimCLR, SimpleNamespace(num_classes=10), SMOKE)
+    per_image = step_flops(module, batch=4)
+    assert estimate.flop_rate(2.0)(SimCLR, SMOKE) == pytest.approx(2e12 / per_image, rel=1e-6)
+    # an infinitely fast device is bound by its per-step overhead: batch images per step time
+    assert estimate.flop_rate(1e12, 0.01)(SimCLR, SMOKE) == pytest.approx(SMOKE.batch_size / 0.01, rel=1e-3)

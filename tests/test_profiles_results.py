@@ -10,7 +10,7 @@ def test_profile_by_name_and_environment(monkeypatch):
     assert profiles.get_profile("smoke").train_per_class == 20
     monkeypatch.setenv("SSLKIT_PROFILE", "CPU ")
     assert profiles.get_profile().name == "cpu"
-    with pytest.raises(ValueError, match="SSLKIT_PROFILE.*smoke, cpu, gpu"):
+    with pytest.raises(ValueError, match="SSLKIT_PROFILE.*smoke, cpu, live, gpu"):
         profiles.get_profile("laptop")
 
 
@@ -22,6 +22,30 @@ def test_gpu_profile_without_cuda_runs_on_cpu(monkeypatch):
     monkeypatch.delenv("SSLKIT_PROFILE", raising=False)
     assert profiles.get_profile().name == "cpu"
     assert "profile: gpu" in profiles.describe(p) and "hardware:" in profiles.describe(p)
+
+
+def test_a_gpu_runtime_gets_the_references_sizes_on_its_gpu(monkeypatch):
+    """Colab: without SSLKIT_PROFILE the committed references' sizes (cpu) are used on any machine,
+    evaluated on the GPU; the full-scale gpu profile only when asked for."""
+    import sslkit
+
+    monkeypatch.setattr(profiles, "_cuda", lambda: True)
+    monkeypatch.setattr(profiles, "cuda_has_bf16", lambda: False)  # a T4
+    p = profiles.get_profile()
+    assert (p.name, p.device, p.precision) == ("cpu", "cuda", "16-mixed")
+    assert p.references and p.train_per_class == profiles.PROFILES["cpu"].train_per_class
+    assert profiles.get_profile("smoke").device == "cpu"  # CI's size stays on the CPU
+    monkeypatch.setattr(profiles, "hardware", lambda: "GPU Tesla T4 (15 GiB)")
+    line = profiles.describe(profiles.get_profile("live"))
+    assert line.startswith(f"sslkit {sslkit.__version__}, profile: live (train it yourself")
+
+
+def test_profiles_without_references_always_train():
+    from sslkit.records.policy import TRAIN
+
+    for name, trains in (("smoke", True), ("live", True), ("cpu", False), ("gpu", False)):
+        p = profiles.get_profile(name)
+        assert LOAD.trains_live(p) is trains and TRAIN.trains_live(p), name
 
 
 def test_scaled_lr_follows_batch_size():
@@ -136,3 +160,35 @@ def test_a_profile_is_a_name_a_profile_or_none_everywhere(monkeypatch):
     assert build("SimCLR", load_digits("test"), "smoke")[0] == build("SimCLR", load_digits("test"), smoke)[0]
     with pytest.raises(TypeError, match="a name"):
         profiles.get_profile(3)
+
+
+def test_retrain_trains_at_the_live_size_unless_a_profile_is_named(monkeypatch, capsys):
+    from sslkit.course.setup import setup
+
+    profile, mode = setup("04_simclr")
+    assert (profile.name, mode.train) == ("cpu", False)
+    profile, mode = setup("04_simclr", retrain=True)
+    out = capsys.readouterr().out
+    assert (profile.name, mode.train) == ("live", True)
+    assert "references (profile cpu) are untouched" in out and "runs/live/" in out
+    monkeypatch.setenv("SSLKIT_RETRAIN", "1")
+    assert setup("04_simclr")[0].name == "live"
+    assert setup("04_simclr", retrain=False)[1].train  # either the switch or the variable asks for training
+    monkeypatch.setenv("SSLKIT_PROFILE", "smoke")
+    assert setup("04_simclr")[0].name == "smoke"
+
+
+def test_drive_outside_colab_says_what_to_do_instead():
+    from sslkit.course.setup import setup
+
+    with pytest.raises(RuntimeError, match="needs Google Colab.*SSLKIT_HOME"):
+        setup("04_simclr", drive=True)
+
+
+def test_setup_makes_its_profile_the_kernels_and_a_second_setup_may_change_it():
+    """Library calls without a profile follow the one setup chose (a notebook passes PROFILE to
+    most, not all); re-running the setup cell with RETRAIN flipped switches it back."""
+    from sslkit.course.setup import setup
+
+    assert setup("01_rotnet", retrain=True)[0].name == "live" and profiles.get_profile().name == "live"
+    assert setup("01_rotnet")[0].name == "cpu" and profiles.get_profile().name == "cpu"

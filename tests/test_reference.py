@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 import torch
 
-from sslkit import REPOSITORY
+from sslkit import REPOSITORY, __version__
 from sslkit.course import references
 from sslkit.course.setup import summary
 from sslkit.experiments.sweeps import sweep_run
@@ -24,8 +24,8 @@ from sslkit.records.results import load_reference, results_path, save_result
 from sslkit.parts.files import file_sha256
 from sslkit.training.runs import read_metrics
 
-# a tiny profile that is not "smoke" (smoke always trains): references are used for it
-TINY = replace(get_profile("smoke"), name="tiny", pretrain_epochs=1, sweep_epochs=1)
+# a tiny profile with references (smoke has none: it always trains)
+TINY = replace(get_profile("smoke"), name="tiny", pretrain_epochs=1, sweep_epochs=1, references=True)
 
 
 @pytest.fixture(scope="module")
@@ -245,16 +245,22 @@ def test_every_committed_main_result_has_a_row_in_the_readme_table(monkeypatch):
     assert results <= {key for key, _ in references.TABLE_ROWS}, "add the new method to references.TABLE_ROWS"
 
 
-def test_notebooks_take_the_repository_address_from_one_place():
+def test_notebooks_take_the_repository_address_and_version_from_one_place():
+    """Every notebook's install cell is the same, pins the package's version and installs from
+    the repository sslkit names (or a local copy); the badge opens the same repository."""
     pyproject = (paths.repo_root() / "pyproject.toml").read_text()
-    assert f'Homepage = "{REPOSITORY}"' in pyproject
+    assert f'Homepage = "{REPOSITORY}"' in pyproject and f'version = "{__version__}"' in pyproject
     slug = REPOSITORY.removeprefix("https://github.com/")
+    cells = set()
     for py in sorted((paths.repo_root() / "notebooks").glob("[0-9]*.py")):
         text = py.read_text()
         assert f"colab.research.google.com/github/{slug}/blob/main/notebooks/{py.stem}.ipynb" in text, py.name
-        assert f'"git+{REPOSITORY}"' in text, py.name
+        assert f'SSLKIT = "{__version__}"' in text and f'f"git+{REPOSITORY}@v{{SSLKIT}}"' in text, py.name
+        assert f'setup("{py.stem}", retrain=RETRAIN, drive=DRIVE)' in text, py.name
+        cells.add(text[text.index("DRIVE = False  #"):text.index("importlib.invalidate_caches()")])
         named = set(re.findall(r"github(?:\.com)?/([\w.-]+/[\w.-]+?)(?:/|\"|\.git|$)", text, re.M))
         assert named == {slug}, f"{py.name} names another repository: {named}"
+    assert len(cells) == 1, "the notebooks' install cells differ: keep them identical"
 
 
 COMMITTED = paths.repo_root() / "results" / "cpu-manifest.json"
@@ -427,3 +433,27 @@ def test_a_sweep_run_at_the_main_size_trains_the_main_epochs(digits):
     assert wall_time(small.curves)["epochs"] == 1 and wall_time(main.curves)["epochs"] == 2
     with pytest.raises(ValueError, match="'sweep'.*'main'"):
         sweep_run(SimCLR, train, test, "s", mode=LOAD, profile=p, size="large")
+
+
+def _install_cell() -> str:
+    text = (paths.repo_root() / "notebooks" / "04_simclr.py").read_text()
+    start = text.index("DRIVE = False  #")
+    return text[start:text.index("# %%", start)]
+
+
+@pytest.mark.parametrize("where, rc", [("inside", 0), ("outside", 0), ("outside", 1)])
+def test_the_install_cell_installs_from_the_copy_it_sits_in_else_the_pinned_release(where, rc, monkeypatch, tmp_path):
+    import importlib.util
+    import subprocess
+
+    calls = []
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)  # as on a fresh Colab runtime
+    monkeypatch.setattr(subprocess, "run", lambda cmd, **kw: calls.append(cmd) or subprocess.CompletedProcess(cmd, rc))
+    monkeypatch.chdir(paths.repo_root() / "notebooks" if where == "inside" else tmp_path)
+    if rc:
+        with pytest.raises(SystemExit, match="could not install sslkit from git\\+.*Connect to the internet"):
+            exec(_install_cell(), {})
+        return
+    exec(_install_cell(), {})
+    source = calls[0][-1]
+    assert source == (str(paths.repo_root()) if where == "inside" else f"git+{REPOSITORY}@v{__version__}")

@@ -153,3 +153,26 @@ def test_pretrain_names_its_folder_from_the_settings_it_was_given(digits):
     assert mine.report.run_dir.name == "mine-epochs=1"
     with pytest.raises(ValueError, match="not both"):
         pretrain(Supervised, small, None, "somewhere", epochs=1, profile=SMOKE, stem="mine")
+
+
+def test_out_of_gpu_memory_halves_the_batch_once_then_says_what_to_do(digits, tmp_path, monkeypatch, capsys):
+    """A CUDA OOM (raised here by hand: no GPU) retrains at half the batch in its own folder, with
+    a printed line; a second one stops with the fix, not CUDA's traceback."""
+    from sslkit.training import train as train_module
+
+    real_fit, seen = train_module.fit, []
+
+    def fit_with_little_memory(module, loader, run_dir, *args, limit=16, **kwargs):
+        seen.append((loader.batch_size, run_dir.name))
+        if loader.batch_size > limit:
+            raise torch.cuda.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
+        return real_fit(module, loader, run_dir, *args, **kwargs)
+
+    monkeypatch.setattr(train_module, "fit", fit_with_little_memory)
+    tr, te = digits
+    model, run = train_module.pretrain(Supervised, tr, te, tmp_path / "sup", epochs=1, profile=SMOKE, progress=False)
+    assert seen == [(32, "sup"), (16, "sup-batch_size=16")] and run.run_dir.name == "sup-batch_size=16"
+    assert "ran out of GPU memory at batch 32" in capsys.readouterr().out
+    monkeypatch.setattr(train_module, "fit", lambda *a, **k: fit_with_little_memory(*a, limit=4, **k))
+    with pytest.raises(RuntimeError, match="at batch 16 .* after halving it once. Fix: the live profile"):
+        train_module.pretrain(Supervised, tr, te, tmp_path / "sup2", epochs=1, profile=SMOKE, progress=False)

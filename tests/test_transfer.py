@@ -16,7 +16,7 @@ from sslkit.training.evaluate import linear_probe
 from sslkit.records import manifest as reference
 from sslkit.records.policy import LOAD, Mode
 
-TINY = replace(get_profile("smoke"), name="tiny", train_per_class=20, supervised_epochs=2, batch_size=32)
+TINY = replace(get_profile("smoke"), name="tiny", train_per_class=20, supervised_epochs=2, batch_size=32, references=True)
 
 
 @pytest.fixture(scope="module")

@@ -24,7 +24,7 @@ from sslkit.records.policy import Mode, load_or_pretrain
 from sslkit.training.runs import wall_time
 from sslkit.training.train import pretrain
 
-TINY = replace(get_profile("smoke"), name="tiny", pretrain_epochs=1, sweep_epochs=1)
+TINY = replace(get_profile("smoke"), name="tiny", pretrain_epochs=1, sweep_epochs=1, references=True)
 SMOKE = get_profile("smoke")
 
 

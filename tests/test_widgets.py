@@ -63,3 +63,9 @@ def test_sinkhorn_explorer_redraws_for_every_epsilon_and_iteration_count(monkeyp
     eps.value, iters.value = 1.0, 20
     assert calls[-1][1:] == (1.0, (20,)) and len(calls) == 3
     assert shows_one_picture(explorer)
+
+
+def test_an_explorer_that_has_not_run_reads_as_a_hint_not_a_repr():
+    explorer = widgets.temperature_explorer(torch.tensor([0.9, 0.1, -0.2, 0.5]), positive=3)
+    text = explorer._repr_mimebundle_()["text/plain"]
+    assert text == "[temperature explorer: run this cell to move its sliders]" and "VBox" not in text

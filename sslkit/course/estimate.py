@@ -22,7 +22,7 @@ from sslkit.experiments.transfer import FRACTIONS, draws_for, fine_tune_steps
 from sslkit.methods import BYOL, CPC, DeepCluster, Jigsaw, RotNet, SimCLR, Supervised, SwAV
 from sslkit.methods.features import _AUTOCAST
 from sslkit.parts.profiles import Profile, channels_last_safe, get_profile
-from sslkit.training.flops import synthetic_batch
+from sslkit.training.flops import step_flops, synthetic_batch
 from sslkit.training.train import build
 
 
@@ -30,7 +30,8 @@ def _plans():
     # notebook → [(method, "main" | "sweep" | "sweep-main-data" | "sweep-main-size", epochs as a
     # multiple of the profile's, number of runs)]; "sweep-main-data": the sweep's width and epochs on
     # the main images; "sweep-main-size": sweep runs of the main run's size (images, width, epochs)
-    # (sweep runs: settings × 3 seeds; a run another notebook already trained is not counted again).
+    # (sweep runs: settings × 3 seeds, scaled to the profile's seeds by training_minutes; a run
+    # another notebook already trained is not counted again).
     # tests/test_estimate.py checks these counts against the runs the notebooks recorded.
     return {
         "00_data_and_baselines": [(Supervised, "supervised", 1.0, 1)],
@@ -92,41 +93,58 @@ def _finetune_images(p: Profile) -> int:
     return total
 
 
-def _scaling_seconds(cls, p: Profile, pair: bool = False) -> float:
+def _scaling_seconds(cls, p: Profile, pair: bool = False, rate=None) -> float:
     """Seconds of one seed of :func:`sslkit.experiments.scaling.sweep_plan` for ``cls``: each size timed
     at its own width and depth."""
     profiles = scaling_profiles(p)
     seconds = 0.0
     for images, size in sweep_plan(p, pair):
         q = main_size(profiles[images]).sweep()
-        seconds += q.pretrain_epochs * _images(q.train_per_class) / images_per_s(cls, q, **size)
+        seconds += q.pretrain_epochs * _images(q.train_per_class) / (rate or images_per_s)(cls, q, **size)
     return seconds
 
 
-def training_minutes(notebook: str, profile: Profile | None = None) -> tuple[float, str]:
-    """(minutes, how): the estimated training time of ``notebook``'s runs on this machine."""
+def flop_rate(tflops: float, step_overhead_s: float = 0.0):
+    """A ``rate`` for :func:`training_minutes` on a device not at hand: images/s of a method at a
+    profile's size if it sustained ``tflops`` (10^12 FLOPs per second, counted by
+    :func:`sslkit.training.flops.step_flops`) plus ``step_overhead_s`` per step (kernel launches,
+    the loader: what bounds narrow networks on a GPU)."""
+    def rate(method_cls, profile: Profile, **kwargs) -> float:
+        p, _, module = build(method_cls, SimpleNamespace(num_classes=10), profile, **kwargs)
+        per_image = step_flops(module.to("cpu"), batch=4) / (tflops * 1e12)
+        return 1 / (per_image + step_overhead_s / p.batch_size)
+
+    return rate
+
+
+def training_minutes(notebook: str, profile: Profile | None = None, rate=None) -> tuple[float, str]:
+    """(minutes, how): the estimated training time of ``notebook``'s runs on this machine, or with
+    ``rate(method_cls, profile, **settings)`` → images/s (e.g. :func:`flop_rate`) elsewhere."""
     p = get_profile(profile)
+    rate_of = rate or images_per_s
     plan = _plans().get(notebook)
     if plan is None:
         raise ValueError(f"No training plan for {notebook!r}: one of {', '.join(_plans())}.")
     total, parts = 0.0, []
     for cls, kind, factor, runs in plan:
+        if kind.startswith(("sweep", "scaling")):  # the plans count 3 seeds
+            runs = max(1, round(runs * p.seeds / 3))
         if kind.startswith("scaling"):  # runs = seeds of every size of the scaling sweep (or of its pair)
-            seconds = runs * _scaling_seconds(cls, p, pair=kind == "scaling-pair")
+            seconds = runs * _scaling_seconds(cls, p, pair=kind == "scaling-pair", rate=rate)
             total += seconds
             parts.append(f"{cls.__name__} scaling sweep, {runs} seeds: {seconds / 60:.1f} min")
             continue
         if kind == "finetune":  # runs = encoders, each fine-tuned on every label fraction and draw
-            rate = images_per_s(cls, p)
-            seconds = runs * _finetune_images(p) / rate
+            speed = rate_of(cls, p)
+            seconds = runs * _finetune_images(p) / speed
             total += seconds
-            parts.append(f"fine-tuning {runs} encoders: {seconds / 60:.1f} min at {rate:,.0f} images/s")
+            parts.append(f"fine-tuning {runs} encoders: {seconds / 60:.1f} min at {speed:,.0f} images/s")
             continue
         q = p.sweep() if kind in ("sweep", "sweep-main-data") else p
         epochs = p.supervised_epochs if kind == "supervised" else max(1, int(q.pretrain_epochs * factor))
-        rate = images_per_s(cls, q)
-        seconds = runs * epochs * _images(p.train_per_class if kind == "sweep-main-data" else q.train_per_class) / rate
+        speed = rate_of(cls, q)
+        seconds = runs * epochs * _images(p.train_per_class if kind == "sweep-main-data" else q.train_per_class) / speed
         total += seconds
         parts.append(f"{cls.__name__} {kind if runs == 1 else f'{runs} {kind} runs'}: {seconds / 60:.1f} min "
-                     f"at {rate:,.0f} images/s")
+                     f"at {speed:,.0f} images/s")
     return total / 60, "; ".join(parts)

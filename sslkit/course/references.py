@@ -137,7 +137,7 @@ def _run_with_one_retry(notebook: str, profile: Profile, retrain: bool, used: Pa
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(prog="python -m sslkit.course.references", description=__doc__.splitlines()[0])
     parser.add_argument("target", help=f"a notebook ({', '.join(NOTEBOOKS)}), 'all', 'table' or 'check'")
-    parser.add_argument("--profile", choices=["smoke", "cpu", "gpu"], help="default: $SSLKIT_PROFILE, else by hardware")
+    parser.add_argument("--profile", choices=["smoke", "cpu", "gpu"], help="default: $SSLKIT_PROFILE, else cpu (live runs are a reader's own: never recorded)")
     parser.add_argument("--retrain", action="store_true", help="train every run again instead of reusing references")
     parser.add_argument("--write", action="store_true", help="with 'table': write it into README.md")
     parser.add_argument("--prune", action="store_true",

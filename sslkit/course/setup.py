@@ -4,7 +4,8 @@ first lines of output) and :func:`report` (evaluate, save, show the table).
 The one place the run mode is read from the environment (library functions take it as an
 argument, :class:`sslkit.records.policy.Mode`):
 
-- ``SSLKIT_RETRAIN=1`` (or true/yes): train every run here instead of loading references;
+- ``SSLKIT_RETRAIN=1`` (or true/yes), or ``setup(..., retrain=True)``: train every run here
+  instead of loading references — at the live profile's size unless ``SSLKIT_PROFILE`` names one;
 - ``SSLKIT_RECORD``: set by the reference command (:mod:`sslkit.course.references`) for the
   notebook kernel it starts, so that what the notebook trains is recorded — a JSON object with
   the ``command`` and ``notebook`` a manifest entry names and, under ``--prune``, the ``used``
@@ -29,9 +30,11 @@ def _flag(var: str) -> bool:
     return os.environ.get(var, "").strip().lower() in ("1", "true", "yes")
 
 
-def mode_from_env() -> Mode:
-    """The :class:`~sslkit.records.policy.Mode` the environment asks for (see the module docstring)."""
-    train = _flag("SSLKIT_RETRAIN")
+def mode_from_env(retrain: bool = False) -> Mode:
+    """The :class:`~sslkit.records.policy.Mode` the environment asks for (see the module docstring);
+    ``retrain=True`` (a notebook's ``RETRAIN`` switch) asks for training as ``SSLKIT_RETRAIN=1`` does:
+    either one trains."""
+    train = bool(retrain) or _flag("SSLKIT_RETRAIN")
     raw = os.environ.get("SSLKIT_RECORD", "").strip()
     if not raw:
         return Mode(train=train)
@@ -51,6 +54,10 @@ def summary(notebook: str, mode: Mode, profile: Profile | None = None) -> str:
     p = get_profile(profile)
     if p.name == "smoke":
         return "reference runs: not used under the smoke profile (every run trains here, in seconds)."
+    if not p.references:
+        return (f"reference runs: not used: every run of this notebook trains here at the {p.name} size, in "
+                f"runs/{p.name}/ (resumed after an interruption), never mixed with the references.\n"
+                + _estimate(notebook, p))
     entries = [e for e in load_manifest(p)["runs"].values() if e.get("notebook") == notebook and e.get("files")]
     if mode.train or not entries:
         why = ("SSLKIT_RETRAIN=1, so every run of this notebook trains here" if mode.train else
@@ -62,7 +69,7 @@ def summary(notebook: str, mode: Mode, profile: Profile | None = None) -> str:
     return (f"reference runs: {len(entries)} for this notebook ({main} main, {len(entries) - main} experiment runs), "
             f"made by `python -m sslkit.course.references {notebook} --profile {p.name}` on {'; '.join(made)}; "
             f"they trained {secs / 60:.0f} min in all. Each is loaded after its sha256 is checked; "
-            "SSLKIT_RETRAIN=1 trains them here instead.")
+            "RETRAIN = True (SSLKIT_RETRAIN=1) trains them here instead, at the live size.")
 
 
 def _estimate(notebook: str, p: Profile) -> str:
@@ -73,13 +80,49 @@ def _estimate(notebook: str, p: Profile) -> str:
     return f"estimated training time here: {minutes:.0f} min ({how}; timed over a few steps on this machine)."
 
 
-def setup(notebook: str) -> tuple[Profile, Mode]:
-    """(profile, mode) of a notebook's runs, read once from the environment (``SSLKIT_PROFILE``,
-    :func:`mode_from_env`), after printing what a reader needs first: the profile and hardware
-    (:func:`sslkit.parts.profiles.describe`) and whether this notebook's runs load or train
-    (:func:`summary`)."""
-    profile, mode = get_profile(), mode_from_env()
+DRIVE_HOME = "/content/drive/MyDrive/sslkit"
+_set_here = None  # the SSLKIT_PROFILE setup() last set itself
+
+
+def keep_on_drive(folder: str = DRIVE_HOME) -> Path:
+    """Colab: mount Google Drive and keep ``data/`` and ``runs/`` in ``folder`` on it
+    (``SSLKIT_HOME``), so runs survive a disconnect and resume. Outside Colab it refuses with
+    what to do instead."""
+    try:
+        from google.colab import drive
+    except ImportError:
+        raise RuntimeError("drive=True needs Google Colab (google.colab is not installed here). Elsewhere set "
+                           "SSLKIT_HOME to the folder that should hold data/ and runs/.") from None
+    if not os.path.ismount("/content/drive"):  # the notebook's first cell may have mounted it
+        drive.mount("/content/drive")
+    os.environ["SSLKIT_HOME"] = folder
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    return Path(folder)
+
+
+def setup(notebook: str, retrain: bool = False, drive: bool = False) -> tuple[Profile, Mode]:
+    """(profile, mode) of a notebook's runs, after printing what a reader needs first: sslkit's
+    version, the profile and hardware (:func:`sslkit.parts.profiles.describe`) and whether this
+    notebook's runs load or train (:func:`summary`).
+
+    The profile is ``SSLKIT_PROFILE``'s, else cpu (the committed references' sizes, loaded on
+    any device, evaluated on a GPU when there is one); ``retrain=True`` or ``SSLKIT_RETRAIN=1``
+    (:func:`mode_from_env`) trains every run here instead, at the live
+    profile's size unless ``SSLKIT_PROFILE`` names another. ``drive=True`` keeps data and runs
+    on Google Drive in Colab (:func:`keep_on_drive`)."""
+    if drive:
+        print(f"data and runs kept on Google Drive: {keep_on_drive()}")
+    global _set_here
+    mode = mode_from_env(retrain)
+    chosen = os.environ.get("SSLKIT_PROFILE", "").strip()
+    chosen = "" if chosen == _set_here else chosen  # what an earlier setup() set is not the reader's choice
+    profile = get_profile(chosen or ("live" if mode.train else "cpu"))
+    if not chosen:  # every later call in this kernel (profile=None) uses the same profile
+        os.environ["SSLKIT_PROFILE"] = _set_here = profile.name
     print(describe(profile))
+    if mode.train and not chosen:
+        print("retrain: every run trains here at the live size, in minutes; the references (profile cpu) are "
+              "untouched. SSLKIT_PROFILE=cpu retrains at the references' size instead (hours on a CPU).")
     print(summary(notebook, mode, profile))
     return profile, mode
 

@@ -1,7 +1,9 @@
 """ipywidgets explorers: move a slider, the figure updates.
 
-Outside a live kernel (GitHub, nbval) a widget shows only its text form, so every notebook
-also draws the static figure the explorer starts from.
+Outside a live kernel (GitHub, nbval, a committed notebook just opened) a widget shows only its
+text form, so every notebook also draws the static figure the explorer starts from, and an
+explorer's text form says what it is and how to use it (:func:`_explorer`) instead of ipywidgets'
+``VBox(children=(SelectionSlider(…``.
 """
 
 from __future__ import annotations
@@ -33,6 +35,17 @@ def _show(out, fig) -> None:
     out.append_display_data(Image(data=buf.getvalue(), format="png"))
 
 
+def _explorer(children, what: str):
+    """A VBox of ``children`` whose text form (what a reader sees before the cell runs) is a hint."""
+    import ipywidgets as W
+
+    class Explorer(W.VBox):
+        def __repr__(self) -> str:  # ipywidgets cuts the text form at 110 characters
+            return f"[{what} explorer: run this cell to move its sliders]"
+
+    return Explorer(children)
+
+
 def augmentation_explorer(images: Tensor, n_views: int = 6, seed: int = 0):
     """Sliders for crop scale, colour-jitter strength and grayscale probability over a grid
     of ``images`` (N, 3, H, W) and ``n_views`` views each; returns the widget to display."""
@@ -53,7 +66,7 @@ def augmentation_explorer(images: Tensor, n_views: int = 6, seed: int = 0):
     for s in (crop, jitter, gray):
         s.observe(redraw, names="value")
     redraw()
-    return W.VBox([W.HBox([crop, jitter, gray]), out])
+    return _explorer([W.HBox([crop, jitter, gray]), out], "augmentation")
 
 
 TEMPERATURES = (0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 1.0, 2.0, 3.0)
@@ -74,7 +87,7 @@ def temperature_explorer(sims: Tensor, positive: int):
 
     tau.observe(redraw, names="value")
     redraw()
-    return W.VBox([tau, out])
+    return _explorer([tau, out], "temperature")
 
 
 EPSILONS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0)
@@ -97,5 +110,5 @@ def sinkhorn_explorer(scores: Tensor):
     for s in (eps, iters):
         s.observe(redraw, names="value")
     redraw()
-    return W.VBox([W.HBox([eps, iters]), out])
+    return _explorer([W.HBox([eps, iters]), out], "Sinkhorn ε")
 

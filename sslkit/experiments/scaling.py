@@ -64,7 +64,7 @@ def size_sweep(method_cls, train, test, stem: str, sizes: list[dict], *, mode: M
 # fit the 2-core CPU in about an hour (two single-thread runs at once); small is a fifth of
 # large: 1,000 images, 7 steps per epoch at batch 128, 10 labels per class for the 10% probe.
 # gpu: ten times cpu's images at widths 1/8 … 1 (an estimate for a Colab session, not measured)
-SCALING_DATA = {"smoke": (40, 20), "cpu": (500, 100), "gpu": (2500, 500)}
+SCALING_DATA = {"smoke": (40, 20), "cpu": (500, 100), "live": (60, 30), "gpu": (2500, 500)}
 
 
 def scaling_profiles(profile: Profile) -> dict[str, Profile]:

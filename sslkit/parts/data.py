@@ -265,7 +265,10 @@ def _from_image_folder(root: Path, split: str) -> ImageSet:
             "Using what is there.", stacklevel=3,
         )
     images = torch.empty(len(files), 3, 32, 32, dtype=torch.uint8)
-    for i, f in enumerate(tqdm(files, desc=f"decoding {split} images (once)", mininterval=2)):
+    # every image, whatever subset was asked for: one cache per split serves every profile's subset
+    # (drawn from it by class), so a later, larger profile never decodes again
+    desc = f"decoding all {len(files):,} {split} images once into the cache (later loads take seconds)"
+    for i, f in enumerate(tqdm(files, desc=desc, mininterval=2)):
         try:
             img = decode_image(read_file(str(f)), mode=ImageReadMode.UNCHANGED)
         except Exception as e:

@@ -1,17 +1,25 @@
 """Run profiles: one switch that sizes every notebook, test and demo.
 
-``SSLKIT_PROFILE`` = ``smoke`` | ``cpu`` | ``gpu``, read **at call time** like every other
-sslkit setting (``SSLKIT_HOME``, ``SSLKIT_DATA``): functions that take ``profile=None`` call
-:func:`get_profile` when they run, so setting the variable after ``import sslkit`` works.
-Without it: ``gpu`` when CUDA is available, else ``cpu``.
+``SSLKIT_PROFILE`` = ``smoke`` | ``cpu`` | ``live`` | ``gpu``, read **at call time** like every
+other sslkit setting (``SSLKIT_HOME``, ``SSLKIT_DATA``): functions that take ``profile=None``
+call :func:`get_profile` when they run, so setting the variable after ``import sslkit`` works.
+Without it: ``cpu``, on every machine — a profile names the *sizes* of the runs, not the
+hardware; the device is this machine's (a GPU when CUDA is available, :func:`default_device`).
 
 - **smoke**: CI. Seconds per notebook: a tiny class-balanced subset and a very narrow
   network. It proves the code path runs and the loss is finite and falls, nothing more;
-  its accuracies mean nothing.
-- **cpu**: a laptop. A fifth of CIFAR-10 and a narrow ResNet-18; notebooks load the committed
-  reference runs and run in minutes. Honest, low numbers.
-- **gpu**: Colab or one GPU. Full CIFAR-10 and a full-width ResNet-18, trained for 15 epochs:
-  a Colab-sized run, far shorter than the papers' (their numbers need hundreds of epochs).
+  its accuracies mean nothing. Always trains.
+- **cpu**: the committed reference runs' sizes. A fifth of CIFAR-10 and a narrow ResNet-18;
+  notebooks load the references (on a GPU runtime too, where they are evaluated on the GPU)
+  and run in minutes. Honest, low numbers. Training them all again takes hours of CPU.
+- **live**: "train it yourself" (``SSLKIT_RETRAIN=1`` or ``setup(..., retrain=True)`` pick it
+  when no profile is set): every notebook's runs train here in about 10 minutes or less on a
+  2-core laptop CPU (far less on a GPU), in their own ``runs/live/`` folders, never mixed with
+  the references. Too small for the claims: its numbers show the code learning, not the papers.
+  Always trains.
+- **gpu**: full CIFAR-10 and a full-width ResNet-18, trained for 15 epochs, for whoever has a
+  fast GPU and asks for it (``SSLKIT_PROFILE=gpu``): hours of a T4, far shorter than the
+  papers' runs (their numbers need hundreds of epochs). No references are committed for it.
 
 Precision and memory layout are not part of a profile's sizes: :func:`fast_settings` picks
 them for the device the profile runs on (``precision="auto"``), the fastest configuration
@@ -44,6 +52,8 @@ from dataclasses import dataclass, replace
 
 import torch
 
+from sslkit import __version__
+
 
 @dataclass(frozen=True)
 class Profile:
@@ -63,7 +73,9 @@ class Profile:
     sweep_epochs: int = 20
     seeds: int = 3  # seeds per experiment setting (judge needs 2 or more to measure a spread)
     sweep_points: int | None = None  # sizes per scaling sweep (:meth:`points`): None = every one
-    device: str = "cpu"
+    device: str = "auto"  # "auto" → default_device(): cuda when available, else cpu
+    references: bool = True  # False: never looks for reference runs, always trains (smoke, live)
+    about: str = ""  # what the profile is for, in the line every notebook prints first
     precision: str = "auto"  # Lightning precision; "auto" → fast_settings(device) in get_profile
     channels_last: bool | None = None  # None → fast_settings(device)
 
@@ -96,6 +108,11 @@ def _cuda() -> bool:
     return torch.cuda.is_available()
 
 
+def default_device() -> str:
+    """"cuda" when this machine has a usable GPU, else "cpu": where every profile but smoke runs."""
+    return "cuda" if _cuda() else "cpu"
+
+
 PROFILES = {
     "smoke": Profile(
         "smoke", train_per_class=20, test_per_class=10, width=0.125, batch_size=32,
@@ -103,6 +120,7 @@ PROFILES = {
         sweep_per_class=10, sweep_width=0.125, sweep_epochs=1, seeds=2, sweep_points=2,  # the code path, not the claim
         # sweeps on 100 images (their compute is most of CI's notebook time) at batch 32, so a
         # doubled-batch setting (64) still takes a step
+        device="cpu", references=False, about="CI's size: seconds, accuracies mean nothing",
     ),
     # cpu: 10,000 images × 16 epochs per main run (BYOL 32, Jigsaw 8), 2,000 × 8 per sweep run:
     # the epochs each method needs to clear the random-init floor by 8+ kNN points
@@ -112,6 +130,16 @@ PROFILES = {
         "cpu", train_per_class=1000, test_per_class=500, width=0.25, batch_size=128,
         supervised_epochs=15, pretrain_epochs=16, embed_points=1000,
         sweep_per_class=200, sweep_width=0.125, sweep_epochs=8,
+        about="the committed references' sizes",
+    ),
+    # live: what a reader trains in a notebook ("train it yourself"), sized by
+    # sslkit.course.estimate.training_minutes to at most about 10 minutes per notebook on a 2-core
+    # CPU (bench/RESULTS.md, "Live size"); seconds to minutes on a GPU
+    "live": Profile(
+        "live", train_per_class=100, test_per_class=100, width=0.125, batch_size=64,
+        supervised_epochs=10, pretrain_epochs=8, embed_points=500,
+        sweep_per_class=30, sweep_width=0.125, sweep_epochs=3, seeds=2, sweep_points=2,
+        references=False, about="train it yourself: minutes, too small to show the claims",
     ),
     # gpu: all of CIFAR-10 at full width, sized so that every reference run of notebooks 00–05
     # fits about 9 minutes of one H100 (bench/gpu_references.py) and a notebook's live training
@@ -120,7 +148,7 @@ PROFILES = {
         "gpu", train_per_class=None, test_per_class=None, width=1.0, batch_size=512,
         supervised_epochs=15, pretrain_epochs=15, embed_points=2000,
         sweep_per_class=1000, sweep_width=0.5, sweep_epochs=10,
-        device="cuda",
+        device="cuda", about="full scale, for a fast GPU: hours",
     ),
 }
 
@@ -184,33 +212,34 @@ def fast_settings(device: str) -> dict:
 
 
 def get_profile(name: str | Profile | None = None) -> Profile:
-    """The profile called ``name``, else ``$SSLKIT_PROFILE``, else gpu/cpu by hardware, with
-    precision and memory layout chosen for this device by :func:`fast_settings`. A
+    """The profile called ``name``, else ``$SSLKIT_PROFILE``, else cpu (the references' sizes), on
+    this machine's device (:func:`default_device`) with precision and memory layout chosen for it
+    by :func:`fast_settings`. A
     :class:`Profile` is returned :func:`resolved` (a hand-made one may leave precision "auto"):
     every sslkit function that takes ``profile`` takes a name, a Profile or None, through here.
 
     On a machine without CUDA the gpu profile keeps its sizes but runs on the CPU (slow, but
-    it runs), so a gpu-profile script can be smoke-tested anywhere.
+    it runs), so a gpu-profile script can be smoke-tested anywhere; on one with CUDA the cpu
+    profile's references are loaded and evaluated on the GPU.
     """
     if isinstance(name, Profile):
         return resolved(name)
     if name is not None and not isinstance(name, str):
         raise TypeError(f"profile must be a name ({', '.join(PROFILES)}), a Profile or None, got {type(name).__name__}.")
-    name = (name or os.environ.get("SSLKIT_PROFILE") or ("gpu" if _cuda() else "cpu")).strip().lower()
+    name = (name or os.environ.get("SSLKIT_PROFILE") or "cpu").strip().lower()
     if name not in PROFILES:
         raise ValueError(
             f"Unknown profile {name!r}. Set SSLKIT_PROFILE to one of {', '.join(PROFILES)} "
-            "(or unset it to pick gpu/cpu from the hardware)."
+            "(or unset it for cpu, the committed references' sizes)."
         )
-    profile = PROFILES[name]
-    if profile.device == "cuda" and not _cuda():
-        profile = replace(profile, device="cpu")
-    return resolved(profile)
+    return resolved(PROFILES[name])
 
 
 def resolved(profile: Profile) -> Profile:
     """``profile`` with ``precision="auto"`` and ``channels_last=None`` replaced by this device's
     :func:`fast_settings` (a profile built by hand, not by :func:`get_profile`, may hold them)."""
+    if profile.device == "auto" or (profile.device == "cuda" and not _cuda()):
+        profile = replace(profile, device=default_device())
     if profile.precision != "auto" and profile.channels_last is not None:
         return profile
     auto = fast_settings(profile.device)
@@ -238,7 +267,8 @@ def describe(profile: Profile | None = None, train=None) -> str:
         subset = f"{len(train):,} images"
     else:
         subset = "all" if p.train_per_class is None else f"{p.train_per_class}/class"
+    about = f" ({p.about})" if p.about else ""
     return (
-        f"sslkit profile: {p.name} | {p.arch} width {p.width} | train {subset} | batch {p.batch_size} "
+        f"sslkit {__version__}, profile: {p.name}{about} | {p.arch} width {p.width} | train {subset} | batch {p.batch_size} "
         f"| {p.device} {p.precision}{', channels_last' if p.channels_last else ''}\nhardware: {hardware()}"
     )

@@ -115,7 +115,7 @@ def load_manifest(profile: Profile | None = None) -> dict:
     (:func:`verified`)."""
     p = get_profile(profile)
     path = manifest_path(p)
-    if not path.is_file() and not paths.in_checkout() and p.name != "smoke" and p.name not in _UNFETCHABLE:
+    if not path.is_file() and not paths.in_checkout() and p.references and p.name not in _UNFETCHABLE:
         if not fetch(p):
             _UNFETCHABLE.add(p.name)  # said once; not retried (and waited on) for every run
     return read_manifest(path)
@@ -317,7 +317,7 @@ def describe_entry(name: str, entry: dict) -> str:
     secs = entry.get("wall_time_s") or 0
     return (f"{name}: loaded the reference run (sha256 checked): made by `{entry['command']}` on "
             f"{entry['hardware']}, {entry['date']}; {entry.get('epochs', '?')} epochs, trained {secs / 60:.1f} min. "
-            "SSLKIT_RETRAIN=1 trains it here instead.")
+            "RETRAIN = True (SSLKIT_RETRAIN=1) trains it here instead, at the live size.")
 
 
 # ----------------------------------------------------------------------------- weights

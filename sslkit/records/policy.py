@@ -41,7 +41,8 @@ class Mode:
     """How the runs asked for are obtained.
 
     - ``train``: train every run here even when a usable reference exists (``SSLKIT_RETRAIN=1``);
-      the smoke profile always trains (CI must exercise the training code), whatever the mode;
+      a profile without references (smoke: CI must exercise the training code; live: a reader's
+      own runs) always trains, whatever the mode;
     - ``record``: store what is trained, and the results saved with it, as references under
       ``results/`` (the reference command's mode);
     - ``command``, ``notebook``: what a recorded manifest entry says made it;
@@ -57,7 +58,7 @@ class Mode:
 
     def trains_live(self, profile: Profile) -> bool:
         """True when runs train here instead of loading references."""
-        return self.train or profile.name == "smoke"
+        return self.train or not profile.references
 
     def note_used(self, name: str) -> None:
         if self.used is not None and self.record:

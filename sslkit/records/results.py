@@ -101,11 +101,11 @@ def comparison_rows(results: dict[str, dict], name: str, result: dict) -> dict[s
 
 def load_reference(profile: Profile | None = None) -> dict[str, dict]:
     """The profile's results: the user's own (:func:`load_results`) over the reference runs'
-    (smoke has none: CI must use what its notebooks measured), with a hint when the floor
+    (smoke and live have none: they use what their own notebooks measured), with a hint when the floor
     and supervised baseline are missing (method notebooks draw those as reference lines)."""
     p = get_profile(profile)
     results = {}
-    if p.name != "smoke":
+    if p.references:
         for e in load_manifest(p)["runs"].values():
             if e.get("result"):
                 results[e["result"]] = {**e["results"], "hardware": e["hardware"], "date": e["date"]}

@@ -21,6 +21,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import time
@@ -39,7 +40,7 @@ from torch import nn
 from sslkit.methods import method_class
 from sslkit.parts.data import DeviceLoader, ImageSet, epoch_seed
 from sslkit.parts.monitor import CollapseMonitor
-from sslkit.parts.profiles import Profile, channels_last_safe, get_profile, resolved
+from sslkit.parts.profiles import Profile, channels_last_safe, get_profile, hardware, resolved
 from sslkit.parts.threads import ThreadGovernor, physical_cores
 from sslkit.training import runs
 from sslkit.training.runs import wall_time
@@ -337,7 +338,7 @@ def pretrain(
     method_cls, train: ImageSet, test: ImageSet | None, run_dir: str | Path | None = None, epochs: int | None = None,
     profile: Profile | None = None, batch_size: int | None = None, progress: bool = True, seed: int = 0,
     callbacks=(), overwrite: bool = False, devices: int = 1, strategy: str = "auto", stem: str | None = None,
-    **kwargs,
+    _halved: bool = False, **kwargs,
 ):
     """Build ``method_cls`` at the profile's backbone size and fit it on ``train``.
 
@@ -354,6 +355,10 @@ def pretrain(
     Returns :class:`Trained` — ``(module, report)``: the trained module (reloaded, not retrained,
     when ``run_dir`` already holds this finished run) and a :class:`RunReport` (folder, epochs,
     steps, wall time, images/s, whether it trained now).
+
+    When the GPU runs out of memory, the batch is halved once, with a printed line, and the run
+    trains in its own folder (``<run_dir>-batch_size=<half>``: another batch is another run); out of
+    memory again, it stops with what to do instead of a raw traceback's worth of CUDA internals.
     """
     if run_dir is None:
         cls = method_class(method_cls)
@@ -368,8 +373,28 @@ def pretrain(
     print(f"{Path(run_dir).name}: {type(module).__name__} on {len(train):,} images, {hp.arch} width {hp.width:g}, "
           f"batch {train_loader.batch_size}, {epochs} epochs, seed {seed}, {p.device} {p.precision}"
           + (f", {devices} processes" if devices > 1 else ""), flush=True)
-    trainer = fit(module, train_loader, run_dir, epochs, p, val_loader=test_loader, progress=progress,
-                  callbacks=callbacks, overwrite=overwrite, devices=devices, strategy=strategy)
+    try:
+        trainer = fit(module, train_loader, run_dir, epochs, p, val_loader=test_loader, progress=progress,
+                      callbacks=callbacks, overwrite=overwrite, devices=devices, strategy=strategy)
+    except torch.cuda.OutOfMemoryError:
+        batch, name = train_loader.batch_size, type(module).__name__
+        del module
+        gc.collect()
+        if torch.cuda.is_available():
+            torch.cuda.empty_cache()
+        where = hardware().split(",")[0]
+        if _halved or batch < 2:
+            raise RuntimeError(
+                f"{name} ran out of GPU memory at batch {batch} on {where}, after halving it once. Fix: the live "
+                "profile's smaller runs (SSLKIT_PROFILE=live, or setup(..., retrain=True)), a smaller batch_size, "
+                "or a GPU with more memory.") from None
+        half = batch // 2
+        run_dir = Path(run_dir)
+        halved = run_dir.with_name(f"{run_dir.name}-batch_size={half}")
+        print(f"{run_dir.name}: {name} ran out of GPU memory at batch {batch} on {where}; training at batch {half} "
+              f"instead, in {halved} (the learning rate follows the batch unless lr was given).", flush=True)
+        return pretrain(method_cls, train, test, halved, epochs, profile, half, progress, seed, callbacks, overwrite,
+                        devices, strategy, _halved=True, **kwargs)
     return Trained(module.to(p.device), run_report(run_dir, trainer, len(train), train_loader.batch_size))
 
 
