@@ -28,14 +28,13 @@ import torch  # noqa: E402
 
 from sslkit.course.plots import accuracy_bars, augmentation_grid, embedding, training_curves  # noqa: E402
 from sslkit.experiments.baselines import random_floor, supervised_baseline  # noqa: E402
-from sslkit.records.results import load_reference  # noqa: E402
 from sslkit.methods import SimCLR  # noqa: E402
 from sslkit.parts import paths  # noqa: E402
 from sslkit.parts.augment import simclr_augment  # noqa: E402
 from sslkit.parts.data import cifar10  # noqa: E402
-from sslkit.parts.profiles import describe, get_profile  # noqa: E402
+from sslkit.parts.profiles import describe, run_profile  # noqa: E402
 from sslkit.records.policy import LOAD, TRAIN, load_or_pretrain  # noqa: E402
-from sslkit.records.results import format_table, results_path, save_result  # noqa: E402
+from sslkit.records.results import format_table, load_reference, results_path, save_result  # noqa: E402
 from sslkit.training.evaluate import evaluate, extract_features  # noqa: E402
 
 
@@ -46,7 +45,7 @@ def main(argv=None) -> dict:
     parser.add_argument("--retrain", action="store_true", help="train SimCLR and the baseline here instead of loading them")
     args = parser.parse_args(argv)
     mode = TRAIN if args.retrain else LOAD
-    p = get_profile(args.profile or os.environ.get("SSLKIT_PROFILE") or ("live" if args.retrain else "cpu"))
+    p = run_profile(args.retrain, args.profile or os.environ.get("SSLKIT_PROFILE", "").strip())
     runs = paths.runs_dir() / p.name
     out = runs / "demo"
     out.mkdir(parents=True, exist_ok=True)

@@ -93,14 +93,14 @@ def _finetune_images(p: Profile) -> int:
     return total
 
 
-def _scaling_seconds(cls, p: Profile, pair: bool = False, rate=None) -> float:
+def _scaling_seconds(cls, p: Profile, rate, pair: bool = False) -> float:
     """Seconds of one seed of :func:`sslkit.experiments.scaling.sweep_plan` for ``cls``: each size timed
     at its own width and depth."""
     profiles = scaling_profiles(p)
     seconds = 0.0
     for images, size in sweep_plan(p, pair):
         q = main_size(profiles[images]).sweep()
-        seconds += q.pretrain_epochs * _images(q.train_per_class) / (rate or images_per_s)(cls, q, **size)
+        seconds += q.pretrain_epochs * _images(q.train_per_class) / rate(cls, q, **size)
     return seconds
 
 
@@ -121,7 +121,7 @@ def training_minutes(notebook: str, profile: Profile | None = None, rate=None) -
     """(minutes, how): the estimated training time of ``notebook``'s runs on this machine, or with
     ``rate(method_cls, profile, **settings)`` → images/s (e.g. :func:`flop_rate`) elsewhere."""
     p = get_profile(profile)
-    rate_of = rate or images_per_s
+    rate = rate or images_per_s
     plan = _plans().get(notebook)
     if plan is None:
         raise ValueError(f"No training plan for {notebook!r}: one of {', '.join(_plans())}.")
@@ -130,19 +130,19 @@ def training_minutes(notebook: str, profile: Profile | None = None, rate=None) -
         if kind.startswith(("sweep", "scaling")):  # the plans count 3 seeds
             runs = max(1, round(runs * p.seeds / 3))
         if kind.startswith("scaling"):  # runs = seeds of every size of the scaling sweep (or of its pair)
-            seconds = runs * _scaling_seconds(cls, p, pair=kind == "scaling-pair", rate=rate)
+            seconds = runs * _scaling_seconds(cls, p, rate, pair=kind == "scaling-pair")
             total += seconds
             parts.append(f"{cls.__name__} scaling sweep, {runs} seeds: {seconds / 60:.1f} min")
             continue
         if kind == "finetune":  # runs = encoders, each fine-tuned on every label fraction and draw
-            speed = rate_of(cls, p)
+            speed = rate(cls, p)
             seconds = runs * _finetune_images(p) / speed
             total += seconds
             parts.append(f"fine-tuning {runs} encoders: {seconds / 60:.1f} min at {speed:,.0f} images/s")
             continue
         q = p.sweep() if kind in ("sweep", "sweep-main-data") else p
         epochs = p.supervised_epochs if kind == "supervised" else max(1, int(q.pretrain_epochs * factor))
-        speed = rate_of(cls, q)
+        speed = rate(cls, q)
         seconds = runs * epochs * _images(p.train_per_class if kind == "sweep-main-data" else q.train_per_class) / speed
         total += seconds
         parts.append(f"{cls.__name__} {kind if runs == 1 else f'{runs} {kind} runs'}: {seconds / 60:.1f} min "

@@ -19,7 +19,7 @@ import os
 from pathlib import Path
 
 from sslkit.course.estimate import training_minutes
-from sslkit.parts.profiles import Profile, describe, get_profile
+from sslkit.parts.profiles import Profile, describe, get_profile, run_profile
 from sslkit.records.manifest import load_manifest
 from sslkit.records.policy import Mode
 from sslkit.records.results import METHOD_ROWS, comparison_rows, format_table, save_result
@@ -116,7 +116,7 @@ def setup(notebook: str, retrain: bool = False, drive: bool = False) -> tuple[Pr
     mode = mode_from_env(retrain)
     chosen = os.environ.get("SSLKIT_PROFILE", "").strip()
     chosen = "" if chosen == _set_here else chosen  # what an earlier setup() set is not the reader's choice
-    profile = get_profile(chosen or ("live" if mode.train else "cpu"))
+    profile = run_profile(mode.train, chosen)
     if not chosen:  # every later call in this kernel (profile=None) uses the same profile
         os.environ["SSLKIT_PROFILE"] = _set_here = profile.name
     print(describe(profile))

@@ -235,6 +235,12 @@ def get_profile(name: str | Profile | None = None) -> Profile:
     return resolved(PROFILES[name])
 
 
+def run_profile(retrain: bool, chosen: str = "") -> Profile:
+    """The profile a notebook or ``make demo`` runs under: ``chosen`` (a name, e.g. the reader's
+    ``SSLKIT_PROFILE``), else live when it retrains (a reader's own runs), else cpu (the references)."""
+    return get_profile(chosen or ("live" if retrain else "cpu"))
+
+
 def resolved(profile: Profile) -> Profile:
     """``profile`` with ``precision="auto"`` and ``channels_last=None`` replaced by this device's
     :func:`fast_settings` (a profile built by hand, not by :func:`get_profile`, may hold them)."""

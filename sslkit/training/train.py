@@ -385,7 +385,8 @@ def pretrain(
         where = hardware().split(",")[0]
         if _halved or batch < 2:
             raise RuntimeError(
-                f"{name} ran out of GPU memory at batch {batch} on {where}, after halving it once. Fix: the live "
+                f"{name} ran out of GPU memory at batch {batch} on {where}{', after halving it once' if _halved else ''}. "
+                "Fix: the live "
                 "profile's smaller runs (SSLKIT_PROFILE=live, or setup(..., retrain=True)), a smaller batch_size, "
                 "or a GPU with more memory.") from None
         half = batch // 2
