@@ -6,7 +6,7 @@
 #       extension: .py
 #       format_name: percent
 #   kernelspec:
-#     display_name: Python 3
+#     display_name: Python 3 (ipykernel)
 #     language: python
 #     name: python3
 # ---
@@ -190,6 +190,9 @@ fig.tight_layout()
 verdict("RotNet features better than random init (kNN)", rand["knn"], rot["knn"])
 verdict("RotNet: stage 2 better than the last stage", rot["stage 4"], rot["stage 2"])
 verdict("RotNet: stage 3 better than the last stage", rot["stage 4"], rot["stage 3"])
+for name, accs in (("RotNet", rot), ("random init", rand)):
+    print(f"{name}, linear probe per stage (mean over seeds): "
+          + ", ".join(f"{k} {100 * st.mean(accs[k]):.1f}%" for k in stages))
 print("what RotNet adds over random init, per stage: "
       + ", ".join(f"{k} {100 * (st.mean(rot[k]) - st.mean(rand[k])):+.1f}" for k in stages) + " points")
 
@@ -200,18 +203,18 @@ print("what RotNet adds over random init, per stage: "
 #
 # - *RotNet learns the pretext task and beats the floor: shown.* The main run (16 epochs on
 #   10,000 images, each in four rotations) reaches 67.5% rotation accuracy (chance 25%) and
-#   lifts the frozen backbone from the random-init floor (28.2% kNN, 32.1% linear) to 42.5% kNN
+#   lifts the frozen backbone from the random-init floor (28.2% kNN, 32.0% linear) to 42.5% kNN
 #   and 45.7% linear, one run. At the sweep size, with three seeds on each side, RotNet gives
-#   28.7 ± 1.1% kNN against 21.0 ± 0.9% for random-init networks: +7.7 ± 0.8 points.
+#   28.7 ± 1.1% kNN against 21.0 ± 1.0% for random-init networks: +7.7 ± 0.8 points.
 #   Supervised training (67.3% kNN) remains far ahead.
 # - *Depth: a middle stage beats the last — shown for stage 2, not for stage 3.* RotNet's
 #   stage-2 features give 35.5 ± 0.5% in the linear probe against 31.9 ± 2.1% at the last stage
 #   (+3.6 ± 1.3 points); stage 3 gives 34.2 ± 0.7% (+2.3 ± 1.3, inside the screen). But random
-#   weights have the same shape (33.4% at stage 2, 27.8% at stage 4): on 32×32 images pooled
-#   early features are strong by themselves. What RotNet *adds* over random weights grows with
-#   depth (+0.2, +2.2, +3.8, +4.1 points), so the last stage's deficit is not yet the paper's
-#   mechanism (the last layers specializing in rotations would make that gain *shrink* at the
-#   end). Telling the two apart needs longer runs, where the last stage has time to specialize:
+#   weights have the same shape (their stage 2 beats their stage 4 too, printed above): on 32×32
+#   images pooled early features are strong by themselves. What RotNet *adds* over random
+#   weights grows with depth (the last line above), so the last stage's deficit is not yet the
+#   paper's mechanism (the last layers specializing in rotations would make that gain *shrink*
+#   at the end). Telling the two apart needs longer runs, where the last stage has time to specialize:
 #   the main run's size (16 epochs on 10,000 images, about 10 minutes per seed here) is the
 #   next step.
 #

@@ -6,7 +6,7 @@
 #       extension: .py
 #       format_name: percent
 #   kernelspec:
-#     display_name: Python 3
+#     display_name: Python 3 (ipykernel)
 #     language: python
 #     name: python3
 # ---
@@ -235,14 +235,14 @@ verdict("without the defences the network keeps less of its puzzle accuracy on t
 # 2026-11-29; other profiles print other numbers above):
 #
 # - *Jigsaw does not beat the floor at this budget.* After 8 epochs on 10,000 images its
-#   frozen features score 25.5% kNN and 27.3% linear against the random-init floor's 28.2%
-#   and 32.1% (−2.7 and −4.7 points). A 64-way puzzle over nine 12-pixel tiles with colour
+#   frozen features score 25.3% kNN and 27.3% linear against the random-init floor's 28.2%
+#   and 32.0% (−2.9 and −4.8 points). A 64-way puzzle over nine 12-pixel tiles with colour
 #   jitter is a hard task that this run has barely started to learn (the curve above shows
 #   the puzzle accuracy); and the backbone trained on small tiles is evaluated on whole
 #   images, a change of scale its BatchNorm statistics and filters were not trained for.
 # - *The shortcut experiment: not shown at this size.* The defences make the puzzle harder, as
 #   they should: without gap and jitter the network solves 19.3 ± 2.4% of puzzles, with them
-#   5.7 ± 3.5% (chance 1/64 = 1.6%; three seeds each, 8 epochs on 2,000 images at width 1/8).
+#   5.7 ± 3.5% (chance 1/64; three seeds each, 8 epochs on 2,000 images at width 1/8).
 #   Transfer does not follow the paper: the undefended runs score 24.8 ± 1.2% kNN, the
 #   defended ones 22.1 ± 5.0% — 2.6 ± 3.0 points *lower*, inside their spread, and both near
 #   the random-init network of this size (21.1%). The paper's point — that a network which
@@ -252,8 +252,8 @@ verdict("without the defences the network keeps less of its puzzle accuracy on t
 #   keep only 36.8 ± 5.2% of their accuracy (19.6 ± 2.5% on their own contiguous tiles,
 #   7.3 ± 1.8% on gapped, jittered ones): much of what they learned was the seam and colour
 #   matching the defences remove. The defended networks do not lose anything on contiguous
-#   tiles (8.7 ± 6.2% against 5.6 ± 3.4% on their own; they keep 142 ± 37%, with one seed
-#   still near chance on both). The difference, −106 ± 22 points of kept accuracy, is beyond
+#   tiles (8.7 ± 6.2% against 5.6 ± 3.4% on their own; they keep 142.5 ± 36.9%, with one seed
+#   still near chance on both). The difference, −105.6 ± 21.5 points of kept accuracy, is beyond
 #   twice its standard error. So the mechanism behind the defences shows at this size; its
 #   payoff in transfer does not yet.
 #

@@ -6,7 +6,7 @@
 #       extension: .py
 #       format_name: percent
 #   kernelspec:
-#     display_name: Python 3
+#     display_name: Python 3 (ipykernel)
 #     language: python
 #     name: python3
 # ---
@@ -208,9 +208,8 @@ fig = plots.image_grid(grid, titles, ncols=len(crops))
 # ε = 0.05, 3 iterations, T = 0.1, prototypes frozen in the first epoch and re-normalized
 # after every step, SGD as SimCLR but at ten times its learning rate (0.6 × batch / 256: chosen
 # on a validation split of the training images, bench/RESULTS.md; with SimCLR's rate SwAV
-# barely moved, 30.5% kNN in this notebook's outputs at commit 96a3c14). Beside the usual
-# curves, the share of prototypes the batch
-# uses: the entropy of the batch's prototype choices over its maximum (1 = spread evenly,
+# barely moved: this notebook's outputs at commit 96a3c14). Beside the usual curves, the share
+# of prototypes the batch uses: the entropy of the batch's prototype choices over its maximum (1 = spread evenly,
 # 0 = one prototype for every image).
 
 # %%
@@ -270,8 +269,8 @@ for k in order[:3].tolist():
 #
 # **Epoch length.** Like notebooks 03 and 06, these runs train on the main run's training
 # images, not the sweep's 2,000. On 2,000 images (8 epochs, 120 steps) SwAV never left the
-# floor, even at its own learning rate: 21.4 ± 2.2% kNN against 21.0 ± 0.9% for random weights
-# (this notebook's outputs at commit c13c3b6), so no accuracy claim could be read there. The
+# floor, even at its own learning rate (this notebook's outputs at commit c13c3b6), so no
+# accuracy claim could be read there. The
 # main run's images give 8 epochs of 78 steps (624 steps), where it learns.
 
 # %%
@@ -436,16 +435,15 @@ display(Markdown("\n".join(lines) + "\n\n" + SPREAD_LEGEND))
 # means exceeds twice its standard error.
 #
 # - *SwAV learns, once its learning rate is its own.* The main run (16 epochs on 10,000
-#   images, width 1/4, lr 0.6 × batch / 256) reaches 37.8% kNN and 44.1% linear, 9.6 and 12.0
-#   points above the floor (28.2% / 32.1%; one run), beside DeepCluster (38.1% / 43.6%) and CPC,
-#   below SimCLR (41.2% / 46.3%). With SimCLR's rate (0.06) the same run reached 30.5% / 33.0%
-#   and its loss stayed near log K; the rate was chosen on a validation split of the training
-#   images (39.6% and 38.6% val kNN for two seeds at 0.6 against 32.2% at 0.06;
-#   bench/RESULTS.md), never on test. The loss falls from 4.64 to 4.20 (log K = 4.61) and the
-#   batch's prototype usage rises from 0.46 to 0.76 of its maximum; 89 of 100 prototypes hold
-#   training images.
+#   images, width 1/4, lr 0.6 × batch / 256) reaches 37.8% kNN and 44.2% linear against the
+#   floor's 28.2% / 32.0% (one run), beside DeepCluster (38.1% / 43.5%) and CPC, below SimCLR
+#   (41.2% / 46.3%). With SimCLR's rate (0.06) the same run barely left the floor and its loss
+#   stayed near log K; the rate was chosen on a validation split of the training images (two
+#   seeds per rate; bench/RESULTS.md, "CPC and SwAV learning rates"), never on test. The loss
+#   falls from 4.64 to 4.20 (log K = 4.61) and the batch's prototype usage rises from 0.46 to
+#   0.76 of its maximum; 89 of 100 prototypes hold training images.
 # - *At the experiments' size the default setting barely leaves the floor*: 26.7 ± 3.6% kNN
-#   against 24.0 ± 1.2% for random weights (+2.7 ± 2.2, not shown; one seed of three took
+#   against 24.0 ± 1.0% for random weights (+2.7 ± 2.2, not shown; one seed of three took
 #   off: the dots in the plot). The same 624 steps are enough at ε = 0.02 (36.2 ± 2.1%), and
 #   12 epochs are enough at ε = 0.05 (35.4 ± 0.8%): SwAV with the paper's ε starts learning
 #   between 8 and 12 epochs here. The claims, read with that in mind:
@@ -473,8 +471,8 @@ display(Markdown("\n".join(lines) + "\n\n" + SPREAD_LEGEND))
 # What would settle the rest: equipartition's and multi-crop's effect on accuracy need runs
 # long enough that the default setting learns (12 epochs or more at this size). ε has since
 # been compared on the validation split at the main size (`bench/choose_lr.py --method SwAV
-# --set eps=0.02`; bench/RESULTS.md): 0.02 gives 45.2% and 41.9% val kNN against 39.6% and
-# 38.6% at 0.05. The default stays 0.05 until the references here and in notebook 08 are
+# --set eps=0.02`; bench/RESULTS.md): 0.02 beats 0.05 there too, in both seeds. The default
+# stays 0.05 until the references here and in notebook 08 are
 # recorded again with 0.02.
 #
 # ## References

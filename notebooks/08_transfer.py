@@ -6,7 +6,7 @@
 #       extension: .py
 #       format_name: percent
 #   kernelspec:
-#     display_name: Python 3
+#     display_name: Python 3 (ipykernel)
 #     language: python
 #     name: python3
 # ---
@@ -313,12 +313,12 @@ display(Markdown("\n".join(lines) + "\n\n" + SPREAD_LEGEND.replace("the seeds", 
 # numbers above).
 #
 # - *All labels.* With frozen features BYOL (47.0% linear), SimCLR (46.3%), RotNet (45.7%),
-#   CPC, DeepCluster and SwAV (43.8–44.7%) sit 12–15 points above the floor (32.1%) and far
-#   below the supervised baseline (68.1%); Jigsaw is below the floor. kNN orders them a little
+#   CPC, DeepCluster and SwAV (43.5–44.9%) sit 11–15 points above the floor (32.0%) and far
+#   below the supervised baseline (68.3%); Jigsaw is below the floor. kNN orders them a little
 #   differently (RotNet first, 42.5%).
 # - *Label efficiency of frozen features.* With 1% of the labels (10 images per class) the
 #   best encoders' linear probes keep about 70% of their full-label accuracy (BYOL 32.4 ± 0.9%,
-#   RotNet 32.5 ± 2.2%), the floor's falls to 18.8 ± 1.9%.
+#   RotNet 32.4 ± 2.2%), the floor's falls to 18.9 ± 1.9%.
 # - *Pretraining pays off at every fraction we tried — about equally at 1% and 10%.*
 #   Fine-tuned on the same labelled images, BYOL beats training from scratch by 8.2 ± 1.4
 #   points with 1% of the labels, 8.5 ± 0.6 with 10% and 4.6 with 100% (one draw); SimCLR by

@@ -6,7 +6,7 @@
 #       extension: .py
 #       format_name: percent
 #   kernelspec:
-#     display_name: Python 3
+#     display_name: Python 3 (ipykernel)
 #     language: python
 #     name: python3
 # ---
@@ -76,7 +76,7 @@ if importlib.util.find_spec("sslkit") is None:  # from the copy this notebook si
 import matplotlib.pyplot as plt
 from IPython.display import Markdown, display
 
-from sslkit.course import plots
+from sslkit.course import claims, plots
 from sslkit.course.setup import setup
 from sslkit.experiments import scaling
 from sslkit.experiments.sweeps import experiment_seeds
@@ -333,7 +333,21 @@ display(Markdown("\n".join(lines) + "\n\n" + SPREAD_LEGEND))
 # same sweep where supervised accuracy flattens with width — all 50,000 CIFAR-10 images, a
 # few hundred epochs, widths up to 2× ResNet-18 — which is the gpu profile's sweep made
 # longer: hours of a GPU, not of this CPU.
-#
+
+# %% [markdown]
+# ## 6 · The course in one table
+# Every claim of the source text that a notebook tests: what was measured and at what size,
+# the verdict lines its notebook printed (difference of the seed means ± its standard error,
+# in points; *shown* only beyond twice the SE), where the paper made the claim, and what would
+# settle it here. The table is generated from the committed notebooks' printed verdicts
+# (`python -m sslkit.course.claims --write`; a test fails when it is stale), so it says what
+# the notebooks show, no more. "opposite at this size" is a finding about these small runs,
+# read beside the paper's regime, not a refutation.
+
+# %%
+claims.show()
+
+# %% [markdown]
 # ## References
 # - Chen, Kornblith, Norouzi, Hinton, *A Simple Framework for Contrastive Learning of Visual
 #   Representations* (SimCLR), ICML 2020 — §4.1 and Figure 7.

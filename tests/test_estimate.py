@@ -78,7 +78,8 @@ def test_sweeps_on_the_main_data_count_the_main_images(monkeypatch):
     monkeypatch.setattr(estimate, "images_per_s", lambda cls, q: 100.0)
     minutes, _ = estimate.training_minutes("06_deepcluster", p)
     main = p.pretrain_epochs * 400
-    assert minutes == pytest.approx((main + 18 * p.sweep_epochs * 400) / 100 / 60)
+    runs = estimate._plans()["06_deepcluster"][1][3]  # its sweep runs, each on the main run's 400 images
+    assert minutes == pytest.approx((main + runs * p.sweep_epochs * 400) / 100 / 60)
 
 
 def test_sweep_runs_are_counted_at_the_profiles_seeds(monkeypatch):

@@ -64,11 +64,11 @@ def test_verdict_prints_the_claim_difference_and_verdict(capsys):
 
     assert verdict("b beats a", [0.30, 0.31, 0.32], [0.35, 0.36, 0.37]) is None  # a cell ending with it shows one line
     # 5.0 points apart; SE = sqrt(0.01²/3 + 0.01²/3) = 0.8 points
-    assert capsys.readouterr().out == "b beats a: +5.0 ± 0.8 (SE) points → shown\n"
+    assert capsys.readouterr().out == "b beats a: +5.0 ± 0.8 (SE) points → shown (36.0 ± 1.0 vs 31.0 ± 1.0, mean ± sd)\n"
     assert mean_sd([0.30, 0.31, 0.32]) == "31.0 ± 1.0"
     assert mean_sd([-2.0, -2.1, -1.9], points=False) == "-2.000 ± 0.100"
     verdict("uniformity falls", [-2.0, -2.1, -1.9], [-3.0, -3.1, -2.9], "lower", points=False)  # not an accuracy
-    assert capsys.readouterr().out == "uniformity falls: -1.000 ± 0.082 (SE) → shown\n"
+    assert capsys.readouterr().out == "uniformity falls: -1.000 ± 0.082 (SE) → shown (-3.000 ± 0.100 vs -2.000 ± 0.100, mean ± sd)\n"
 
 
 def test_random_init_seeds_give_one_floor_per_seed_at_the_sweep_size():
@@ -127,3 +127,17 @@ def test_random_init_seeds_of_a_method_read_that_methods_features():
         torch.manual_seed(seed)
         feats.append(CPC(arch=p.arch, width=0.0625, num_classes=10, steps=2).eval().features(test.images[:4]))
     assert not torch.equal(*feats)
+
+
+def test_verdict_of_contrast_judges_a_difference_of_differences(capsys):
+    from sslkit.training.stats import verdict_of_contrast
+
+    # first: 30 → 24 (−6.0, SE √(1²/3 + 1²/3) = 0.816); second: 30 → 28 (−2.0, same SE)
+    # contrast −4.0, SE √(2 · 0.816²) = 1.155: beyond 2·SE the other way
+    verdict_of_contrast("first less sensitive", ([0.29, 0.30, 0.31], [0.23, 0.24, 0.25]),
+                        ([0.29, 0.30, 0.31], [0.27, 0.28, 0.29]))
+    assert capsys.readouterr().out == ("first less sensitive: -4.0 ± 1.2 (SE) points → opposite at this size "
+                                       "(the two changes: -6.0 ± 0.8 and -2.0 ± 0.8)\n")
+    verdict_of_contrast("first less sensitive", ([0.29, 0.30, 0.31], [0.27, 0.28, 0.29]),
+                        ([0.29, 0.30, 0.31], [0.23, 0.24, 0.25]))
+    assert "+4.0 ± 1.2 (SE) points → shown" in capsys.readouterr().out

@@ -92,3 +92,29 @@ def test_info_nce_itself_ignores_a_surrounding_autocast():
     with torch.autocast("cpu", dtype=torch.bfloat16):
         inside = info_nce(a, c, torch.arange(64), 0.05)
     assert inside.dtype == torch.float32 and inside.item() == pytest.approx(exact, rel=1e-6)
+
+
+def test_nt_xent_with_sampled_negatives_keeps_n_per_anchor_in_its_denominator():
+    from sslkit.parts.losses import sampled_negatives
+
+    g = torch.Generator().manual_seed(2)
+    n, m, t = 6, 3, 0.5
+    z1, z2 = torch.randn(n, 4, generator=g), torch.randn(n, 4, generator=g)
+    self_idx, pos_idx = torch.arange(2 * n), (torch.arange(2 * n) + n) % (2 * n)
+    torch.manual_seed(7)
+    mask = sampled_negatives(F.one_hot(self_idx, 2 * n).bool(), pos_idx, m)
+    assert mask.sum(1).tolist() == [m] * (2 * n)  # m negatives per anchor,
+    assert not mask[self_idx, self_idx].any() and not mask[self_idx, pos_idx].any()  # never itself or its positive
+    # the paper's definition with the denominator restricted to the positive and the drawn negatives
+    z = F.normalize(torch.cat([z1, z2]).double(), dim=1)
+    expected = sum(-math.log(math.exp(float(z[i] @ z[pos_idx[i]]) / t) / sum(
+        math.exp(float(z[i] @ z[k]) / t) for k in range(2 * n) if k == pos_idx[i] or mask[i, k]))
+        for i in range(2 * n)) / (2 * n)
+    torch.manual_seed(7)  # the same draw inside nt_xent
+    assert nt_xent(z1, z2, t, negatives=m).item() == pytest.approx(expected, rel=1e-5)
+    # all 2n - 2 negatives: the full loss; fewer: a smaller denominator, so never a larger loss
+    assert nt_xent(z1, z2, t, negatives=2 * n - 2).item() == pytest.approx(nt_xent(z1, z2, t).item(), rel=1e-6)
+    assert all(nt_xent(z1, z2, t, negatives=k).item() <= nt_xent(z1, z2, t).item() + 1e-6 for k in (1, 5, 9))
+    for bad in (0, 2 * n - 1):
+        with pytest.raises(ValueError, match="negatives must be between 1 and 10"):
+            nt_xent(z1, z2, t, negatives=bad)

@@ -94,3 +94,47 @@ def test_every_notebook_prints_the_same_number_for_an_encoder_and_measure():
     disagree = {k: v for k, v in seen.items() if len(v) > 1 or (k in recorded and recorded[k] not in v)}
     assert not disagree, ("one encoder and measure shows different numbers (value: first notebook showing it; "
                           f"recorded in the manifest: {({k: recorded.get(k) for k in disagree})}): {disagree}")
+
+
+# a number the prose quotes as a result: "31.4%", "31.4 ± 0.4", "± 0.4", "+7.7 points", "−2.6"
+QUOTED = re.compile(r"(?:(?<=± )|(?<=[+−]))\d+\.\d+|(?<![\w.\-/=])\d+\.\d+(?= ?%| ± | points| \(SE\))")
+# numbers the prose takes from the literature, not from a run: notebook → {number: source}
+PUBLISHED = {
+    "09_scaling": {"76.5": "supervised ResNet-50 on ImageNet, SimCLR paper (Chen et al. 2020), Figure 7"},
+}
+
+
+def printed_numbers(nb) -> set[str]:
+    """Every decimal number a notebook's outputs show (printed text, tables, plain reprs)."""
+    text = [("".join(o["text"]) if o.get("output_type") == "stream" else
+             "".join("".join(v) for k, v in o.get("data", {}).items() if k.startswith("text/")))
+            for c in nb.cells for o in c.get("outputs", [])]
+    return set(re.findall(r"\d+\.\d+", "\n".join(text)))
+
+
+@pytest.mark.parametrize("py", NOTEBOOKS, ids=lambda p: p.stem)
+def test_the_prose_quotes_only_numbers_the_notebook_prints(py):
+    """A result quoted in a markdown cell (a percentage, a mean ± spread, a signed difference)
+    must be one the notebook's own outputs print: a number copied from an older run, a bench file
+    or a rounding by hand is how prose drifts from the results beside it. Print it, or drop it."""
+    nb = nbformat.read(py.with_suffix(".ipynb"), as_version=4)
+    printed = printed_numbers(nb) | set(PUBLISHED.get(py.stem, {}))
+    unprinted = [(i, m.group(), c.source[max(0, m.start() - 50):m.end() + 10].replace("\n", " "))
+                 for i, c in enumerate(nb.cells) if c.cell_type == "markdown"
+                 for m in QUOTED.finditer(c.source) if m.group() not in printed]
+    assert not unprinted, (f"{py.stem}: the prose quotes numbers no output of the notebook prints "
+                           f"(cell, number, context): {unprinted}")
+
+
+@pytest.mark.parametrize("py", NOTEBOOKS, ids=lambda p: p.stem)
+def test_the_notebook_names_the_kernel_jupyter_starts(py):
+    """JupyterLab writes the running kernel's spec into the notebook's metadata when the kernel
+    starts; a notebook that names it differently ("Python 3" where ipykernel's spec says "Python 3
+    (ipykernel)") is changed by that write, so it opens marked modified before the reader does anything."""
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    spec = KernelSpecManager().get_kernel_spec("python3")
+    meta = nbformat.read(py.with_suffix(".ipynb"), as_version=4).metadata["kernelspec"]
+    assert meta == {"display_name": spec.display_name, "language": spec.language, "name": "python3"}, (
+        f"{py.name}'s header names the kernel {meta}; ipykernel's spec is {spec.display_name!r}: edit the header's "
+        "kernelspec and run `make notebooks`")

@@ -162,3 +162,13 @@ def test_overwrite_in_a_relaunched_ddp_rank_deletes_nothing(digits, tmp_path, mo
     monkeypatch.setenv("LOCAL_RANK", "1")  # what Lightning's "ddp" launcher sets in the other ranks
     again = pretrain(SimCLR, train, None, run, overwrite=True, **SMALL)
     assert not again.report.trained_now and latest_checkpoint(run)[1] == 1  # rank 0's run is kept
+
+
+def test_a_setting_added_later_with_a_none_default_keeps_older_runs_identity():
+    from sslkit.training.runs import differences
+
+    old = {"method": {"temperature": 0.5}, "seed": 0}  # recorded before SimCLR had ``negatives``
+    assert differences(old, {"method": {"temperature": 0.5, "negatives": None}, "seed": 0}) == []
+    assert differences(old, {"method": {"temperature": 0.5, "negatives": 16}, "seed": 0}) == [
+        ("method.negatives", "—", 16)]
+    assert differences({"a": None}, {"a": 0}) == [("a", None, 0)]  # present on both sides: compared as ever

@@ -44,3 +44,19 @@ def test_heads_stay_float32_under_bf16_autocast(monkeypatch):
         low = head(h)
     assert out.dtype == torch.float32 and torch.allclose(out, head(h.bfloat16().float()), atol=1e-6)
     assert low.dtype == torch.bfloat16 and not torch.allclose(low.float(), ref, atol=1e-4)  # the switch works
+
+
+def test_simclr_with_sampled_negatives_contrasts_fewer_views_at_the_same_cost():
+    import pytest
+
+    x = load_digits("train").images[:16]
+    batch = type("B", (), {"x": x, "y": torch.zeros(16, dtype=torch.long), "index": None})()
+    torch.manual_seed(0)
+    full = SimCLR(width=0.125, online_probe=False).step(batch).loss
+    torch.manual_seed(0)
+    few = SimCLR(width=0.125, online_probe=False, negatives=2).step(batch).loss
+    # same seed, same weights and views: 2 of the 30 negatives give a smaller denominator
+    assert few.item() < full.item()
+    assert SimCLR(width=0.125, negatives=2).hparams.negatives == 2  # part of the run's identity
+    with pytest.raises(ValueError, match="negatives"):
+        SimCLR(width=0.125, negatives=0)

@@ -38,10 +38,10 @@ def _plans():
         "01_rotnet": [(RotNet, "main", 1.0, 1), (RotNet, "sweep", 1.0, 3)],
         "02_jigsaw": [(Jigsaw, "main", 0.5, 1), (Jigsaw, "sweep", 1.0, 6)],
         "03_cpc": [(CPC, "main", 1.0, 1), (CPC, "sweep-main-data", 1.0, 12)],
-        "04_simclr": [(SimCLR, "main", 1.0, 1), (SimCLR, "sweep", 1.0, 21), (SimCLR, "sweep", 2.125, 3),
+        "04_simclr": [(SimCLR, "main", 1.0, 1), (SimCLR, "sweep", 1.0, 27), (SimCLR, "sweep", 2.125, 3),
                       (SimCLR, "sweep", 4.375, 3), (SimCLR, "sweep-main-size", 1.0, 3)],
         "05_byol": [(BYOL, "main", 2.0, 1), (BYOL, "sweep", 4.0, 24)],
-        "06_deepcluster": [(DeepCluster, "main", 1.0, 1), (DeepCluster, "sweep-main-data", 1.0, 18)],
+        "06_deepcluster": [(DeepCluster, "main", 1.0, 1), (DeepCluster, "sweep-main-data", 1.0, 24)],
         "07_swav": [(SwAV, "main", 1.0, 1), (SwAV, "sweep-main-data", 1.0, 15), (SwAV, "sweep-main-data", 1.5, 3)],
         # the encoders are the main runs above; fine-tuning 4 of them on 1%, 10%, 100% of the labels
         "08_transfer": [(Supervised, "finetune", 1.0, 4)],

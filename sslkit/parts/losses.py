@@ -100,7 +100,8 @@ def _distributed() -> bool:
 
 
 @float32
-def nt_xent(z1: Tensor, z2: Tensor, temperature: float = 0.5, gather: bool | None = None) -> Tensor:
+def nt_xent(z1: Tensor, z2: Tensor, temperature: float = 0.5, gather: bool | None = None,
+            negatives: int | None = None) -> Tensor:
     """NT-Xent, SimCLR's loss (Chen et al. 2020, https://arxiv.org/abs/2002.05709).
 
     z1, z2: (B, D) projections of two views of the same B images. Each of the 2B views is an
@@ -110,6 +111,12 @@ def nt_xent(z1: Tensor, z2: Tensor, temperature: float = 0.5, gather: bool | Non
     ``gather`` (default: on whenever the world size is > 1) takes the negatives from every
     process, gathered with gradients, so a DDP run computes exactly the loss of one process
     on the global batch. Without it each GPU would only contrast against its own slice.
+
+    ``negatives``: keep only this many negatives per anchor, drawn afresh at every call
+    (:func:`sampled_negatives`), the others left out of the softmax's denominator. The batch,
+    the images and the compute stay the same, so this changes *only* the number of negatives —
+    the variable behind "bigger batches help", which a change of batch size confounds with the
+    number of steps or of images seen. ``None``: all of them.
     """
     if z1.shape != z2.shape or z1.ndim != 2:
         raise ValueError(f"nt_xent needs two (B, D) tensors of one shape; got {tuple(z1.shape)} and {tuple(z2.shape)}.")
@@ -124,7 +131,24 @@ def nt_xent(z1: Tensor, z2: Tensor, temperature: float = 0.5, gather: bool | Non
     self_idx = torch.cat([idx, idx + total])
     pos_idx = torch.cat([idx + total, idx])
     exclude = F.one_hot(self_idx, 2 * total).bool()  # (2B, 2WB) an anchor is not its own negative
+    if negatives is not None:
+        exclude = ~sampled_negatives(exclude, pos_idx, negatives) & ~F.one_hot(pos_idx, 2 * total).bool()
     return info_nce(anchors, candidates, pos_idx, temperature, exclude)
+
+
+def sampled_negatives(exclude: Tensor, positives: Tensor, n: int) -> Tensor:
+    """(N, M) bool: ``n`` negatives per anchor, drawn uniformly without replacement (torch's
+    global generator) from the candidates that are neither ``exclude``d nor the anchor's
+    positive (``positives``: (N,) their indices)."""
+    allowed = ~exclude & ~F.one_hot(positives, exclude.shape[1]).bool()
+    available = int(allowed.sum(1).min())
+    if not 1 <= n <= available:
+        raise ValueError(f"negatives must be between 1 and {available} (all the batch offers an anchor); got {n}. "
+                         "Use negatives=None for all of them.")
+    scores = torch.rand(allowed.shape, device=allowed.device).masked_fill(~allowed, -1.0)
+    chosen = torch.zeros_like(allowed)
+    chosen.scatter_(1, scores.topk(n, dim=1).indices, True)
+    return chosen
 
 
 @float32

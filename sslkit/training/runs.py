@@ -111,11 +111,16 @@ def _flatten(d: dict, prefix: str = "") -> dict:
 
 
 def differences(old: dict, new: dict) -> list[tuple[str, object, object]]:
-    """(key, old value, new value) for every flattened key whose values differ."""
+    """(key, old value, new value) for every flattened key whose values differ.
+
+    A key one side lacks and the other holds as ``None`` is no difference: a setting added to a
+    method later defaults to ``None`` for the behaviour it had before (SimCLR's ``negatives``),
+    so the runs recorded before it keep their identity and their hours of training."""
     a, b = _flatten(old), _flatten(new)
     missing = object()
     rows = [(k, a.get(k, missing), b.get(k, missing)) for k in sorted(set(a) | set(b)) if a.get(k, missing) != b.get(k, missing)]
-    return [(k, "—" if x is missing else x, "—" if y is missing else y) for k, x, y in rows]
+    return [(k, "—" if x is missing else x, "—" if y is missing else y) for k, x, y in rows
+            if not (x is missing and y is None or x is None and y is missing)]
 
 
 def claim(run_dir: str | Path, settings: dict, overwrite: bool = False) -> None:

@@ -63,10 +63,31 @@ def verdict(claim: str, baseline: list[float], other: list[float], direction: st
             points: bool = True) -> None:
     """Print one line — the claim, the difference of means ± its standard error (labelled SE) in
     points (accuracies in 0–1; ``points=False``: in the values' own unit, for a measure that is
-    no accuracy, such as uniformity), the :func:`judge` verdict. Returns nothing, so a notebook
-    cell that ends with it shows the line once (code that needs the verdict calls :func:`judge`)."""
+    no accuracy, such as uniformity), the :func:`judge` verdict, and then each setting's mean ±
+    sd (``other`` first, as the claim names it), so that every number a notebook's prose quotes
+    about the experiment is printed. Returns nothing, so a notebook cell that ends with it shows
+    the line once (code that needs the verdict calls :func:`judge`).
+
+    Example line: ``RotNet better than random init: +7.7 ± 0.8 (SE) points → shown
+    (28.7 ± 1.1 vs 21.0 ± 0.9, mean ± sd)``.
+    """
     v, d, se = judge(baseline, other, direction)
+    sides = f"({mean_sd(other, points)} vs {mean_sd(baseline, points)}, mean ± sd)"
     if points:
-        print(f"{claim}: {100 * d:+.1f} ± {100 * se:.1f} (SE) points → {v}")
+        print(f"{claim}: {100 * d:+.1f} ± {100 * se:.1f} (SE) points → {v} {sides}")
     else:
-        print(f"{claim}: {d:+.3f} ± {se:.3f} (SE) → {v}")
+        print(f"{claim}: {d:+.3f} ± {se:.3f} (SE) → {v} {sides}")
+
+
+def verdict_of_contrast(claim: str, first: tuple[list[float], list[float]], second: tuple[list[float], list[float]],
+                        direction: str = "higher") -> None:
+    """Print the verdict line of a difference of two differences: ``first`` = (baseline, other)
+    of one experiment, ``second`` the same for another; the contrast is (other − baseline) of the
+    first minus that of the second, its SE √(SE₁² + SE₂²), judged by :func:`verdict_for`. E.g.
+    "BYOL's change from batch 64 to 256 minus SimCLR's" for "BYOL is less sensitive to the batch".
+    Accuracies in 0–1, printed in points."""
+    _, d1, se1 = judge(*first)
+    _, d2, se2 = judge(*second)
+    d, se = d1 - d2, (se1 ** 2 + se2 ** 2) ** 0.5
+    print(f"{claim}: {100 * d:+.1f} ± {100 * se:.1f} (SE) points → {verdict_for(d, se, direction)} "
+          f"(the two changes: {100 * d1:+.1f} ± {100 * se1:.1f} and {100 * d2:+.1f} ± {100 * se2:.1f})")
