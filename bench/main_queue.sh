@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Issue 30's full-scale main runs, one at a time, in the background: start it first thing in a
-# session (runs/ does not survive a change of machine, so a run must be able to finish within one
-# session or resume where runs/ survived). A finished run only reloads, in seconds.
+# session. runs/ does not survive a change of machine (on 2026-12-03 it did not: SimCLR's, BYOL's,
+# SwAV's and CPC's finished weights and DeepCluster's half-trained run were lost; their curves had
+# been committed), so each run's folder is committed as bench/main_runs_results/runs/<name>.tar.gz
+# when it finishes, and mid-run by `main_runs.py --method X --snapshot` before a session ends; a
+# start unpacks it when runs/ lacks the folder. A finished run only reloads, in seconds.
 #
 #   nohup bash bench/main_queue.sh >> runs/main_queue.log 2>&1 &
 #
@@ -22,11 +25,13 @@ cd "$(dirname "$0")/.."
 export PYTHONPATH=bench SSLKIT_PRECISION=32-true
 : "${SSLKIT_DATA:?set SSLKIT_DATA to the CIFAR-10 copy}"
 PY=${PY:-.venv/bin/python}
-$PY bench/main_runs.py --method SimCLR --width 0.125 --base-lr 0.3 --epochs 50 --set temperature=0.2
-$PY bench/main_runs.py --method BYOL --width 0.125 --epochs 31
-$PY bench/main_runs.py --method SwAV --width 0.125 --epochs 29
-$PY bench/main_runs.py --method CPC --width 0.125 --epochs 16
 $PY bench/main_runs.py --method DeepCluster --width 0.125 --epochs 70
 $PY bench/main_runs.py --method RotNet --width 0.125 --epochs 20
 $PY bench/main_runs.py --method Jigsaw --width 0.125 --epochs 50
 $PY bench/main_runs.py --method Supervised --width 0.125 --epochs 100
+# trained once before their folders were lost (curves committed): again, for the weights the
+# references need; the same settings, so the same runs
+$PY bench/main_runs.py --method SimCLR --width 0.125 --base-lr 0.3 --epochs 50 --set temperature=0.2
+$PY bench/main_runs.py --method BYOL --width 0.125 --epochs 31
+$PY bench/main_runs.py --method SwAV --width 0.125 --epochs 29
+$PY bench/main_runs.py --method CPC --width 0.125 --epochs 16

@@ -16,6 +16,12 @@ training wall time, every segment counted, the curve's own evaluations taken out
     SSLKIT_DATA=... SSLKIT_PRECISION=32-true python bench/main_runs.py --method SimCLR --width 0.125 \
         --base-lr 0.3 --epochs 50 --set temperature=0.2
 
+``runs/`` does not survive a change of machine, so the run folder itself is kept as
+``bench/main_runs_results/runs/<name>.tar.gz`` (committed; a width-1/8 run is a few MB): written
+when the run finishes, and mid-run by ``--snapshot`` (run it before a session ends, beside the
+training). A start on a machine without ``runs/cpu/<name>/`` unpacks that file first, so the run
+resumes from the epoch it reached, or a finished one only reloads (and can be recorded).
+
 ``SSLKIT_PRECISION=32-true`` pins the precision, part of a run's identity, so that a session on
 another CPU resumes the same run instead of refusing it: float32 runs at full speed on every
 machine we get (SimCLR width 1/8, batch 256, 2 threads: 310 images/s in float32 against 356 in
@@ -28,6 +34,7 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
+import tarfile
 from dataclasses import replace
 from pathlib import Path
 
@@ -57,6 +64,37 @@ def keep(run_dir: Path) -> None:
         shutil.copyfile(run_dir / f, RESULTS / f"{run_dir.name}_{f}")
 
 
+SNAPSHOTS = RESULTS / "runs"
+
+
+def snapshot(run_dir: Path) -> Path:
+    """Pack ``run_dir`` (checkpoints, logs, run.json) into ``bench/main_runs_results/runs/<name>.tar.gz``,
+    written beside and then renamed, so a crash mid-write leaves the previous snapshot whole. A
+    checkpoint being written at that moment is packed torn and skipped on resume for the one before."""
+    if not (run_dir / "run.json").is_file():
+        raise FileNotFoundError(f"{run_dir} holds no run to snapshot (no run.json): start it with this script first.")
+    SNAPSHOTS.mkdir(parents=True, exist_ok=True)
+    out = SNAPSHOTS / f"{run_dir.name}.tar.gz"
+    tmp = out.with_suffix(".tmp")
+    with tarfile.open(tmp, "w:gz") as tar:
+        tar.add(run_dir, arcname=run_dir.name)
+    tmp.replace(out)
+    print(f"{run_dir.name}: snapshot {out} ({out.stat().st_size / 2**20:.1f} MB)", flush=True)
+    return out
+
+
+def restore(run_dir: Path) -> bool:
+    """Unpack the committed snapshot of ``run_dir`` when this machine has no such folder; True if it did."""
+    packed = SNAPSHOTS / f"{run_dir.name}.tar.gz"
+    if run_dir.exists() or not packed.is_file():
+        return False
+    run_dir.parent.mkdir(parents=True, exist_ok=True)
+    with tarfile.open(packed) as tar:
+        tar.extractall(run_dir.parent, filter="data")
+    print(f"{run_dir.name}: no run folder on this machine; unpacked {packed} to resume from it", flush=True)
+    return True
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--method", required=True)
@@ -68,9 +106,16 @@ def main(argv=None):
     ap.add_argument("--minutes", type=float, default=None, help="with --images-per-s: choose the epochs from a budget")
     ap.add_argument("--images-per-s", type=float, default=None)
     ap.add_argument("--points", type=int, default=6, help="kNN curve points (log-spaced epochs, the last included)")
+    ap.add_argument("--snapshot", action="store_true",
+                    help="only pack the run's folder as it is now into bench/main_runs_results/runs/ (no training)")
     ap.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE", help="method settings, e.g. temperature=0.2")
     args = ap.parse_args(argv)
     cls = getattr(methods, args.method)
+    run_dir = paths.runs_dir() / "cpu" / (args.name or cls.__name__.lower())
+    if args.snapshot:
+        snapshot(run_dir)
+        return
+    restore(run_dir)
     settings = parse_settings(args.set)
     if args.base_lr is not None:
         settings["lr"] = args.base_lr * args.batch / 256
@@ -83,11 +128,12 @@ def main(argv=None):
         print(f"{args.minutes:g} min x {args.images_per_s:g} images/s -> {epochs} epochs: pass --epochs {epochs} "
               "on every resume", flush=True)
     p = full_profile(args.width, args.batch)
-    run_dir = paths.runs_dir() / p.name / (args.name or cls.__name__.lower())
     points = curve_epochs(epochs, args.points)
     _, report = pretrain(cls, train, test, run_dir, epochs=epochs, profile=p, progress=False,
                          callbacks=[KnnCurve(run_dir, train, test, points)], **settings)
     keep(run_dir)
+    if report.trained_now or not (SNAPSHOTS / f"{run_dir.name}.tar.gz").is_file():
+        snapshot(run_dir)  # a finished run that only reloaded is packed once, not again
     print(json.dumps({"run": str(run_dir), "epochs": report.epochs, "train_min": round(report.seconds / 60, 1),
                       "images_per_s": round(report.images_per_s, 1), "curve": read_curve(run_dir),
                       "hardware": hardware()}), flush=True)
