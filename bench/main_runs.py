@@ -44,6 +44,7 @@ from sslkit import methods
 from sslkit.parts import paths
 from sslkit.parts.data import load_cifar10
 from sslkit.parts.profiles import get_profile, hardware
+from sslkit.training import runs
 from sslkit.training.curve import KnnCurve, curve_epochs, read_curve
 from sslkit.training.train import pretrain
 
@@ -76,8 +77,14 @@ def snapshot(run_dir: Path) -> Path:
     SNAPSHOTS.mkdir(parents=True, exist_ok=True)
     out = SNAPSHOTS / f"{run_dir.name}.tar.gz"
     tmp = out.with_suffix(".tmp")
+    last = run_dir / "checkpoints" / "last.ckpt"
+    keep_epochs = not last.is_file() or runs.checkpoint_problem(last) is not None
+
+    def only_needed(info: tarfile.TarInfo):  # an intact last.ckpt makes the per-epoch copy redundant
+        return None if not keep_epochs and Path(info.name).name.startswith("epoch=") else info
+
     with tarfile.open(tmp, "w:gz") as tar:
-        tar.add(run_dir, arcname=run_dir.name)
+        tar.add(run_dir, arcname=run_dir.name, filter=only_needed)
     tmp.replace(out)
     print(f"{run_dir.name}: snapshot {out} ({out.stat().st_size / 2**20:.1f} MB)", flush=True)
     return out
