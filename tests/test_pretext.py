@@ -108,3 +108,28 @@ def test_puzzle_accuracy_is_seeded_and_equals_a_plain_loop(images):
     assert acc == hits / len(images)
     # the defences default to the model's own; asking for the other ones cuts other tiles
     assert m.puzzle_accuracy(images, seed=3) == m.puzzle_accuracy(images, gap=True, tile_jitter=True, seed=3)
+
+
+def test_puzzle_accuracy_cuts_tiles_of_the_cell_it_is_given(images):
+    """Contiguous tiles from 12-pixel cells are 12 pixels wide, as gapped ones from 16-pixel cells."""
+    from sslkit.parts.augment import jigsaw_tiles, shuffle_tiles
+
+    torch.manual_seed(0)
+    m = Jigsaw(width=0.125, num_permutations=8, gap=False, tile_jitter=False).eval()
+    seen = []
+    m.backbone.register_forward_pre_hook(lambda mod, args: seen.append(args[0].shape[-1]))
+    acc = m.puzzle_accuracy(images, gap=False, tile_jitter=False, batch_size=5, seed=3, cell=12)
+    assert set(seen) == {12}
+    seen.clear()
+    m.puzzle_accuracy(images, gap=True, tile_jitter=False, batch_size=5, seed=3)  # the model's 16-pixel cells
+    assert set(seen) == {12}
+    g = torch.Generator().manual_seed(3)
+    hits = 0
+    with torch.no_grad():
+        for i in range(0, len(images), 5):
+            x = images[i:i + 5]
+            tiles = jigsaw_tiles(x, 3, 12, 12, False, generator=g)
+            labels = torch.randint(8, (len(x),), generator=g)
+            f = m.backbone(shuffle_tiles(tiles, m.permutations, labels).flatten(0, 1))
+            hits += int((m.head(f.view(len(x), -1)).argmax(1) == labels).sum())
+    assert acc == hits / len(images)

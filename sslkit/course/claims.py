@@ -59,11 +59,13 @@ CLAIMS = (
           "runs long enough for the last stage to specialize (the main run's 16 epochs on 10,000 images, 3 seeds): "
           "random weights already peak at stage 2 here"),
     Claim("02_jigsaw", "without gaps and jitter the puzzle is solved by a shortcut",
-          "puzzle accuracy kept on tiles cut the other way", SWEEP,
-          (Line("without the defences the network keeps less of its puzzle accuracy on the other tiles (a shortcut)"),),
+          "puzzle accuracy kept on tiles cut the other way, at one tile size (12 px) and as trained", SWEEP,
+          (Line("(a) at one tile size, without the defences the network keeps less of its puzzle accuracy on the other "
+                "tiles"),
+           Line("without the defences the network keeps less of its puzzle accuracy on the other tiles (a shortcut)")),
           "ImageNet, 64-px tiles, 350k steps", "—"),
     Claim("02_jigsaw", "so the defences improve the features", "kNN of the frozen features", SWEEP,
-          (Line("the defences improve transfer (kNN)"),),
+          (Line("(b) at one tile size, the defences improve transfer (kNN)"), Line("the defences improve transfer (kNN)")),
           "ImageNet, 350k steps", "runs long enough for both variants to solve their puzzles: neither transfers "
           "above random weights at this size, and Jigsaw's main run is below the floor"),
     Claim("03_cpc", "CPC learns features", "kNN vs CPC's own encoder at random init", ON_MAIN_IMAGES,

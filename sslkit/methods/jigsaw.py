@@ -94,15 +94,19 @@ class Jigsaw(Method):
 
     @torch.no_grad()
     def puzzle_accuracy(self, images: Tensor, gap: bool | None = None, tile_jitter: bool | None = None,
-                        batch_size: int = 500, seed: int = 0) -> float:
+                        batch_size: int = 500, seed: int = 0, cell: int | None = None) -> float:
         """Share of puzzles solved (0–1) among puzzles cut from ``images`` (B, 3, H, W), one per
         image, with the given defences — by default the ones this model trained with; the other
         setting asks whether what it learned survives tiles cut another way (a shortcut test).
-        Eval mode; permutations, crops and jitter drawn from ``seed``."""
+        ``cell`` (default: the model's) sets the grid's cell size, and with it the tile size
+        (``cell`` without the gap, ¾ of it with): contiguous tiles from 12-pixel cells are as
+        large as gapped tiles from 16-pixel ones, so the defences can be compared at one tile
+        size. Eval mode; permutations, crops and jitter drawn from ``seed``."""
         hp = self.hparams
         gap = hp.gap if gap is None else gap
         tile_jitter = hp.tile_jitter if tile_jitter is None else tile_jitter
-        tile = hp.cell * 3 // 4 if gap else hp.cell
+        cell = hp.cell if cell is None else cell
+        tile = cell * 3 // 4 if gap else cell
         device = self.permutations.device
         g = torch.Generator(device=device).manual_seed(seed)
         was_training = self.training
@@ -110,7 +114,7 @@ class Jigsaw(Method):
         correct = 0
         for i in range(0, len(images), batch_size):
             x = images[i:i + batch_size].to(device)
-            tiles = jigsaw_tiles(x, hp.grid, hp.cell, tile, tile_jitter, generator=g)
+            tiles = jigsaw_tiles(x, hp.grid, cell, tile, tile_jitter, generator=g)
             labels = torch.randint(len(self.permutations), (len(x),), generator=g, device=device)
             tiles = shuffle_tiles(tiles, self.permutations, labels)
             B, T = tiles.shape[:2]
