@@ -88,31 +88,35 @@ def test_jigsaw_online_probe_leaves_batchnorm_statistics_alone():
     assert all(torch.equal(stats[0][k], stats[1][k]) for k in stats[0])
 
 
-def test_puzzle_accuracy_is_seeded_and_equals_a_plain_loop(images):
+def puzzle_accuracy_by_hand(m, images, cell, seed=3, batch=5):
+    """Contiguous, unjittered puzzles cut from ``cell``-pixel cells, solved by ``m`` in a plain loop."""
     from sslkit.parts.augment import jigsaw_tiles, shuffle_tiles
 
+    g = torch.Generator().manual_seed(seed)
+    hits = 0
+    with torch.no_grad():
+        for i in range(0, len(images), batch):
+            x = images[i:i + batch]
+            tiles = jigsaw_tiles(x, 3, cell, cell, False, generator=g)
+            labels = torch.randint(len(m.permutations), (len(x),), generator=g)
+            f = m.backbone(shuffle_tiles(tiles, m.permutations, labels).flatten(0, 1))
+            hits += int((m.head(f.view(len(x), -1)).argmax(1) == labels).sum())
+    return hits / len(images)
+
+
+def test_puzzle_accuracy_is_seeded_and_equals_a_plain_loop(images):
     torch.manual_seed(0)
     m = Jigsaw(width=0.125, num_permutations=8).train()
     acc = m.puzzle_accuracy(images, gap=False, tile_jitter=False, batch_size=5, seed=3)
     assert m.training and acc == m.puzzle_accuracy(images, gap=False, tile_jitter=False, batch_size=5, seed=3)
-    g = torch.Generator().manual_seed(3)
     m.eval()
-    hits = 0
-    with torch.no_grad():
-        for i in range(0, len(images), 5):
-            x = images[i:i + 5]
-            tiles = jigsaw_tiles(x, 3, 16, 16, False, generator=g)
-            labels = torch.randint(8, (len(x),), generator=g)
-            f = m.backbone(shuffle_tiles(tiles, m.permutations, labels).flatten(0, 1))
-            hits += int((m.head(f.view(len(x), -1)).argmax(1) == labels).sum())
-    assert acc == hits / len(images)
+    assert acc == puzzle_accuracy_by_hand(m, images, cell=16)
     # the defences default to the model's own; asking for the other ones cuts other tiles
     assert m.puzzle_accuracy(images, seed=3) == m.puzzle_accuracy(images, gap=True, tile_jitter=True, seed=3)
 
 
 def test_puzzle_accuracy_cuts_tiles_of_the_cell_it_is_given(images):
     """Contiguous tiles from 12-pixel cells are 12 pixels wide, as gapped ones from 16-pixel cells."""
-    from sslkit.parts.augment import jigsaw_tiles, shuffle_tiles
 
     torch.manual_seed(0)
     m = Jigsaw(width=0.125, num_permutations=8, gap=False, tile_jitter=False).eval()
@@ -123,13 +127,4 @@ def test_puzzle_accuracy_cuts_tiles_of_the_cell_it_is_given(images):
     seen.clear()
     m.puzzle_accuracy(images, gap=True, tile_jitter=False, batch_size=5, seed=3)  # the model's 16-pixel cells
     assert set(seen) == {12}
-    g = torch.Generator().manual_seed(3)
-    hits = 0
-    with torch.no_grad():
-        for i in range(0, len(images), 5):
-            x = images[i:i + 5]
-            tiles = jigsaw_tiles(x, 3, 12, 12, False, generator=g)
-            labels = torch.randint(8, (len(x),), generator=g)
-            f = m.backbone(shuffle_tiles(tiles, m.permutations, labels).flatten(0, 1))
-            hits += int((m.head(f.view(len(x), -1)).argmax(1) == labels).sum())
-    assert acc == hits / len(images)
+    assert acc == puzzle_accuracy_by_hand(m, images, cell=12)
