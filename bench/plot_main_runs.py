@@ -1,7 +1,8 @@
 """The full-scale main runs' kNN curves side by side (issue 30), from the files
 ``bench/main_runs.py`` keeps in ``bench/main_runs_results/``:
 
-    python bench/plot_main_runs.py          # writes bench/main_runs_results/curves.png
+    python bench/plot_main_runs.py          # writes bench/main_runs_results/curves.png and prints
+                                            # what each curve says a missed target would take
 
 Every run was sized to one budget, SimCLR's ~125 idle minutes of the 2-core CPU (epochs = budget x
 the method's measured images/s, ``bench/main_queue.sh``), so the x-axis puts each point at its share
@@ -13,6 +14,7 @@ curve files, where present, is the CPU time each point really used).
 from __future__ import annotations
 
 import json
+import math
 
 import matplotlib
 
@@ -37,6 +39,33 @@ def curves() -> dict[str, tuple[list[float], list[float]]]:
     return out
 
 
+TARGETS = {"simclr": 65.0, "byol": 55.0, "swav": 55.0, "cpc": 55.0, "deepcluster": 55.0}  # issue 30, kNN %
+
+
+def doubling_fit(x: list[float], y: list[float], points: int = 3) -> tuple[float, float]:
+    """(intercept, points gained per doubling of minutes): least squares of y on log2(x) over the
+    last ``points`` points of a curve."""
+    lx, ly = [math.log2(v) for v in x[-points:]], y[-points:]
+    mx, my = sum(lx) / len(lx), sum(ly) / len(ly)
+    slope = sum((a - mx) * (b - my) for a, b in zip(lx, ly)) / sum((a - mx) ** 2 for a in lx)
+    return my - slope * mx, slope
+
+
+def extrapolation_table() -> str:
+    """For each run below its target: the gain per doubling over its last three points and the
+    budget minutes the log-linear fit puts at the target (markdown)."""
+    rows = ["| run | kNN at 125 min | target | points per doubling (last 3 points) | minutes the fit puts at the target |",
+            "|---|---:|---:|---:|---:|"]
+    for name, (x, y) in curves().items():
+        target = TARGETS.get(name)
+        if target is None or len(x) < 3:
+            continue
+        a, b = doubling_fit(x, y)
+        at = "reached" if y[-1] >= target else ("never (flat)" if b <= 0 else f"{2 ** ((target - a) / b):,.0f}")
+        rows.append(f"| {name} | {y[-1]:.1f}% | {target:.0f}% | {b:+.1f} | {at} |")
+    return "\n".join(rows)
+
+
 def main() -> None:
     fig, ax = plt.subplots(figsize=(7, 4.2))
     for name, (x, y) in curves().items():
@@ -50,6 +79,7 @@ def main() -> None:
     fig.tight_layout()
     fig.savefig(RESULTS / "curves.png", dpi=110)
     print(f"wrote {RESULTS / 'curves.png'}")
+    print(extrapolation_table())
 
 
 if __name__ == "__main__":
