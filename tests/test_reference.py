@@ -200,7 +200,9 @@ def test_the_readme_table_comes_from_the_manifest(digits, record, tmp_path):
     readme = tmp_path / "README.md"
     readme.write_text(f"intro\n{references.BEGIN}\nold\n{references.END}\noutro\n")
     assert references.write_table(readme, TINY) and not references.write_table(readme, TINY)
-    assert readme.read_text() == f"intro\n{references.BEGIN}\n{table}\n{references.END}\noutro\n"
+    block = references.readme_block(TINY)
+    assert block.startswith(table) and "| SimCLR | 50.0% (" in block  # the calibration table follows
+    assert readme.read_text() == f"intro\n{references.BEGIN}\n{block}\n{references.END}\noutro\n"
     readme.write_text("no markers")
     with pytest.raises(ValueError, match="markers"):
         references.write_table(readme, TINY)
@@ -234,7 +236,7 @@ def test_a_pip_install_fetches_once_and_trains_live_when_offline(tmp_path, monke
 def test_the_readme_table_is_the_committed_manifest(monkeypatch):
     readme = (paths.repo_root() / "README.md").read_text()
     monkeypatch.delenv("SSLKIT_REFERENCES")  # the repository's own references
-    table = references.results_table(get_profile("cpu"))
+    table = references.readme_block(get_profile("cpu"))
     assert f"{references.BEGIN}\n{table}\n{references.END}" in readme, \
         "README's table is stale: python -m sslkit.course.references table --profile cpu --write"
 

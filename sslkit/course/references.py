@@ -62,8 +62,37 @@ def results_table(profile: Profile | None = None) -> str:
         f"`python -m sslkit.course.references table --profile {p.name}` from `results/{p.name}-manifest.json`."
 
 
+def calibration_rows(profile: Profile | None = None) -> dict[str, dict]:
+    """{README label: {"knn", "images", "epochs", "width"}} of the profile's self-supervised main
+    results, read from the manifest and each run's recorded settings (for
+    :func:`sslkit.course.calibration.calibration_table`)."""
+    from sslkit.records.manifest import _abs  # the recorded settings file of an entry
+
+    p = get_profile(profile)
+    by_result = {e["result"]: e for e in load_manifest(p)["runs"].values() if e.get("result")}
+    rows = {}
+    for key, label in TABLE_ROWS:
+        e = by_result.get(key)
+        if e is None or key in ("floor", "supervised") or "settings" not in e:
+            continue
+        s = json.loads(_abs(e["settings"]).read_text())
+        rows[label] = {"knn": e["results"]["knn"], "images": s["data"]["images"], "epochs": s["epochs"],
+                       "width": s["hparams"]["width"]}
+    return rows
+
+
 COLUMNS = ("kNN top-1", "linear probe", "over the floor (kNN)", "training", "notebook")
 BEGIN, END = "<!-- results table: begin -->", "<!-- results table: end -->"
+
+
+def readme_block(profile: Profile) -> str:
+    """What the README holds between its markers: the results table, then the calibration table
+    (:mod:`sslkit.course.calibration`) — both from the manifest."""
+    from sslkit.course.calibration import calibration_table
+
+    return (f"{results_table(profile)}\n\n**Calibration**: each method's kNN beside published CIFAR-10 numbers "
+            "(full ResNet-18, all 50,000 images), and the share of that compute this run had.\n\n"
+            f"{calibration_table(calibration_rows(profile))}")
 
 
 def write_table(readme: Path, profile: Profile) -> bool:
@@ -73,7 +102,7 @@ def write_table(readme: Path, profile: Profile) -> bool:
         raise ValueError(f"{readme} has no {BEGIN} … {END} markers to put the table between.")
     head, rest = text.split(BEGIN, 1)
     _, tail = rest.split(END, 1)
-    new = f"{head}{BEGIN}\n{results_table(profile)}\n{END}{tail}"
+    new = f"{head}{BEGIN}\n{readme_block(profile)}\n{END}{tail}"
     if new != text:
         readme.write_text(new)
     return new != text

@@ -1,0 +1,26 @@
+"""The calibration table: published CIFAR-10 numbers beside ours, with the compute share."""
+
+import pytest
+
+from sslkit.course.calibration import PUBLISHED, UNPUBLISHED, Published, calibration_table, compute_share
+
+
+def test_compute_share_is_image_passes_times_width_squared():
+    ref = Published("X", 80.0, "kNN", 200, 128, "somewhere")
+    # 10,000 images x 16 epochs x (1/4)^2 = 10,000 against 50,000 x 200 = 10,000,000
+    assert compute_share(10_000, 16, 0.25, ref) == pytest.approx(1e-3)
+    assert compute_share(50_000, 200, 1.0, ref) == pytest.approx(1.0)
+    assert compute_share(50_000, 50, 0.125, ref) == pytest.approx(50 / 200 / 64)
+    with pytest.raises(ValueError, match="positive"):
+        compute_share(0, 16, 0.25, ref)
+
+
+def test_the_table_puts_every_published_number_beside_ours_and_says_why_when_none():
+    runs = {"SimCLR": {"knn": 0.412, "images": 10_000, "epochs": 16, "width": 0.25},
+            "CPC": {"knn": 0.38, "images": 10_000, "epochs": 16, "width": 0.25}}
+    table = calibration_table(runs)
+    simclr_rows = [line for line in table.splitlines() if line.startswith("| SimCLR |")]
+    assert len(simclr_rows) == sum(p.method == "SimCLR" for p in PUBLISHED) >= 1
+    assert all("41.2% (10,000 × 16, width 0.25)" in row for row in simclr_rows)
+    assert "| 1/1,000 |" in next(r for r in simclr_rows if "200 epochs" in r)
+    assert UNPUBLISHED["CPC"] in table and "| – |" in table
