@@ -286,6 +286,20 @@ def test_8_two_processes_adding_results_to_one_run_keep_every_key():
     assert len(reference.load_manifest(get_profile("smoke"))["runs"]["shared"]["results"]) == 120
 
 
+def test_8_a_re_recorded_number_that_moves_is_said(capsys):
+    from sslkit.records.manifest import record_results
+
+    smoke = get_profile("smoke")
+    record_results("moving", {"knn": 0.253, "linear": 0.273}, smoke, command="test")
+    record_results("moving", {"knn": 0.2532, "linear": 0.273}, smoke, command="test")  # 0.02 points: quiet
+    assert "moved" not in capsys.readouterr().out
+    record_results("moving", {"knn": 0.2532, "linear": 0.275}, smoke, command="test")
+    out = capsys.readouterr().out
+    assert "moving: re-recorded results moved: linear 27.3% → 27.5%" in out and "knn" not in out
+    assert "re-execute every notebook" in out
+    assert reference.load_manifest(smoke)["runs"]["moving"]["results"]["linear"] == 0.275
+
+
 # ----------------------------------------------------------------------------- 10. manifests
 
 def test_10_a_truncated_manifest_or_an_entry_without_settings_names_the_file_and_fix(recorded):

@@ -395,18 +395,30 @@ def record_run(name: str, run_dir: Path, profile: Profile, kind: str, *, command
 def record_results(name: str, results: dict, profile: Profile, *, command: str, notebook: str = "",
                    result: str | None = None) -> None:
     """Add ``results`` to a run's entry (an entry without files when there is no run: the floor):
-    one read-modify-write under the manifest lock, so two processes never lose each other's keys."""
+    one read-modify-write under the manifest lock, so two processes never lose each other's keys.
+
+    A number that was recorded before and now moves by 0.05 points or more is said in one line:
+    re-evaluating the same weights on another CPU (float32 where the first had native bf16, say)
+    moves a linear probe by a few tenths, and every notebook that printed the old number is then
+    stale until it is executed again."""
+    moved = []
 
     def change(data):
         entry = data["runs"].get(name) or {
             "kind": "evaluation", "files": {}, "command": command, "notebook": notebook, "hardware": hardware(),
             "date": time.strftime("%Y-%m-%d"), "wall_time_s": 0.0, "results": {}}
-        entry["results"] = {**entry.get("results", {}), **results}
+        old = entry.get("results", {})
+        moved[:] = [(k, old[k], v) for k, v in results.items() if isinstance(old.get(k), (int, float))
+                    and isinstance(v, (int, float)) and abs(v - old[k]) >= 5e-4]
+        entry["results"] = {**old, **results}
         if result:
             entry["result"] = result
         data["runs"][name] = entry
 
     _modify_manifest(profile, change)
+    if moved:
+        print(f"{name}: re-recorded results moved: " + ", ".join(f"{k} {100 * a:.1f}% → {100 * b:.1f}%" for k, a, b in moved)
+              + f" (evaluated here on {hardware()}); re-execute every notebook that prints them.", flush=True)
 
 
 # ----------------------------------------------------------------------------- fetching (pip installs)
