@@ -7,8 +7,8 @@ import torch
 
 from sslkit.methods import SimCLR
 from sslkit.parts.data import ImageSet
-from sslkit.training.mechanisms import (alignment, colour_agreement, colour_histograms, neighbour_agreement,
-                                         projection_geometry, uniformity)
+from sslkit.training.mechanisms import (alignment, code_similarity, colour_agreement, colour_histograms,
+                                         neighbour_agreement, projection_geometry, uniformity, within_image_similarity)
 
 
 def test_alignment_by_hand():
@@ -80,3 +80,42 @@ def test_projection_geometry_of_a_simclr_model_restores_its_mode():
     assert model.training and set(g) == {"align", "uniform"}
     assert 0 <= g["align"] <= 4 and g["uniform"] <= 0
     assert projection_geometry(model, x) == g  # the views come from the seed, not the global state
+
+
+def test_within_image_similarity_by_hand_and_against_every_pair():
+    # two images of two patches: the first codes "x" in both patches, the second "y"
+    codes = torch.tensor([[[[1.0, 0.0], [2.0, 0.0]]], [[[0.0, 3.0], [0.0, 1.0]]]])  # (2, 1, 2, 2)
+    assert within_image_similarity(codes) == pytest.approx({"within": 1.0, "across": 0.0, "excess": 1.0})
+    # every patch the same code: within = across
+    same = within_image_similarity(torch.ones(3, 2, 2, 4))
+    assert same["within"] == pytest.approx(1.0) and same["excess"] == pytest.approx(0.0)
+    # random codes against a plain loop over all pairs of patches
+    torch.manual_seed(0)
+    codes = torch.randn(4, 2, 3, 5)
+    c = torch.nn.functional.normalize(codes.reshape(4, 6, 5), dim=-1)
+    within = [float(c[b, p] @ c[b, q]) for b in range(4) for p in range(6) for q in range(6) if p != q]
+    across = [float(c[a, p] @ c[b, q]) for a in range(4) for b in range(4) if a != b for p in range(6) for q in range(6)]
+    got = within_image_similarity(codes)
+    assert got["within"] == pytest.approx(sum(within) / len(within), abs=1e-6)
+    assert got["across"] == pytest.approx(sum(across) / len(across), abs=1e-6)
+    with pytest.raises(ValueError, match="at least 2 images"):
+        within_image_similarity(torch.randn(1, 2, 2, 3))
+    with pytest.raises(ValueError, match="B, R, S, D"):
+        within_image_similarity(torch.randn(4, 5))
+
+
+def test_code_similarity_reads_the_model_codes_and_restores_its_mode():
+    from sslkit.methods import CPC
+
+    torch.manual_seed(0)
+    model = CPC(width=0.125).train()
+    images = torch.randint(0, 256, (6, 3, 32, 32), dtype=torch.uint8)
+    got = code_similarity(model, images, batch_size=4)
+    assert model.training
+    from sslkit.parts.augment import patch_grid
+
+    model.eval()
+    with torch.no_grad():
+        by_hand = within_image_similarity(model.encode(patch_grid(images, 8, 4)))  # eval mode: running statistics
+    assert got == pytest.approx(by_hand, abs=1e-5)
+

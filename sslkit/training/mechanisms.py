@@ -8,6 +8,11 @@ scale, where accuracy differences of small runs sit inside the seed-to-seed spre
   Hypersphere", https://arxiv.org/abs/2005.10242) measure it with :func:`alignment` (how close
   the two views of an image land) and :func:`uniformity` (how evenly all images spread over the
   sphere), both on the unit-length projections the loss sees; lower is better for each.
+- **CPC's context network**: without it, each patch only has to predict the codes below it from
+  its own code, and nothing asks the codes of one image to share what the image is about; the
+  source text's claim is that the codes then become unique per patch. :func:`code_similarity`
+  measures how much more alike the codes of two patches of one image are than those of patches
+  of two different images (:func:`within_image_similarity` on the code grid).
 - **Colour distortion**: without it, SimCLR can match two views by their colour histograms (the
   paper's Figure 6). :func:`neighbour_agreement` of a model's nearest neighbours with those of
   plain :func:`colour_histograms` says how far its feature space *is* a colour-histogram space.
@@ -101,3 +106,44 @@ def colour_agreement(model, bank, queries, k: int = 10, bins: int = 4) -> float:
     fb, fq = (F.normalize(extract_features(model, s).float(), dim=1) for s in (bank, queries))
     hb, hq = (colour_histograms(s.images, bins).sqrt() for s in (bank, queries))
     return neighbour_agreement(fq @ fb.T, hq @ hb.T, k)
+
+
+def within_image_similarity(codes: Tensor) -> dict[str, float]:
+    """codes (B, R, S, D), a grid of patch codes per image → {"within": mean cosine similarity of
+    two different patches of one image, "across": of two patches of two different images,
+    "excess": within − across}. Near 0 excess: a patch's code says no more about its own image than
+    about any other (codes "unique per patch"); near 1 − across: every patch codes its image.
+    Needs B ≥ 2 images of R·S ≥ 2 patches. Computed from per-image sums of unit codes, without
+    the (B·R·S)² similarity matrix."""
+    if codes.dim() != 4:
+        raise ValueError(f"codes must be (B, R, S, D), got shape {tuple(codes.shape)}.")
+    B, R, S, _ = codes.shape
+    P = R * S
+    if B < 2 or P < 2:
+        raise ValueError(f"need at least 2 images of at least 2 patches, got {B} images of {P} patches.")
+    c = F.normalize(codes.double().reshape(B, P, -1), dim=-1)
+    m = c.sum(1)  # (B, D): Σ_p c_bp
+    per_image = (m * m).sum(1)  # |m_b|² = Σ_{p,q} c_bp · c_bq, the diagonal (p = q) adding P
+    total = m.sum(0)
+    within = float((per_image - P).sum() / (B * P * (P - 1)))
+    across = float(((total * total).sum() - per_image.sum()) / (B * (B - 1) * P * P))
+    return {"within": within, "across": across, "excess": within - across}
+
+
+@torch.no_grad()
+def code_similarity(model, images: Tensor, batch_size: int = 250) -> dict[str, float]:
+    """:func:`within_image_similarity` of a CPC model's codes of the un-augmented patch grid of
+    ``images`` (N, 3, H, W). Eval mode, the model's mode restored after."""
+    from sslkit.parts.augment import patch_grid
+
+    device = next(model.parameters()).device
+    hp = model.hparams
+    was_training = model.training
+    model.eval()
+    try:
+        codes = torch.cat([model.encode(patch_grid(x.to(device), hp.patch, hp.stride)).float().cpu()
+                           for x in images.split(batch_size)])
+    finally:
+        model.train(was_training)
+    return within_image_similarity(codes)
+
