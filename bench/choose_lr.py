@@ -99,13 +99,17 @@ def main():
             print(json.dumps({"method": args.method, **settings, "base_lr": base_lr, "lr": lr, "seed": seed, "val_knn": round(knn, 4),
                               "train_s": round(run.seconds, 1), "wall_s": round(time.perf_counter() - t0, 1)}),
                   flush=True)
-    print(f"\n| base lr | val kNN (mean ± std over {len(args.seeds)} seeds) |\n|---:|---:|")
+    one = len(args.seeds) == 1
+    print(f"\n| base lr | val kNN ({'seed ' + str(args.seeds[0]) if one else f'mean ± sd over {len(args.seeds)} seeds'}) |"
+          "\n|---:|---:|")
     print(f"| random init | {100 * floor:.1f}% |")
     for base_lr, v in scores.items():
-        sd = statistics.stdev(v) if len(v) > 1 else float("nan")
-        print(f"| {base_lr:g} | {100 * statistics.mean(v):.1f} ± {100 * sd:.1f}% |")
+        spread = "" if one else f" ± {100 * statistics.stdev(v):.1f}"
+        print(f"| {base_lr:g} | {100 * statistics.mean(v):.1f}{spread}% |")
     best = max(scores, key=lambda b: statistics.mean(scores[b]))
-    print(f"\nhighest mean validation kNN: base_lr {best:g}")
+    print(f"\nhighest mean validation kNN: base_lr {best:g}"
+          + ("" if statistics.mean(scores[best]) > floor else
+             f" — but no learning rate beats random init ({100 * floor:.1f}%): none can be chosen from this table"))
 
 
 if __name__ == "__main__":
