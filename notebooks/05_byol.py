@@ -376,8 +376,10 @@ display(Markdown("\n".join(lines) + "\n\n" + SPREAD_LEGEND))
 #   causes are checked so far: sslkit's weight standardization puts ε inside the square root
 #   where Qiao et al.'s code adds it to the std, but at these widths the two give nearly the
 #   same filters (`bench/ws_formulation.py` measures it; bench/RESULTS.md), so that is not it;
-#   the learning rate (0.2 × batch / 256) was chosen for BatchNorm BYOL, and one chosen for
-#   GroupNorm + WS on the validation split is the next test, before calling this a finding.
+#   nor is the learning rate: chosen for BatchNorm BYOL (0.2 × batch / 256), it was tried for
+#   GroupNorm + WS on the validation split from a third of it to ten times it, and every run
+#   ended below its own random init (`bench/choose_lr.py`, one seed each; bench/RESULTS.md). At
+#   this size the collapse is a finding, not a mis-set step size.
 # - *Without batch statistics in the backbone: shown.* A GroupNorm + WS backbone with
 #   BatchNorm heads scores 23.7 ± 0.8%, 10.4 ± 1.5 points above that backbone's random init
 #   and −0.7 ± 1.0 from BatchNorm BYOL: no difference is shown, and the 2·SE interval (−2.7 to
