@@ -36,7 +36,7 @@ def _plans():
     return {
         "00_data_and_baselines": [(Supervised, "supervised", 1.0, 1)],
         "01_rotnet": [(RotNet, "main", 1.0, 1), (RotNet, "sweep", 1.0, 3)],
-        "02_jigsaw": [(Jigsaw, "main", 0.5, 1), (Jigsaw, "sweep", 1.0, 6)],
+        "02_jigsaw": [(Jigsaw, "main", 0.5, 1), (Jigsaw, "sweep", 1.0, 12)],
         "03_cpc": [(CPC, "main", 1.0, 1), (CPC, "sweep-main-data", 1.0, 12)],
         "04_simclr": [(SimCLR, "main", 1.0, 1), (SimCLR, "sweep", 1.0, 27), (SimCLR, "sweep", 2.125, 3),
                       (SimCLR, "sweep", 4.375, 3), (SimCLR, "sweep-main-size", 1.0, 3)],

@@ -28,7 +28,8 @@ from pathlib import Path
 
 from sslkit.parts import paths
 from sslkit.parts.profiles import Profile, get_profile
-from sslkit.records.manifest import check, load_manifest, manifest_path, prune
+from sslkit.course.calibration import calibration_table
+from sslkit.records.manifest import _abs, check, load_manifest, manifest_path, prune
 from sslkit.records.results import markdown_table
 
 TABLE_ROWS = (("floor", "random init (floor)"), ("supervised", "supervised"), ("rotnet", "RotNet"),
@@ -66,8 +67,6 @@ def calibration_rows(profile: Profile | None = None) -> dict[str, dict]:
     """{README label: {"knn", "images", "epochs", "width"}} of the profile's self-supervised main
     results, read from the manifest and each run's recorded settings (for
     :func:`sslkit.course.calibration.calibration_table`)."""
-    from sslkit.records.manifest import _abs  # the recorded settings file of an entry
-
     p = get_profile(profile)
     by_result = {e["result"]: e for e in load_manifest(p)["runs"].values() if e.get("result")}
     rows = {}
@@ -88,8 +87,6 @@ BEGIN, END = "<!-- results table: begin -->", "<!-- results table: end -->"
 def readme_block(profile: Profile) -> str:
     """What the README holds between its markers: the results table, then the calibration table
     (:mod:`sslkit.course.calibration`) — both from the manifest."""
-    from sslkit.course.calibration import calibration_table
-
     return (f"{results_table(profile)}\n\n**Calibration**: each method's kNN beside published CIFAR-10 numbers "
             "(full ResNet-18, all 50,000 images), and the share of that compute this run had.\n\n"
             f"{calibration_table(calibration_rows(profile))}")

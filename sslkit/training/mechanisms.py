@@ -28,7 +28,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from sslkit.methods.features import extract_features
-from sslkit.parts.augment import to_float
+from sslkit.parts.augment import patch_grid, to_float
 
 
 def alignment(z1: Tensor, z2: Tensor, alpha: float = 2.0) -> float:
@@ -134,8 +134,6 @@ def within_image_similarity(codes: Tensor) -> dict[str, float]:
 def code_similarity(model, images: Tensor, batch_size: int = 250) -> dict[str, float]:
     """:func:`within_image_similarity` of a CPC model's codes of the un-augmented patch grid of
     ``images`` (N, 3, H, W). Eval mode, the model's mode restored after."""
-    from sslkit.parts.augment import patch_grid
-
     device = next(model.parameters()).device
     hp = model.hparams
     was_training = model.training
