@@ -6,6 +6,7 @@ import torch.nn as nn
 
 from sslkit.parts.backbones import resnet18
 from sslkit.parts.data import load_digits
+from sslkit.methods.features import feature_dtype
 from sslkit.parts.profiles import in_channels_last
 from sslkit.training import evaluate as E
 
@@ -88,6 +89,18 @@ def test_fast_features_match_float32():
     cos = torch.nn.functional.cosine_similarity(fast, ref, dim=1)
     assert cos.min() > 0.99, cos.min()  # bf16 rounds; the direction kNN reads stays
     assert torch.allclose(E.extract_features(net, x, dtype=None), ref, atol=1e-4)  # layout alone: same numbers
+
+
+def test_cpu_features_are_float32_whatever_the_training_precision(monkeypatch):
+    # bf16 training on a CPU (SSLKIT_PRECISION, or native bf16) must not make evaluation bf16:
+    # a number would then depend on the CPU that computed it
+    monkeypatch.setenv("SSLKIT_PRECISION", "bf16-mixed")
+    torch.manual_seed(0)
+    net = resnet18(0.125)
+    x = torch.randint(0, 256, (16, 3, 32, 32), dtype=torch.uint8)
+    assert feature_dtype(torch.device("cpu")) is None
+    assert torch.equal(E.extract_features(net, x), E.extract_features(net, x, dtype=None))
+    assert not torch.equal(E.extract_features(net, x), E.extract_features(net, x, dtype=torch.bfloat16))
 
 
 def test_logistic_gradient_in_closed_form_matches_autograd():

@@ -19,10 +19,18 @@ _AUTOCAST = {"bf16-mixed": torch.bfloat16, "16-mixed": torch.float16}
 
 
 def feature_dtype(device: torch.device) -> torch.dtype | None:
-    """The autocast dtype for feature extraction on ``device``: the training precision that
-    :func:`sslkit.parts.profiles.fast_settings` picks there (``SSLKIT_PRECISION`` respected), None
-    for float32."""
-    return _AUTOCAST.get(fast_settings("cuda" if device.type == "cuda" else "cpu")["precision"])
+    """The autocast dtype for feature extraction on ``device``: on a GPU, the training precision
+    that :func:`sslkit.parts.profiles.fast_settings` picks there (``SSLKIT_PRECISION`` respected);
+    on every CPU None, float32.
+
+    A CPU with native bf16 (the Intel Xeon with AMX that recorded the first references) extracts
+    bf16 features faster, but then a number depends on which CPU computed it: the same frozen
+    encoder scored 0.1-0.2 points apart on that machine and on an AMD EPYC without native bf16
+    (``bench/RESULTS.md``, "Evaluation precision"). Float32 everywhere gives every CPU the same
+    kNN accuracy from the same weights."""
+    if device.type != "cuda":
+        return None
+    return _AUTOCAST.get(fast_settings("cuda")["precision"])
 
 
 def extract_features(
@@ -38,10 +46,8 @@ def extract_features(
     model's device).
 
     Fast path: inference mode, the model's memory layout (channels_last inputs when its
-    weights are), and autocast in ``dtype`` — by default the device's training precision
-    (:func:`feature_dtype`: bf16 on GPUs and on CPUs with native bf16); ``dtype=None`` for
-    float32. On the cpu profile's encoders bf16 features moved kNN and linear-probe accuracy
-    by at most the tolerance stated in ``bench/RESULTS.md`` (evaluation section).
+    weights are), and autocast in ``dtype`` — by default the GPU's training precision and
+    float32 on every CPU (:func:`feature_dtype`); ``dtype=None`` for float32 anywhere.
     """
     forward = model.features if isinstance(model, Method) else model
     x_all = images.images if isinstance(images, ImageSet) else images
