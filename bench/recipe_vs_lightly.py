@@ -51,12 +51,11 @@ from main_runs import RESULTS, full_profile  # bench/ is on the path when this s
 from simclr_vs_lightly import PILImages, _SteadyClock
 
 from sslkit.methods import SimCLR
-from sslkit.methods.features import extract_features
 from sslkit.parts.backbones import build_backbone
 from sslkit.parts.data import load_cifar10
 from sslkit.parts.profiles import hardware
 from sslkit.parts.threads import warn_if_busy
-from sslkit.training.evaluate import knn_accuracy
+from sslkit.training.evaluate import evaluate
 from sslkit.training.train import pretrain
 
 SSLKIT = {"width": 0.125, "batch": 256, "lr": 0.3, "temperature": 0.2}
@@ -64,8 +63,15 @@ LIGHTLY = {"width": 1.0, "batch": 128, "lr": 0.06, "temperature": 0.5, "weight_d
 
 
 def knn(backbone: nn.Module, train, test) -> float:
-    return knn_accuracy(extract_features(backbone, train, dtype=None), train.labels,
-                        extract_features(backbone, test, dtype=None), test.labels, train.num_classes)
+    return evaluate(backbone, train, test, probe=False)["knn"]  # float32 features on every CPU
+
+
+def plan(budget: float, probe_s: float, probe_images: int, ips: float, images_per_unit: int):
+    """A throwaway run's wall time and steady images/s → (units of ``images_per_unit`` images
+    that fit ``budget`` seconds once its start-up is paid, start-up s, planned s)."""
+    startup = max(0.0, probe_s - probe_images / ips)
+    units = max(1, math.floor((budget - startup) * ips / images_per_unit))
+    return units, startup, startup + units * images_per_unit / ips
 
 
 def lightly_run(train, steps: int, width: float = 1.0, seed: int = 0, log_every: int = 50, warm: int = 5):
@@ -113,9 +119,7 @@ def lightly_side(train, test, budget: float, probe_steps: int, width: float) -> 
     images/s and start-up: its row of the results."""
     # the same as sslkit's side, in steps (its loop has no epochs to round to)
     _, sec, seen, ips = lightly_run(train, probe_steps, width, log_every=10**9)
-    startup = max(0.0, sec - seen / ips)
-    steps = max(1, math.floor((budget - startup) * ips / LIGHTLY["batch"]))
-    planned = startup + steps * LIGHTLY["batch"] / ips
+    steps, startup, planned = plan(budget, sec, seen, ips, LIGHTLY["batch"])
     print(f"lightly, width {width:g}: {ips:.0f} images/s steady, {startup:.0f} s start-up -> {steps} steps "
           f"({steps * LIGHTLY['batch'] / len(train):.2f} epochs, {planned / 60:.1f} planned min)", flush=True)
     backbone, sec, seen, _ = lightly_run(train, steps, width)
@@ -161,9 +165,7 @@ def main(argv=None):
         _, r = pretrain(SimCLR, probe, None, tmp / "probe", epochs=1, profile=p, progress=False, overwrite=True,
                         callbacks=[clock], **kw)
         ips = clock.images_per_s(SSLKIT["batch"])
-        startup = max(0.0, r.seconds - len(probe) / ips)
-        epochs = max(1, math.floor((budget - startup) * ips / len(train)))
-        planned = startup + epochs * len(train) / ips
+        epochs, startup, planned = plan(budget, r.seconds, len(probe), ips, len(train))
         print(f"sslkit: {ips:.0f} images/s steady, {startup:.0f} s start-up -> {epochs} epochs "
               f"({planned / 60:.1f} planned min)", flush=True)
         module, r = pretrain(SimCLR, train, None, tmp / "sslkit", epochs=epochs, profile=p, progress=False,

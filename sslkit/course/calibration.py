@@ -2,9 +2,10 @@
 converged, and how much less compute it had.
 
 Each :class:`Published` row is a number a public source reports for a method pretrained on the
-50,000 CIFAR-10 training images with a full-width ResNet-18, with its epochs, batch and source. :func:`compute_share` puts one of our runs against such a
-run: image-passes (images × epochs) × width², a proxy for training FLOPs (a ResNet's convolutions
-scale with the square of its width), as a share of the published run's. The README's results
+50,000 CIFAR-10 training images with a full-width ResNet-18, with its epochs, batch and source.
+:func:`compute_share` puts one of our runs against such a run: image-passes (images × epochs)
+× width², a proxy for training FLOPs (a ResNet's convolutions scale with the square of its
+width), as a share of the published run's. The README's results
 table is followed by :func:`calibration_table`, generated from the same manifest
 (``python -m sslkit.course.references table --write``).
 
