@@ -11,7 +11,8 @@ same ``--epochs`` on every resume (a different number is another run, refused by
 
 :class:`sslkit.training.curve.KnnCurve` scores the run at log-spaced epochs (kNN of the 10,000 test
 images against the 50,000 train images as the bank) into ``curve.json``; ``train_s`` there is the
-training wall time, every segment counted, the curve's own evaluations taken out.
+training wall time, every segment counted, the curve's own evaluations and (since 2026-12-04)
+``kill -STOP`` pauses taken out; ``cpu_s`` is the process's CPU seconds, which neither inflates.
 
     SSLKIT_DATA=... SSLKIT_PRECISION=32-true python bench/main_runs.py --method SimCLR --width 0.125 \
         --base-lr 0.3 --epochs 50 --set temperature=0.2

@@ -176,3 +176,31 @@ def test_out_of_gpu_memory_halves_the_batch_once_then_says_what_to_do(digits, tm
     monkeypatch.setattr(train_module, "fit", lambda *a, **k: fit_with_little_memory(*a, limit=4, **k))
     with pytest.raises(RuntimeError, match="at batch 16 .* after halving it once. Fix: the live profile"):
         train_module.pretrain(Supervised, tr, te, tmp_path / "sup2", epochs=1, profile=SMOKE, progress=False)
+
+
+@pytest.mark.skipif(not hasattr(__import__("signal"), "SIGSTOP"), reason="no job control on this OS")
+def test_a_stopped_and_continued_training_does_not_count_the_pause(digits, tmp_path):
+    import os
+    import subprocess
+    import time
+
+    from lightning.pytorch.callbacks import Callback
+
+    class StopOnce(Callback):  # on the third step another process stops us for about 2 s
+        def on_train_batch_end(self, trainer, module, outputs, batch, batch_idx):
+            if batch_idx == 2 and trainer.current_epoch == 0:
+                subprocess.Popen(["sh", "-c", f"sleep 0.2; kill -STOP {os.getpid()}; sleep 2; kill -CONT {os.getpid()}"])
+                time.sleep(0.5)  # stopped in here
+
+    import signal
+
+    train, _ = digits
+    run = tmp_path / "run"
+    handler = signal.getsignal(signal.SIGCONT)
+    t0 = time.perf_counter()
+    fit(small_module(), loaders(train, None, SMOKE)[0], run, 1, SMOKE, progress=False, callbacks=[StopOnce()])
+    elapsed = time.perf_counter() - t0
+    seg = wall_time(run)["segments"][-1]
+    assert 1.5 < seg["paused_seconds"] < 3.0
+    assert seg["seconds"] < elapsed - 1.5
+    assert signal.getsignal(signal.SIGCONT) == handler  # the clock gave the handler back

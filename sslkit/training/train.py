@@ -24,6 +24,7 @@ from __future__ import annotations
 import gc
 import json
 import logging
+import signal
 import time
 import uuid
 import warnings
@@ -150,7 +151,12 @@ class _WallClock(Callback):
     killed or not) with its wall seconds, its process CPU seconds (all threads: on CPU the
     compute spent, which pauses and other processes do not inflate) and the epochs done,
     rewritten at each epoch end and at most every ``every_s`` seconds in between, so a killed
-    segment loses at most that much."""
+    segment loses at most that much.
+
+    A process stopped and continued (``kill -STOP`` / ``kill -CONT``, or ctrl-Z and ``fg``) is not
+    training while it is stopped: the clock hears the SIGCONT and takes the gap it ended, less
+    one typical step, out of ``seconds`` and into the segment's ``paused_seconds``. (It listens
+    only where Python lets it, in the main thread; elsewhere a pause still counts.)"""
 
     def __init__(self, run_dir: Path, every_s: float = 10.0):
         self.run_dir, self.every_s = run_dir, every_s
@@ -159,18 +165,53 @@ class _WallClock(Callback):
 
     def on_train_start(self, trainer, pl_module):
         self.started = True
-        self.t0 = self.last = time.perf_counter()
+        self.t0 = self.last = self.tick = time.perf_counter()
         self.c0 = time.process_time()
+        self.paused, self.continued, self.steps_s = 0.0, False, []
+        self._listen(True)
         self.record = wall_time(self.run_dir)
         self.record["segments"].append({"started": time.strftime("%Y-%m-%d %H:%M:%S"), "token": self.token, "seconds": 0.0,
                                         "from_epoch": trainer.current_epoch, "to_epoch": trainer.current_epoch})
 
+    def _listen(self, on: bool) -> None:
+        """Hear SIGCONT while training (``on``), or give the handler back."""
+        if not hasattr(signal, "SIGCONT"):  # Windows has no job control
+            return
+        try:
+            if on:
+                self.before = signal.signal(signal.SIGCONT, self._on_continue)
+            elif getattr(self, "before", None) is not None:
+                signal.signal(signal.SIGCONT, self.before)
+                self.before = None
+        except ValueError:  # not the main thread: a pause will count as training time
+            self.before = None
+
+    def _on_continue(self, signum, frame):
+        self.continued = True
+        if callable(self.before):
+            self.before(signum, frame)
+
+    def _tick(self, step_ended: bool = False) -> None:
+        """Called at each batch's start and end: a gap that a SIGCONT ended was a pause, less the
+        typical step (the median of the last 50 unpaused steps) that also ran in it."""
+        now = time.perf_counter()
+        gap, self.tick = now - self.tick, now
+        if self.continued:
+            self.continued = False
+            typical = sorted(self.steps_s)[len(self.steps_s) // 2] if self.steps_s else 0.0
+            self.paused += max(0.0, gap - typical)
+        elif step_ended:
+            self.steps_s = (self.steps_s + [gap])[-50:]
+
     def _write(self, trainer, epochs_done: int | None = None) -> None:
         if trainer.global_rank != 0:
             return
+        self._tick()
         self.last = time.perf_counter()
         seg = self.record["segments"][-1]
-        seg["seconds"] = round(self.last - self.t0, 2)
+        seg["seconds"] = round(self.last - self.t0 - self.paused, 2)
+        if self.paused:
+            seg["paused_seconds"] = round(self.paused, 2)
         seg["cpu_seconds"] = round(time.process_time() - self.c0, 2)
         self.record["steps"] = trainer.global_step
         if epochs_done is not None:  # the epochs the weights now hold
@@ -181,7 +222,11 @@ class _WallClock(Callback):
         tmp.write_text(json.dumps(self.record, indent=1) + "\n")
         tmp.replace(self.run_dir / "wall_time.json")
 
+    def on_train_batch_start(self, trainer, *args):
+        self._tick()
+
     def on_train_batch_end(self, trainer, *args):
+        self._tick(step_ended=True)
         if time.perf_counter() - self.last > self.every_s:
             self._write(trainer)
 
@@ -201,10 +246,12 @@ class _WallClock(Callback):
 
     def on_train_end(self, trainer, pl_module):
         self._write(trainer)
+        self._listen(False)
 
     def on_exception(self, trainer, pl_module, exception):
         if self.started:
             self._write(trainer)
+            self._listen(False)
 
 
 def fit(
