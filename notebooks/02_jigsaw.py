@@ -161,8 +161,8 @@ check_step(Jigsaw(width=0.125), jigsaw_step_by_hand, train.images[:16])
 # The online probe learns from whole-image features while the backbone learns from tiles.
 
 # %%
-epochs = max(1, PROFILE.pretrain_epochs // 2)
-jigsaw, jigsaw_run = load_or_pretrain(Jigsaw, train, test, "jigsaw", mode=MODE, epochs=epochs)
+# its epochs and settings: the profile's main-run table, PROFILE.main_run("jigsaw") (half the SSL epochs at this size)
+jigsaw, jigsaw_run = load_or_pretrain(Jigsaw, train, test, "jigsaw", mode=MODE)
 fig = plots.training_curves(jigsaw_run.run_dir, "Jigsaw pretraining", reference=reference_lines(reference, metric="linear"))
 
 # %% [markdown]

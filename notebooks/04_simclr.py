@@ -151,7 +151,8 @@ check_step(SimCLR(width=0.125), simclr_step_by_hand, train.images[:16])
 # useful h is while the backbone learns. The experiments in section 3 load theirs the same way.
 
 # %%
-simclr, simclr_run = load_or_pretrain(SimCLR, train, test, "simclr", mode=MODE, temperature=0.5)
+# its epochs and settings (τ = 0.5 at this size): the profile's main-run table, PROFILE.main_run("simclr")
+simclr, simclr_run = load_or_pretrain(SimCLR, train, test, "simclr", mode=MODE)
 fig = plots.training_curves(simclr_run.run_dir, "SimCLR pretraining", reference=reference_lines(reference, metric="linear"))
 
 # %% [markdown]

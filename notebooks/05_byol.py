@@ -166,7 +166,8 @@ check_step(BYOL(width=0.125), byol_step_by_hand, train.images[:16])
 # 1/√d; a collapsed network, whose outputs are all the same, gives 0.
 
 # %%
-byol, byol_run = load_or_pretrain(BYOL, train, test, "byol", mode=MODE, epochs=2 * PROFILE.pretrain_epochs)
+# its epochs and settings (twice the SSL epochs): the profile's main-run table, PROFILE.main_run("byol")
+byol, byol_run = load_or_pretrain(BYOL, train, test, "byol", mode=MODE)
 fig = plots.training_curves(byol_run.run_dir, "BYOL pretraining", reference=reference_lines(reference, metric="linear"))
 
 # %% [markdown]

@@ -98,13 +98,13 @@ print(f"{len(train):,} train / {len(test):,} test images")
 # %%
 floor_net, _ = random_floor(train, test)
 (supervised, _), _ = supervised_baseline(train, test, mode=MODE)
-encoders = {
+encoders = {  # each method's main run: the settings of PROFILE.main_run(stem), the run its own notebook loads
     "floor (random init)": floor_net,
     "RotNet": load_or_pretrain(RotNet, train, test, "rotnet", mode=MODE).module,
-    "Jigsaw": load_or_pretrain(Jigsaw, train, test, "jigsaw", mode=MODE, epochs=max(1, PROFILE.pretrain_epochs // 2)).module,
+    "Jigsaw": load_or_pretrain(Jigsaw, train, test, "jigsaw", mode=MODE).module,
     "CPC": load_or_pretrain(CPC, train, test, "cpc", mode=MODE).module,
-    "SimCLR": load_or_pretrain(SimCLR, train, test, "simclr", mode=MODE, temperature=0.5).module,
-    "BYOL": load_or_pretrain(BYOL, train, test, "byol", mode=MODE, epochs=2 * PROFILE.pretrain_epochs).module,
+    "SimCLR": load_or_pretrain(SimCLR, train, test, "simclr", mode=MODE).module,
+    "BYOL": load_or_pretrain(BYOL, train, test, "byol", mode=MODE).module,
     "DeepCluster": load_or_pretrain(DeepCluster, train, test, "deepcluster", mode=MODE).module,
     "SwAV": load_or_pretrain(SwAV, train, test, "swav", mode=MODE).module,
     "supervised": supervised,

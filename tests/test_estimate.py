@@ -48,11 +48,9 @@ def test_each_plan_counts_the_runs_its_notebook_recorded():
         if notebook in ("08_transfer", "09_scaling"):
             continue
         planned = collections.Counter()
-        for _, kind, factor, runs in plan:
-            if kind == "supervised":
-                planned["main", cpu.supervised_epochs] += runs
-            elif kind == "main":
-                planned["main", int(cpu.pretrain_epochs * factor)] += runs
+        for cls, kind, factor, runs in plan:
+            if kind in ("main", "supervised"):
+                planned["main", cpu.main_run(cls.__name__.lower())["epochs"]] += runs
             elif kind == "sweep-main-size":
                 planned["sweep", int(cpu.pretrain_epochs * factor)] += runs
             else:

@@ -120,6 +120,17 @@ def test_retrain_and_the_smoke_profile_always_train(digits, record, monkeypatch,
     assert "not used under the smoke profile" in summary("04_simclr", LOAD, get_profile("smoke"))
 
 
+def test_a_main_run_takes_its_epochs_and_settings_from_the_profile_table(digits):
+    train, test = digits
+    p = replace(TINY, name="smoke", main_runs={"simclr": {"epochs": 2, "temperature": 0.3}})  # smoke: always trains
+    model, run = load_or_pretrain(SimCLR, train, test, "simclr", mode=LOAD, profile=p, progress=False)
+    assert run.run_dir.name == "simclr-epochs=2-temperature=0.3" and run.epochs == 2
+    assert model.hparams.temperature == 0.3
+    # a setting passed in the call wins over the table's, and names another run
+    model, run = load_or_pretrain(SimCLR, train, test, "simclr", mode=LOAD, profile=p, progress=False, epochs=1)
+    assert run.run_dir.name == "simclr-temperature=0.3" and run.epochs == 1 and model.hparams.temperature == 0.3
+
+
 def test_sweep_runs_record_their_knn_and_curves_but_no_weights(digits, record, monkeypatch):
     train, test = digits
     first = sweep_run(SimCLR, train, test, "simclr-sweep", mode=record.now, profile=TINY, temperature=0.2)
@@ -269,14 +280,14 @@ COMMITTED = paths.repo_root() / "results" / "cpu-manifest.json"
 
 
 def _main_calls(cpu):
-    """The notebooks' calls of every committed main run (00 supervised, 01–07), by run name."""
+    """The notebooks' calls of every committed main run (00 supervised, 01–07), by run name: each
+    asks only for its stem, the profile's main-run table gives the rest."""
+    from sslkit.experiments.baselines import supervised_settings
     from sslkit.methods import BYOL, CPC, DeepCluster, Jigsaw, RotNet, SwAV
 
-    return {"supervised": (Supervised, {"name": "supervised", "epochs": cpu.supervised_epochs, "lr": cpu.scaled_lr(),
-                                        "weight_decay": 5e-4, "warmup_epochs": 1}),
-            "rotnet": (RotNet, {}), "jigsaw-epochs=8": (Jigsaw, {"epochs": cpu.pretrain_epochs // 2}), "cpc": (CPC, {}),
-            "simclr": (SimCLR, {"temperature": 0.5}), "byol-epochs=32": (BYOL, {"epochs": 2 * cpu.pretrain_epochs}),
-            "deepcluster": (DeepCluster, {}), "swav": (SwAV, {})}
+    return {"supervised": (Supervised, {"name": "supervised", **supervised_settings(cpu)}),
+            "rotnet": (RotNet, {}), "jigsaw-epochs=8": (Jigsaw, {}), "cpc": (CPC, {}), "simclr": (SimCLR, {}),
+            "byol-epochs=32": (BYOL, {}), "deepcluster": (DeepCluster, {}), "swav": (SwAV, {})}
 
 
 # scored again in full (about 20 s each on one CPU thread): a plain backbone trained with labels,

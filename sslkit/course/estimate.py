@@ -28,21 +28,22 @@ from sslkit.training.train import build
 
 def _plans():
     # notebook → [(method, "main" | "sweep" | "sweep-main-data" | "sweep-main-size", epochs as a
-    # multiple of the profile's, number of runs)]; "sweep-main-data": the sweep's width and epochs on
+    # multiple of the profile's (a main run's: its own, Profile.main_run), number of runs)];
+    # "sweep-main-data": the sweep's width and epochs on
     # the main images; "sweep-main-size": sweep runs of the main run's size (images, width, epochs)
     # (sweep runs: settings × 3 seeds, scaled to the profile's seeds by training_minutes; a run
     # another notebook already trained is not counted again).
     # tests/test_estimate.py checks these counts against the runs the notebooks recorded.
     return {
-        "00_data_and_baselines": [(Supervised, "supervised", 1.0, 1)],
-        "01_rotnet": [(RotNet, "main", 1.0, 1), (RotNet, "sweep", 1.0, 3)],
-        "02_jigsaw": [(Jigsaw, "main", 0.5, 1), (Jigsaw, "sweep", 1.0, 12)],
-        "03_cpc": [(CPC, "main", 1.0, 1), (CPC, "sweep-main-data", 1.0, 12)],
-        "04_simclr": [(SimCLR, "main", 1.0, 1), (SimCLR, "sweep", 1.0, 27), (SimCLR, "sweep", 2.125, 3),
+        "00_data_and_baselines": [(Supervised, "supervised", None, 1)],
+        "01_rotnet": [(RotNet, "main", None, 1), (RotNet, "sweep", 1.0, 3)],
+        "02_jigsaw": [(Jigsaw, "main", None, 1), (Jigsaw, "sweep", 1.0, 12)],
+        "03_cpc": [(CPC, "main", None, 1), (CPC, "sweep-main-data", 1.0, 12)],
+        "04_simclr": [(SimCLR, "main", None, 1), (SimCLR, "sweep", 1.0, 27), (SimCLR, "sweep", 2.125, 3),
                       (SimCLR, "sweep", 4.375, 3), (SimCLR, "sweep-main-size", 1.0, 3)],
-        "05_byol": [(BYOL, "main", 2.0, 1), (BYOL, "sweep", 4.0, 24)],
-        "06_deepcluster": [(DeepCluster, "main", 1.0, 1), (DeepCluster, "sweep-main-data", 1.0, 24)],
-        "07_swav": [(SwAV, "main", 1.0, 1), (SwAV, "sweep-main-data", 1.0, 15), (SwAV, "sweep-main-data", 1.5, 3)],
+        "05_byol": [(BYOL, "main", None, 1), (BYOL, "sweep", 4.0, 24)],
+        "06_deepcluster": [(DeepCluster, "main", None, 1), (DeepCluster, "sweep-main-data", 1.0, 24)],
+        "07_swav": [(SwAV, "main", None, 1), (SwAV, "sweep-main-data", 1.0, 15), (SwAV, "sweep-main-data", 1.5, 3)],
         # the encoders are the main runs above; fine-tuning 4 of them on 1%, 10%, 100% of the labels
         "08_transfer": [(Supervised, "finetune", 1.0, 4)],
         # every size of sslkit.experiments.scaling's sweep (widths and depths, two data sets), 3 seeds each
@@ -141,7 +142,10 @@ def training_minutes(notebook: str, profile: Profile | None = None, rate=None) -
             parts.append(f"fine-tuning {runs} encoders: {seconds / 60:.1f} min at {speed:,.0f} images/s")
             continue
         q = p.sweep() if kind in ("sweep", "sweep-main-data") else p
-        epochs = p.supervised_epochs if kind == "supervised" else max(1, int(q.pretrain_epochs * factor))
+        if kind in ("main", "supervised"):
+            epochs = p.main_run(cls.__name__.lower())["epochs"]
+        else:
+            epochs = max(1, int(q.pretrain_epochs * factor))
         speed = rate(cls, q)
         seconds = runs * epochs * _images(p.train_per_class if kind == "sweep-main-data" else q.train_per_class) / speed
         total += seconds

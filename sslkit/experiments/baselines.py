@@ -31,6 +31,16 @@ def random_floor(train: ImageSet, test: ImageSet, profile: Profile | None = None
     return net, evaluate(net, train, test)
 
 
+def supervised_settings(profile: Profile | None = None, epochs: int | None = None) -> dict:
+    """The supervised baseline's training settings at ``profile``: its main-run epochs
+    (:meth:`~sslkit.parts.profiles.Profile.main_run` of "supervised", or ``epochs``), SGD at the
+    profile's learning rate, weight decay 5e-4, one warmup epoch when it trains more than five.
+    ``bench/main_runs.py`` trains the full-scale baseline with exactly these."""
+    p = get_profile(profile)
+    settings = {**p.main_run("supervised"), **({"epochs": epochs} if epochs else {})}
+    return {"lr": p.scaled_lr(), "weight_decay": 5e-4, "warmup_epochs": 1 if settings["epochs"] > 5 else 0, **settings}
+
+
 def supervised_baseline(
     train: ImageSet, test: ImageSet, *, mode: Mode, profile: Profile | None = None, run_dir: str | Path | None = None,
     epochs: int | None = None, progress: bool = True,
@@ -43,9 +53,7 @@ def supervised_baseline(
     classifier, and the training wall time in seconds.
     """
     p = get_profile(profile)
-    epochs = epochs or p.supervised_epochs
-    kwargs = dict(epochs=epochs, profile=p, progress=progress, lr=p.scaled_lr(), weight_decay=5e-4,
-                  warmup_epochs=1 if epochs > 5 else 0)
+    kwargs = dict(profile=p, progress=progress, **supervised_settings(p, epochs))
     if run_dir is None:  # the notebooks' baseline: its reference run when there is one
         trained = load_or_pretrain(Supervised, train, test, "supervised", mode=mode, name="supervised", **kwargs)
     else:

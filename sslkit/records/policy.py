@@ -136,23 +136,33 @@ def obtain(name: str, settings: dict, profile: Profile, mode: Mode, train: Train
     return Obtained(name, False, run_dir, results, None, trained.report.seconds, trained)
 
 
+def main_run_name(stem: str, method_cls, profile: Profile, **settings) -> str:
+    """The folder name of a run asked for by ``stem`` and ``settings`` (:func:`sslkit.training.runs.run_name`:
+    the stem plus each setting that differs from its default, the seed's included), the same for
+    :func:`load_or_pretrain` and ``bench/main_runs.py``, which trains the runs it will load."""
+    return runs.run_name(stem, method_class(method_cls), profile, **settings)
+
+
 def load_or_pretrain(method_cls, train: ImageSet, test: ImageSet | None, stem: str, *, mode: Mode,
                      name: str | None = None, profile: Profile | None = None, epochs: int | None = None,
                      seed: int = 0, progress: bool = True, **kwargs):
     """The trained module of this main run: its reference when ``mode`` allows and there is a usable
     one, else trained here (:func:`obtain`).
 
-    Takes :func:`sslkit.training.train.pretrain`'s arguments. ``stem`` plus the settings that
-    differ from the defaults name the run (:func:`sslkit.training.runs.run_name`), unless ``name``
-    is given. Prints which it did and why. Returns :class:`~sslkit.training.train.Trained` —
+    Takes :func:`sslkit.training.train.pretrain`'s arguments. The profile's main-run table
+    (:meth:`~sslkit.parts.profiles.Profile.main_run` of ``stem``) gives the epochs and method
+    settings not passed here, so ``load_or_pretrain(BYOL, train, test, "byol", mode=MODE)`` is the
+    profile's BYOL main run. ``stem`` plus the settings that differ from the defaults name the run
+    (:func:`main_run_name`), unless ``name`` is given. Prints which it did and why. Returns :class:`~sslkit.training.train.Trained` —
     ``(module, report)``; for a loaded reference the report's ``run_dir`` is the reference folder
     (which :func:`sslkit.training.runs.read_metrics` reads) and its ``reference`` the manifest
     entry (None when trained here). In record mode the rounded float16 weights a reader will load are
     what is evaluated afterwards, and the float32 model's kNN is recorded beside them."""
     method_cls = method_class(method_cls)
     p = get_profile(profile)
-    named = {**({"epochs": epochs} if epochs else {}), **({"seed": seed} if seed else {}), **kwargs}
-    name = name or runs.run_name(stem, method_cls, p, **named)
+    kwargs = {**p.main_run(stem), **({"epochs": epochs} if epochs else {}), **kwargs}
+    epochs = kwargs.pop("epochs")
+    name = name or main_run_name(stem, method_cls, p, epochs=epochs, seed=seed, **kwargs)
     # the module a reference would load into, and the settings it must match: only when one is looked up
     module, settings = (None, {}) if mode.trains_live(p) else planned_settings(method_cls, train, p, epochs, seed=seed,
                                                                                **kwargs)
