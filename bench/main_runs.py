@@ -1,24 +1,28 @@
 """Full-scale main runs (issue 30): one method on all 50,000 CIFAR-10 training images for a fixed
 CPU budget, with its kNN-vs-minutes curve, resumable across sessions.
 
-The run trains in ``runs/cpu/<name>/`` with exactly the settings a notebook's
-``load_or_pretrain(<Method>, train, test, <stem>, ...)`` will ask for once the cpu profile holds
-the full-scale sizes — all 50,000 train images, all 10,000 test images (the online probe's
-validation), width ``--width``, batch ``--batch``, lr = ``--base-lr`` × batch / 256 — so the
-reference command later reloads the finished run instead of training it again. The budget becomes
-epochs before the first start (``--minutes`` × ``--images-per-s`` / 50,000, printed); pass the
-same ``--epochs`` on every resume (a different number is another run, refused by name).
+Each run's settings come from one table, :data:`sslkit.parts.profiles.CPU_FULL`'s main runs (the
+profile "cpu" becomes when their references are recorded): all 50,000 train images, all 10,000
+test images (the online probe's validation), width 1/8, batch 256, each method's epochs and
+settings (``CPU_FULL.main_run("simclr")``; the supervised baseline's from
+``sslkit.experiments.baselines.supervised_settings``). The run trains in ``runs/cpu/<name>/``,
+``<name>`` the one a notebook's ``load_or_pretrain(<Method>, train, test, <stem>, mode=...)`` asks
+for at that profile (``sslkit.records.policy.main_run_name``), so the reference command later
+reloads the finished run instead of training it again. ``--epochs``, ``--base-lr``, ``--width``,
+``--batch`` and ``--set`` make another run (another name); ``--minutes`` with ``--images-per-s``
+turns a budget into epochs (printed: pass them as ``--epochs`` on every resume). Runs started
+before the table, in folders named by the method alone (``runs/cpu/rotnet/``), are renamed on
+their next start when their settings match.
 
 :class:`sslkit.training.curve.KnnCurve` scores the run at log-spaced epochs (kNN of the 10,000 test
 images against the 50,000 train images as the bank) into ``curve.json``; ``train_s`` there is the
 training wall time, every segment counted, the curve's own evaluations and (since 2026-12-04)
 ``kill -STOP`` pauses taken out; ``cpu_s`` is the process's CPU seconds, which neither inflates.
 
-    SSLKIT_DATA=... SSLKIT_PRECISION=32-true python bench/main_runs.py --method SimCLR --width 0.125 \
-        --base-lr 0.3 --epochs 50 --set temperature=0.2
+    SSLKIT_DATA=... SSLKIT_PRECISION=32-true PYTHONPATH=bench python bench/main_runs.py --method SimCLR
 
 ``runs/`` does not survive a change of machine, so the run folder itself is kept as
-``bench/main_runs_results/runs/<name>.tar.gz`` (committed; a width-1/8 run is a few MB): written
+``bench/main_runs_results/runs/<stem>.tar.gz`` (committed; a width-1/8 run is a few MB): written
 when the run finishes, and mid-run by ``--snapshot`` (run it before a session ends, beside the
 training). A start on a machine without ``runs/cpu/<name>/`` unpacks that file first, so the run
 resumes from the epoch it reached, or a finished one only reloads (and can be recorded).
@@ -44,39 +48,59 @@ from choose_lr import parse_settings  # bench/ is on the path when this script r
 from sslkit import methods
 from sslkit.parts import paths
 from sslkit.parts.data import load_cifar10
-from sslkit.parts.profiles import get_profile, hardware
+from sslkit.experiments.baselines import supervised_settings
+from sslkit.parts.profiles import CPU_FULL, hardware
+from sslkit.records.policy import main_run_name
 from sslkit.training import runs
 from sslkit.training.curve import KnnCurve, curve_epochs, read_curve
-from sslkit.training.train import pretrain
+from sslkit.training.train import planned_settings, pretrain
 
 
-def full_profile(width: float, batch: int):
-    """The cpu profile at full scale: every train and test image, the given width and batch."""
-    return replace(get_profile("cpu"), train_per_class=None, test_per_class=None, width=width, batch_size=batch)
+def full_profile(width: float | None = None, batch: int | None = None):
+    """:data:`~sslkit.parts.profiles.CPU_FULL` (every train and test image, its main-run table), at
+    another width or batch when given (another run, then)."""
+    return replace(CPU_FULL, **({"width": width} if width else {}), **({"batch_size": batch} if batch else {}))
+
+
+def planned(method: str, profile, epochs: int | None = None, base_lr: float | None = None, overrides=None):
+    """(method class, run name, epochs, settings) of ``method``'s main run at ``profile``: the
+    profile's main-run table (the supervised baseline's settings for Supervised), then the
+    overrides; the name is the one the notebooks' ``load_or_pretrain`` asks for at that profile."""
+    cls = getattr(methods, method)
+    stem = cls.__name__.lower()
+    settings = supervised_settings(profile) if cls is methods.Supervised else profile.main_run(stem)
+    settings.update(overrides or {})
+    if base_lr is not None:
+        settings["lr"] = base_lr * profile.batch_size / 256
+    if epochs is not None:
+        settings["epochs"] = epochs
+    epochs = settings.pop("epochs")
+    name = "supervised" if cls is methods.Supervised else main_run_name(stem, cls, profile, epochs=epochs, **settings)
+    return cls, name, epochs, settings
 
 
 RESULTS = Path(__file__).parent / "main_runs_results"
 
 
-def keep(run_dir: Path) -> None:
-    """Copy a finished run's small files to ``bench/main_runs_results/<name>_*.json`` (committed;
+def keep(run_dir: Path, stem: str) -> None:
+    """Copy a finished run's small files to ``bench/main_runs_results/<stem>_*.json`` (committed;
     ``runs/`` is not): its curve, wall and CPU time, and settings (the epochs it was sized for)."""
     RESULTS.mkdir(exist_ok=True)
     for f in ("curve.json", "wall_time.json", "run.json"):
-        shutil.copyfile(run_dir / f, RESULTS / f"{run_dir.name}_{f}")
+        shutil.copyfile(run_dir / f, RESULTS / f"{stem}_{f}")
 
 
 SNAPSHOTS = RESULTS / "runs"
 
 
-def snapshot(run_dir: Path) -> Path:
-    """Pack ``run_dir`` (checkpoints, logs, run.json) into ``bench/main_runs_results/runs/<name>.tar.gz``,
+def snapshot(run_dir: Path, stem: str) -> Path:
+    """Pack ``run_dir`` (checkpoints, logs, run.json) into ``bench/main_runs_results/runs/<stem>.tar.gz``,
     written beside and then renamed, so a crash mid-write leaves the previous snapshot whole. A
     checkpoint being written at that moment is packed torn and skipped on resume for the one before."""
     if not (run_dir / "run.json").is_file():
         raise FileNotFoundError(f"{run_dir} holds no run to snapshot (no run.json): start it with this script first.")
     SNAPSHOTS.mkdir(parents=True, exist_ok=True)
-    out = SNAPSHOTS / f"{run_dir.name}.tar.gz"
+    out = SNAPSHOTS / f"{stem}.tar.gz"
     tmp = out.with_suffix(".tmp")
     last = run_dir / "checkpoints" / "last.ckpt"
     keep_epochs = not last.is_file() or runs.checkpoint_problem(last) is not None
@@ -91,57 +115,73 @@ def snapshot(run_dir: Path) -> Path:
     return out
 
 
-def restore(run_dir: Path) -> bool:
-    """Unpack the committed snapshot of ``run_dir`` when this machine has no such folder; True if it did."""
-    packed = SNAPSHOTS / f"{run_dir.name}.tar.gz"
-    if run_dir.exists() or not packed.is_file():
-        return False
-    run_dir.parent.mkdir(parents=True, exist_ok=True)
-    with tarfile.open(packed) as tar:
-        tar.extractall(run_dir.parent, filter="data")
-    print(f"{run_dir.name}: no run folder on this machine; unpacked {packed} to resume from it", flush=True)
-    return True
+def restore(run_dir: Path, stem: str, wanted: dict) -> None:
+    """Give ``run_dir`` its run when this machine lacks the folder: a run from before the table's
+    names (trained in a folder named ``stem``, as the first ones were) is renamed when its
+    ``run.json`` records the ``wanted`` settings, else the committed snapshot ``<stem>.tar.gz``
+    is unpacked (and renamed likewise if it holds such a folder)."""
+    legacy = run_dir.parent / stem
+    if run_dir.exists():
+        return
+    if not (legacy / "run.json").is_file() and (SNAPSHOTS / f"{stem}.tar.gz").is_file():
+        packed = SNAPSHOTS / f"{stem}.tar.gz"
+        with tarfile.open(packed) as tar:
+            if any(Path(m.name).parts[0] not in (stem, run_dir.name) for m in tar.getmembers()):
+                raise ValueError(f"{packed} holds a folder other than {run_dir.name}/ or {stem}/: not unpacking it.")
+            run_dir.parent.mkdir(parents=True, exist_ok=True)
+            tar.extractall(run_dir.parent, filter="data")
+        print(f"{run_dir.name}: no run folder on this machine; unpacked {packed} to resume from it", flush=True)
+    if run_dir.exists() or legacy == run_dir or not (legacy / "run.json").is_file():
+        return
+    diff = runs.differences(json.loads((legacy / "run.json").read_text()), wanted)
+    if diff:
+        print(f"{run_dir.name}: {legacy} holds another run ({', '.join(k for k, _, _ in diff)} differ); "
+              "training this one anew beside it", flush=True)
+        return
+    legacy.rename(run_dir)  # run.json's settings are the run's identity, not its folder's name
+    print(f"{run_dir.name}: the run trained as {legacy.name}/ now lives under the name the notebooks ask for", flush=True)
 
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--method", required=True)
-    ap.add_argument("--name", default=None, help="the run's folder under runs/cpu/ (default: the method in lower case)")
-    ap.add_argument("--width", type=float, default=0.25)
-    ap.add_argument("--batch", type=int, default=256)
+    ap.add_argument("--name", default=None,
+                    help="the run's folder under runs/cpu/ (default: the name the notebooks' load_or_pretrain asks for)")
+    ap.add_argument("--width", type=float, default=None, help="default: the full-scale profile's, 1/8")
+    ap.add_argument("--batch", type=int, default=None, help="default: the full-scale profile's, 256")
     ap.add_argument("--base-lr", type=float, default=None, help="lr = base_lr x batch / 256 (default: the method's)")
-    ap.add_argument("--epochs", type=int, default=None, help="the run's epochs (give the same on every resume)")
+    ap.add_argument("--epochs", type=int, default=None, help="default: the main-run table's (CPU_FULL.main_run)")
     ap.add_argument("--minutes", type=float, default=None, help="with --images-per-s: choose the epochs from a budget")
     ap.add_argument("--images-per-s", type=float, default=None)
     ap.add_argument("--points", type=int, default=6, help="kNN curve points (log-spaced epochs, the last included)")
     ap.add_argument("--snapshot", action="store_true",
                     help="only pack the run's folder as it is now into bench/main_runs_results/runs/ (no training)")
-    ap.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE", help="method settings, e.g. temperature=0.2")
+    ap.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE",
+                    help="method settings beyond the table's, e.g. temperature=0.2 (another run)")
     args = ap.parse_args(argv)
-    cls = getattr(methods, args.method)
-    run_dir = paths.runs_dir() / "cpu" / (args.name or cls.__name__.lower())
-    if args.snapshot:
-        snapshot(run_dir)
-        return
-    restore(run_dir)
-    settings = parse_settings(args.set)
-    if args.base_lr is not None:
-        settings["lr"] = args.base_lr * args.batch / 256
-    train, test = load_cifar10("train"), load_cifar10("test")
+    p = full_profile(args.width, args.batch)
     epochs = args.epochs
-    if epochs is None:
-        if not (args.minutes and args.images_per_s):
-            ap.error("give --epochs, or --minutes and --images-per-s to choose them")
-        epochs = max(1, round(args.minutes * 60 * args.images_per_s / len(train)))
+    if epochs is None and args.minutes:
+        if not args.images_per_s:
+            ap.error("--minutes needs --images-per-s to choose the epochs")
+        epochs = max(1, round(args.minutes * 60 * args.images_per_s / 50_000))
         print(f"{args.minutes:g} min x {args.images_per_s:g} images/s -> {epochs} epochs: pass --epochs {epochs} "
               "on every resume", flush=True)
-    p = full_profile(args.width, args.batch)
+    cls, name, epochs, settings = planned(args.method, p, epochs, args.base_lr, parse_settings(args.set))
+    run_dir = paths.runs_dir() / "cpu" / (args.name or name)
+    if args.snapshot:
+        snapshot(run_dir, cls.__name__.lower())
+        return
+    train, test = load_cifar10("train"), load_cifar10("test")
+    if args.name is None:
+        restore(run_dir, cls.__name__.lower(), planned_settings(cls, train, p, epochs, **settings)[1])
     points = curve_epochs(epochs, args.points)
     _, report = pretrain(cls, train, test, run_dir, epochs=epochs, profile=p, progress=False,
                          callbacks=[KnnCurve(run_dir, train, test, points)], **settings)
-    keep(run_dir)
-    if report.trained_now or not (SNAPSHOTS / f"{run_dir.name}.tar.gz").is_file():
-        snapshot(run_dir)  # a finished run that only reloaded is packed once, not again
+    stem = cls.__name__.lower()
+    keep(run_dir, stem)
+    if report.trained_now or not (SNAPSHOTS / f"{stem}.tar.gz").is_file():
+        snapshot(run_dir, stem)  # a finished run that only reloaded is packed once, not again
     print(json.dumps({"run": str(run_dir), "epochs": report.epochs, "train_min": round(report.seconds / 60, 1),
                       "images_per_s": round(report.images_per_s, 1), "curve": read_curve(run_dir),
                       "hardware": hardware()}), flush=True)
