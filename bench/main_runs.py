@@ -170,7 +170,9 @@ def main(argv=None):
     cls, name, epochs, settings = planned(args.method, p, epochs, args.base_lr, parse_settings(args.set))
     run_dir = paths.runs_dir() / "cpu" / (args.name or name)
     if args.snapshot:
-        snapshot(run_dir, cls.__name__.lower())
+        legacy = run_dir.parent / cls.__name__.lower()
+        # a run still training under its old bare name (it is renamed at its next start)
+        snapshot(legacy if not run_dir.exists() and legacy.is_dir() else run_dir, cls.__name__.lower())
         return
     train, test = load_cifar10("train"), load_cifar10("test")
     if args.name is None:
