@@ -142,6 +142,25 @@ def restore(run_dir: Path, stem: str, wanted: dict) -> None:
     print(f"{run_dir.name}: the run trained as {legacy.name}/ now lives under the name the notebooks ask for", flush=True)
 
 
+def floor(train, test, profile) -> dict:
+    """The random-init floor at the main runs' size: kNN and linear probe of an untrained backbone
+    (seeds 0, 1, 2; float32 features), the number every main run's gain is measured from.
+    Written to ``bench/main_runs_results/floor.json``."""
+    import time
+
+    from sslkit.experiments.baselines import random_floor
+
+    t0 = time.perf_counter()
+    seeds = {seed: random_floor(train, test, profile, seed=seed)[1] for seed in (0, 1, 2)}
+    out = {"width": profile.width, "train_images": len(train), "test_images": len(test), "seeds": seeds,
+           "knn_mean": sum(r["knn"] for r in seeds.values()) / 3, "linear_mean": sum(r["linear"] for r in seeds.values()) / 3,
+           "wall_s": round(time.perf_counter() - t0, 1), "hardware": hardware(), "date": time.strftime("%Y-%m-%d")}
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "floor.json").write_text(json.dumps(out, indent=1) + "\n")
+    print(json.dumps(out), flush=True)
+    return out
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--method", required=True)
@@ -156,6 +175,8 @@ def main(argv=None):
     ap.add_argument("--points", type=int, default=6, help="kNN curve points (log-spaced epochs, the last included)")
     ap.add_argument("--snapshot", action="store_true",
                     help="only pack the run's folder as it is now into bench/main_runs_results/runs/ (no training)")
+    ap.add_argument("--floor", action="store_true",
+                    help="only score random-init backbones of the run's size (seeds 0-2) into main_runs_results/floor.json")
     ap.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE",
                     help="method settings beyond the table's, e.g. temperature=0.2 (another run)")
     args = ap.parse_args(argv)
@@ -175,6 +196,9 @@ def main(argv=None):
         snapshot(legacy if not run_dir.exists() and legacy.is_dir() else run_dir, cls.__name__.lower())
         return
     train, test = load_cifar10("train"), load_cifar10("test")
+    if args.floor:
+        floor(train, test, p)
+        return
     if args.name is None:
         restore(run_dir, cls.__name__.lower(), planned_settings(cls, train, p, epochs, **settings)[1])
     points = curve_epochs(epochs, args.points)
