@@ -2,7 +2,8 @@
 ``bench/main_runs.py`` keeps in ``bench/main_runs_results/``:
 
     python bench/plot_main_runs.py          # writes bench/main_runs_results/curves.png and prints
-                                            # what each curve says a missed target would take
+                                            # what each curve says a missed target would take, and
+                                            # where each clears the random-init floor by 10 points
 
 Every run was sized to one budget, SimCLR's ~125 idle minutes of the 2-core CPU (epochs = budget x
 the method's measured images/s, ``bench/main_queue.sh``), so the x-axis puts each point at its share
@@ -42,6 +43,36 @@ def curves() -> dict[str, tuple[list[float], list[float]]]:
 TARGETS = {"simclr": 65.0, "byol": 55.0, "swav": 55.0, "cpc": 55.0, "deepcluster": 55.0}  # issue 30, kNN %
 
 
+def floor_knn() -> float | None:
+    """The random-init floor's kNN % at the main runs' size (``main_runs.py --floor``), or None."""
+    f = RESULTS / "floor.json"
+    return 100 * json.loads(f.read_text())["knn_mean"] if f.is_file() else None
+
+
+def targets() -> dict[str, float]:
+    """Issue 30's kNN targets, RotNet's (floor + 20) included once the floor is measured."""
+    fl = floor_knn()
+    return {**TARGETS, **({"rotnet": round(fl + 20, 1)} if fl is not None else {})}
+
+
+def clearing_table(margin: float = 10.0) -> str:
+    """For each run: the first curve point at least ``margin`` kNN points over the floor — the
+    epochs of all 50,000 images an experiment's baseline needs at width 1/8 to clear it (issue 30,
+    item 5), read off a point inside the run's longer schedule (markdown)."""
+    fl = floor_knn()
+    rows = [f"| run | first point ≥ floor + {margin:g} ({fl:.1f} + {margin:g}) | its kNN | budget minutes |",
+            "|---|---:|---:|---:|"]
+    for name, (x, y) in curves().items():
+        epochs = json.loads((RESULTS / f"{name}_run.json").read_text())["epochs"]
+        hit = next((i for i, v in enumerate(y) if v >= fl + margin), None)
+        if hit is None:
+            rows.append(f"| {name} | not within its {epochs} epochs | {y[-1]:.1f}% (last) | – |")
+        else:
+            rows.append(f"| {name} | epoch {round(x[hit] / BUDGET_MIN * epochs)} of {epochs} | {y[hit]:.1f}% "
+                        f"| {x[hit]:.0f} |")
+    return "\n".join(rows)
+
+
 def doubling_fit(x: list[float], y: list[float], points: int = 3) -> tuple[float, float]:
     """(intercept, points gained per doubling of minutes): least squares of y on log2(x) over the
     last ``points`` points of a curve."""
@@ -57,7 +88,7 @@ def extrapolation_table() -> str:
     rows = ["| run | kNN at 125 min | target | points per doubling (last 3 points) | minutes the fit puts at the target |",
             "|---|---:|---:|---:|---:|"]
     for name, (x, y) in curves().items():
-        target = TARGETS.get(name)
+        target = targets().get(name)
         if target is None or len(x) < 3:
             continue
         a, b = doubling_fit(x, y)
@@ -70,6 +101,10 @@ def main() -> None:
     fig, ax = plt.subplots(figsize=(7, 4.2))
     for name, (x, y) in curves().items():
         ax.plot(x, y, marker="o", label=f"{name} ({y[-1]:.1f}%)")
+    fl = floor_knn()
+    if fl is not None:
+        ax.axhline(fl, color="k", ls="--", lw=1, label=f"random-init floor ({fl:.1f}%)")
+        ax.axhline(fl + 10, color="gray", ls=":", lw=1, label="floor + 10")
     ax.set_xscale("log")
     ax.set_xlabel(f"2-core CPU minutes (share of the {BUDGET_MIN}-min budget, idle machine)")
     ax.set_ylabel("kNN top-1 on the 10,000 test images (%)")
@@ -80,6 +115,8 @@ def main() -> None:
     fig.savefig(RESULTS / "curves.png", dpi=110)
     print(f"wrote {RESULTS / 'curves.png'}")
     print(extrapolation_table())
+    if floor_knn() is not None:
+        print(clearing_table())
 
 
 if __name__ == "__main__":
