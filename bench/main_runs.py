@@ -57,9 +57,10 @@ from sslkit.training.train import planned_settings, pretrain
 
 
 def full_profile(width: float | None = None, batch: int | None = None):
-    """:data:`~sslkit.parts.profiles.CPU_FULL` (every train and test image, its main-run table), at
-    another width or batch when given (another run, then)."""
-    return replace(CPU_FULL, **({"width": width} if width else {}), **({"batch_size": batch} if batch else {}))
+    """:data:`~sslkit.parts.profiles.CPU_FULL`'s main-run sizes (every train and test image, its
+    main-run table), at another width or batch when given (another run, then)."""
+    return replace(CPU_FULL.main_profile(), **({"width": width} if width else {}),
+                   **({"batch_size": batch} if batch else {}))
 
 
 def planned(method: str, profile, epochs: int | None = None, base_lr: float | None = None, overrides=None):

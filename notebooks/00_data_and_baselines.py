@@ -98,7 +98,8 @@ PROFILE, MODE = setup("00_data_and_baselines", retrain=RETRAIN, drive=DRIVE)  # 
 # into a cache; later calls take about a second.
 
 # %%
-train, test = cifar10(PROFILE)
+MAIN = PROFILE.main_profile()  # the main runs' sizes, which the floor and the baseline share
+train, test = cifar10(MAIN)
 print(f"train: {tuple(train.images.shape)} {train.images.dtype}, test: {tuple(test.images.shape)}")
 print("classes:", ", ".join(train.classes))
 examples = torch.stack([(train.labels == c).nonzero()[:2, 0] for c in range(10)], dim=1).flatten()  # 2 per class
@@ -144,7 +145,7 @@ widgets.augmentation_explorer(train.images[examples[:3]])
 # already carry colour and texture statistics. Its score is the bar every method must clear.
 
 # %%
-random_net, floor = random_floor(train, test)
+random_net, floor = random_floor(train, test, MAIN)
 print(f"random-init backbone: kNN {floor['knn']:.1%}, linear probe {floor['linear']:.1%}")
 
 # %% [markdown]

@@ -77,7 +77,8 @@ from sslkit.training.stats import verdict
 
 PROFILE, MODE = setup("01_rotnet", retrain=RETRAIN, drive=DRIVE)  # the profile; whether runs load or train
 SEEDS = experiment_seeds(PROFILE)  # every experiment setting is trained once per seed: 3 (2 under smoke)
-train, test = cifar10(PROFILE)
+MAIN = PROFILE.main_profile()  # the main run's sizes; the experiments keep the profile's own
+train, test = cifar10(MAIN)  # the main run's images
 reference = load_reference(PROFILE)  # floor and supervised baseline from notebook 00
 
 # %% [markdown]
@@ -158,7 +159,7 @@ fig = plots.embedding(h_test, test.labels, test.classes, "tsne", PROFILE.embed_p
 
 # %%
 sweep_profile = PROFILE.sweep()
-sweep_train, _ = cifar10(sweep_profile)
+sweep_train, sweep_test = cifar10(sweep_profile)
 
 
 def stage_probe(stage):
@@ -170,14 +171,14 @@ def stage_probe(stage):
 
 
 stages = {f"stage {s + 1}": stage_probe(s) for s in range(4)}
-rot_runs = [sweep_run(RotNet, sweep_train, test, "rotnet-sweep", mode=MODE, seed=s, measures=stages) for s in SEEDS]
+rot_runs = [sweep_run(RotNet, sweep_train, sweep_test, "rotnet-sweep", mode=MODE, seed=s, measures=stages) for s in SEEDS]
 rot = {k: [r.results[k] for r in rot_runs] for k in ["knn", *stages]}
 rand = {k: [] for k in rot}
 for s in SEEDS:  # random init of the sweep size, one network per seed
-    net, floor_s = random_floor(sweep_train, test, sweep_profile, seed=s)
+    net, floor_s = random_floor(sweep_train, sweep_test, sweep_profile, seed=s)
     rand["knn"].append(floor_s["knn"])
     for k, fn in stages.items():
-        rand[k].append(fn(net, sweep_train, test))
+        rand[k].append(fn(net, sweep_train, sweep_test))
 print(f"sweep runs: {len(sweep_train):,} images, width {sweep_profile.width}, {sweep_profile.pretrain_epochs} epochs, "
       f"seeds {SEEDS}")
 

@@ -91,7 +91,8 @@ from sslkit.training.stats import mean_sd, verdict
 
 PROFILE, MODE = setup("02_jigsaw", retrain=RETRAIN, drive=DRIVE)  # the profile; whether runs load or train
 SEEDS = experiment_seeds(PROFILE)  # every experiment setting is trained once per seed: 3 (2 under smoke)
-train, test = cifar10(PROFILE)
+MAIN = PROFILE.main_profile()  # the main run's sizes; the experiments keep the profile's own
+train, test = cifar10(MAIN)  # the main run's images
 reference = load_reference(PROFILE)  # floor and supervised baseline from notebook 00
 
 # %% [markdown]
@@ -183,8 +184,8 @@ if "floor" in reference:
 
 # %%
 sweep = PROFILE.sweep()
-sweep_train, _ = cifar10(sweep)
-_, sweep_floor = random_floor(sweep_train, test, sweep)
+sweep_train, sweep_test = cifar10(sweep)
+_, sweep_floor = random_floor(sweep_train, sweep_test, sweep)
 variants = {"gap + jitter": {"gap": True, "tile_jitter": True}, "no defences": {"gap": False, "tile_jitter": False}}
 # taken from each trained run (stored with its reference): puzzles cut from the *test* images
 # with the defences on, and with them off, whatever the run trained on
@@ -192,7 +193,7 @@ tiles_measures = {"puzzle_defended": lambda m, tr, te: m.puzzle_accuracy(te.imag
                   "puzzle_plain": lambda m, tr, te: m.puzzle_accuracy(te.images, gap=False, tile_jitter=False)}
 puzzle_acc, transfer, cross = {}, {}, {}
 for name, kw in variants.items():
-    runs = [sweep_run(Jigsaw, sweep_train, test, "jigsaw-sweep", mode=MODE, seed=s, measures=tiles_measures, **kw) for s in SEEDS]
+    runs = [sweep_run(Jigsaw, sweep_train, sweep_test, "jigsaw-sweep", mode=MODE, seed=s, measures=tiles_measures, **kw) for s in SEEDS]
     puzzle_acc[name] = [plots.read_metrics(r.curves)["train/pretext_acc"].dropna().iloc[-1] for r in runs]
     transfer[name] = [r.knn for r in runs]
     cross[name] = {t: [r.results[m] for r in runs] for t, m in (("defended tiles", "puzzle_defended"),
@@ -223,7 +224,7 @@ fig.axes[0].axhline(100 / 64, ls=":", color="k", label="chance: 1/64")
 fig.axes[0].legend(fontsize=7)
 own = {"gap + jitter": "defended tiles", "no defences": "plain tiles"}
 other = {"gap + jitter": "plain tiles", "no defences": "defended tiles"}
-kept = {n: [o / max(a, 1 / len(test)) for o, a in zip(cross[n][other[n]], cross[n][own[n]])] for n in variants}
+kept = {n: [o / max(a, 1 / len(sweep_test)) for o, a in zip(cross[n][other[n]], cross[n][own[n]])] for n in variants}
 for n in variants:
     print(f"trained with {n}: own tiles {mean_sd(cross[n][own[n]])} %, the other tiles {mean_sd(cross[n][other[n]])} %, "
           f"keeps {mean_sd(kept[n])} % of its accuracy (mean ± sd over seeds)")
@@ -250,14 +251,14 @@ matched_measures = {"puzzle_defended": lambda m, tr, te: m.puzzle_accuracy(te.im
                     "puzzle_plain": lambda m, tr, te: m.puzzle_accuracy(te.images, gap=False, tile_jitter=False, cell=12)}
 m_transfer, m_cross = {}, {}
 for name, kw in matched.items():
-    runs = [sweep_run(Jigsaw, sweep_train, test, "jigsaw-matched", mode=MODE, seed=s, measures=matched_measures, **kw)
+    runs = [sweep_run(Jigsaw, sweep_train, sweep_test, "jigsaw-matched", mode=MODE, seed=s, measures=matched_measures, **kw)
             for s in SEEDS]
     m_transfer[name] = [r.knn for r in runs]
     m_cross[name] = {t: [r.results[m] for r in runs] for t, m in (("gapped + jittered 12-px tiles", "puzzle_defended"),
                                                                   ("contiguous 12-px tiles", "puzzle_plain"))}
 m_own = {"gap + jitter": "gapped + jittered 12-px tiles", "no defences": "contiguous 12-px tiles"}
 m_other = {"gap + jitter": "contiguous 12-px tiles", "no defences": "gapped + jittered 12-px tiles"}
-m_kept = {n: [o / max(a, 1 / len(test)) for o, a in zip(m_cross[n][m_other[n]], m_cross[n][m_own[n]])] for n in matched}
+m_kept = {n: [o / max(a, 1 / len(sweep_test)) for o, a in zip(m_cross[n][m_other[n]], m_cross[n][m_own[n]])] for n in matched}
 fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 3.6), gridspec_kw=dict(width_ratios=[1.6, 1]))
 plots.seed_bars(m_cross, ylabel="puzzle accuracy on test images (%)", title="12-pixel puzzles cut both ways", ax=a1)
 a1.axhline(100 / 64, ls=":", color="k", label="chance: 1/64")

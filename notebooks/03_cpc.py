@@ -107,7 +107,8 @@ from sslkit.training.stats import SPREAD_LEGEND, mean_sd, verdict
 
 PROFILE, MODE = setup("03_cpc", retrain=RETRAIN, drive=DRIVE)  # the profile; whether runs load or train
 SEEDS = experiment_seeds(PROFILE)  # every experiment setting is trained once per seed: 3 (2 under smoke)
-train, test = cifar10(PROFILE)
+MAIN = PROFILE.main_profile()  # the main run's sizes; the experiments keep the profile's own
+train, test = cifar10(MAIN)  # the main run's images
 reference = load_reference(PROFILE)  # floor and supervised baseline (notebook 00), the other methods
 print(f"{len(train):,} train / {len(test):,} test images")
 
@@ -229,7 +230,7 @@ cpc, cpc_run = load_or_pretrain(CPC, train, test, "cpc", mode=MODE)
 fig = plots.training_curves(cpc_run.run_dir, "CPC pretraining", reference=reference_lines(reference, metric="linear"))
 loss = plots.read_metrics(cpc_run.run_dir)["train/loss_epoch"].dropna()
 print(f"loss {loss.iloc[0]:.2f} in the first epoch → {loss.iloc[-1]:.2f} in the last "
-      f"(a uniform guess over the {PROFILE.batch_size * 7} candidates: {math.log(PROFILE.batch_size * 7):.2f})")
+      f"(a uniform guess over the {MAIN.batch_size * 7} candidates: {math.log(MAIN.batch_size * 7):.2f})")
 
 # %% [markdown]
 # **How often the true patch wins.** The share of predictions whose true code scores highest
@@ -255,7 +256,7 @@ def prediction_accuracy(model, images, batch_size):
     return torch.stack(accs).mean(0)
 
 
-test_acc = prediction_accuracy(cpc, test.images, PROFILE.batch_size)
+test_acc = prediction_accuracy(cpc, test.images, MAIN.batch_size)
 fig, (a1, a2) = plt.subplots(1, 2, figsize=(10, 3.4))
 for k in range(1, K + 1):
     s = df[f"train/acc_k{k}"].dropna()
@@ -263,7 +264,7 @@ for k in range(1, K + 1):
 a1.set(xlabel="epoch", ylabel="true code wins (%), axis from 0", title="training (augmented patches)", ylim=(0, None))
 a1.legend()
 a2.bar([f"k = {k}" for k in range(1, K + 1)], 100 * test_acc.numpy(), color="C0")
-a2.axhline(100 / (PROFILE.batch_size * 7), ls="--", color="k", label="chance")
+a2.axhline(100 / (MAIN.batch_size * 7), ls="--", color="k", label="chance")
 a2.set(ylabel="true code wins (%), axis from 0", title="test images, after training")
 a2.legend()
 fig.tight_layout()
@@ -297,8 +298,8 @@ fig = plots.embedding(h_test, test.labels, test.classes, "tsne", PROFILE.embed_p
 
 # %%
 sweep_profile = PROFILE.sweep()
-sweep_train = train  # the main run's images (see above)
-acc_random = random_init_seeds(sweep_train, test, method_cls=CPC)
+sweep_train, sweep_test = cifar10(PROFILE)  # the profile's own images (at cpu sizes today the main run's; see above)
+acc_random = random_init_seeds(sweep_train, sweep_test, method_cls=CPC)
 print(f"experiment runs: {len(sweep_train):,} images, width {sweep_profile.width}, {sweep_profile.pretrain_epochs} epochs, "
       f"seeds {SEEDS}; CPC at random init: kNN {mean_sd(acc_random)}% (mean ± sd)")
 
@@ -317,7 +318,7 @@ measures = {"context_knn": context_knn}
 
 def cpc_run(metric="knn", **kwargs):
     """kNN accuracy (or ``metric="context_knn"``) of one small CPC setting, once per seed."""
-    return sweep_seeds(CPC, sweep_train, test, "cpc-sweep-main-data", mode=MODE, metric=metric, measures=measures, **kwargs)
+    return sweep_seeds(CPC, sweep_train, sweep_test, "cpc-sweep-main-data", mode=MODE, metric=metric, measures=measures, **kwargs)
 
 
 acc_full = cpc_run()

@@ -97,7 +97,8 @@ from sslkit.training.stats import SPREAD_LEGEND, mean_sd, verdict
 
 PROFILE, MODE = setup("04_simclr", retrain=RETRAIN, drive=DRIVE)  # the profile; whether runs load or train
 SEEDS = experiment_seeds(PROFILE)  # every experiment setting is trained once per seed: 3 (2 under smoke)
-train, test = cifar10(PROFILE)
+MAIN = PROFILE.main_profile()  # the main run's sizes; the experiments keep the profile's own
+train, test = cifar10(MAIN)  # the main run's images
 reference = load_reference(PROFILE)  # floor and supervised baseline from notebook 00
 print(f"{len(train):,} train / {len(test):,} test images")
 
@@ -190,8 +191,8 @@ fig = plots.retrieval_grid(test.images[q], h_test[q], train.images, h_train, k=8
 
 # %%
 sweep_profile = PROFILE.sweep()
-sweep_train, _ = cifar10(sweep_profile)
-_, sweep_floor = random_floor(sweep_train, test, sweep_profile)
+sweep_train, sweep_test = cifar10(sweep_profile)
+_, sweep_floor = random_floor(sweep_train, sweep_test, sweep_profile)
 print(f"sweep runs: {len(sweep_train):,} images, width {sweep_profile.width}, {sweep_profile.pretrain_epochs} epochs, "
       f"seeds {SEEDS}; random init at this size: kNN {sweep_floor['knn']:.1%}")
 ref_lines = dict(floor=sweep_floor["knn"], main=result["knn"])
@@ -208,7 +209,7 @@ def probe(layer, kind):
     return measure
 
 
-queries = test.balanced(per_class=min(100, len(test) // 10), seed=1)  # the mechanism measures' 1,000 test images
+queries = sweep_test.balanced(per_class=min(100, len(sweep_test) // 10), seed=1)  # the mechanism measures' 1,000 test images
 # measured on each run of the temperature, augmentation and projection-head experiments right
 # after it trains, and stored with its reference (a sweep run keeps no weights)
 MEASURES = {"linear_h": probe("h", "linear"), "linear_z": probe("z", "linear"), "knn_z": probe("z", "knn"),
@@ -224,7 +225,7 @@ def simclr_seeds(batch_size=sweep_profile.batch_size, temperature=0.5, augment="
     augs = {"full": simclr_augment(),
             "no crop": simclr_augment().replace(crop_scale=(1.0, 1.0)),
             "no colour": simclr_augment().replace(jitter_p=0.0, gray_p=0.0)}
-    return sweep_seeds(SimCLR, sweep_train, test, "simclr-sweep", mode=MODE, batch_size=batch_size, temperature=temperature,
+    return sweep_seeds(SimCLR, sweep_train, sweep_test, "simclr-sweep", mode=MODE, batch_size=batch_size, temperature=temperature,
                        augment=augs[augment], metric=metric, measures=measures, **({"epochs": epochs} if epochs else {}),
                        **({"negatives": negatives} if negatives else {}))
 
@@ -346,7 +347,7 @@ verdict("colour distortion helps (full better than no colour)", acc_aug[2], acc_
 # augmentation's do.
 
 # %%
-agree_random = random_init_seeds(sweep_train, test, method_cls=SimCLR, measure=MEASURES["colour_agree"])
+agree_random = random_init_seeds(sweep_train, sweep_test, method_cls=SimCLR, measure=MEASURES["colour_agree"])
 agree = {a: simclr_seeds(augment=a, metric="colour_agree", measures=MEASURES) for a in augment_names}
 print(f"{len(queries):,} queries, bank of {len(sweep_train):,} training images: chance {10 / len(sweep_train):.1%}")
 fig = plots.seed_bars({"random init": agree_random, **agree}, ylabel="neighbours shared with colour histograms (%)",
@@ -384,7 +385,8 @@ verdict("h better than z (kNN)", acc_head["knn_z"], acc_head["knn_h"])
 # floor is the main-size random init of notebook 00.
 
 # %%
-acc_head_main = {m: sweep_seeds(SimCLR, train, test, "simclr-main-size", mode=MODE, size="main", metric=m,
+size_train, size_test = cifar10(PROFILE)  # the profile's own images and sizes (at cpu sizes today the main run's)
+acc_head_main = {m: sweep_seeds(SimCLR, size_train, size_test, "simclr-main-size", mode=MODE, size="main", metric=m,
                                 measures={k: MEASURES[k] for k in head_measures}) for m in [*head_measures, "knn"]}
 fig, (a1, a2) = plt.subplots(1, 2, figsize=(9, 3.6))
 plots.seed_bars({"h (backbone)": acc_head_main["linear_h"], "z (projection)": acc_head_main["linear_z"]},

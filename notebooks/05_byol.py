@@ -98,7 +98,8 @@ from sslkit.training.stats import SPREAD_LEGEND, mean_sd, verdict, verdict_of_co
 
 PROFILE, MODE = setup("05_byol", retrain=RETRAIN, drive=DRIVE)  # the profile; whether runs load or train
 SEEDS = experiment_seeds(PROFILE)  # every experiment setting is trained once per seed: 3 (2 under smoke)
-train, test = cifar10(PROFILE)
+MAIN = PROFILE.main_profile()  # the main run's sizes; the experiments keep the profile's own
+train, test = cifar10(MAIN)  # the main run's images
 reference = load_reference(PROFILE)  # floor and supervised baseline from notebook 00, SimCLR from 04
 print(f"{len(train):,} train / {len(test):,} test images")
 
@@ -203,8 +204,8 @@ fig = plots.embedding(h_test, test.labels, test.classes, "tsne", PROFILE.embed_p
 
 # %%
 sweep_profile = PROFILE.sweep()
-sweep_train, _ = cifar10(sweep_profile)
-_, sweep_floor = random_floor(sweep_train, test, sweep_profile)
+sweep_train, sweep_test = cifar10(sweep_profile)
+_, sweep_floor = random_floor(sweep_train, sweep_test, sweep_profile)
 ref_lines = dict(floor=sweep_floor["knn"], main=result["knn"])
 BYOL_EPOCHS = 4 * sweep_profile.pretrain_epochs
 print(f"sweep runs: {len(sweep_train):,} images, width {sweep_profile.width}, {BYOL_EPOCHS} epochs, "
@@ -213,12 +214,12 @@ print(f"sweep runs: {len(sweep_train):,} images, width {sweep_profile.width}, {B
 
 def byol_run(**kwargs):
     """kNN accuracy of one small BYOL setting, once per seed (runs reload if they already ran)."""
-    return sweep_seeds(BYOL, sweep_train, test, "byol-sweep", mode=MODE, epochs=BYOL_EPOCHS, **kwargs)
+    return sweep_seeds(BYOL, sweep_train, sweep_test, "byol-sweep", mode=MODE, epochs=BYOL_EPOCHS, **kwargs)
 
 
 def byol_dir(**kwargs):
     """The folder holding the seed-0 run's curves (its run folder, or its reference's)."""
-    return sweep_run(BYOL, sweep_train, test, "byol-sweep", mode=MODE, epochs=BYOL_EPOCHS, **kwargs).curves
+    return sweep_run(BYOL, sweep_train, sweep_test, "byol-sweep", mode=MODE, epochs=BYOL_EPOCHS, **kwargs).curves
 
 
 
@@ -300,7 +301,7 @@ fig = plots.seed_bars(acc_norm, **ref_lines, title="BatchNorm vs GroupNorm + wei
 verdict("GroupNorm + WS worse than BatchNorm", acc_norm["BatchNorm"], acc_norm["GroupNorm + WS"], "lower")
 verdict("GN + WS backbone with BN heads worse than BatchNorm", acc_norm["BatchNorm"],
         acc_norm["GN + WS backbone, BN heads"], "lower")
-gn_random = random_init_seeds(sweep_train, test, method_cls=BYOL, norm="gn")  # the GN + WS backbone at init
+gn_random = random_init_seeds(sweep_train, sweep_test, method_cls=BYOL, norm="gn")  # the GN + WS backbone at init
 print(f"GroupNorm + WS backbone at random init: {mean_sd(gn_random)} % kNN (mean ± sd over seeds)")
 verdict("GN + WS backbone with BN heads beats its random init", gn_random, acc_norm["GN + WS backbone, BN heads"])
 
@@ -322,7 +323,7 @@ monitor_summary("GN backbone, BN heads", norm="gn", head_norm="bn")
 # %%
 batches = [sweep_profile.batch_size // 2, sweep_profile.batch_size, sweep_profile.batch_size * 2]
 acc_byol_b = [byol_run(batch_size=b) for b in batches]  # the default batch reloads the run above
-acc_simclr_b = [sweep_seeds(SimCLR, sweep_train, test, "simclr-sweep", mode=MODE, batch_size=b) for b in batches]
+acc_simclr_b = [sweep_seeds(SimCLR, sweep_train, sweep_test, "simclr-sweep", mode=MODE, batch_size=b) for b in batches]
 fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 3.6), sharey=True)
 plots.seed_bars({f"batch {b}": a for b, a in zip(batches, acc_byol_b)}, **ref_lines, title="BYOL", ax=a1)
 plots.seed_bars({f"batch {b}": a for b, a in zip(batches, acc_simclr_b)}, floor=sweep_floor["knn"], title="SimCLR (notebook 04)",

@@ -93,7 +93,8 @@ from sslkit.training.stats import SPREAD_LEGEND, mean_sd, verdict
 
 PROFILE, MODE = setup("06_deepcluster", retrain=RETRAIN, drive=DRIVE)  # the profile; whether runs load or train
 SEEDS = experiment_seeds(PROFILE)  # every experiment setting is trained once per seed: 3 (2 under smoke)
-train, test = cifar10(PROFILE)
+MAIN = PROFILE.main_profile()  # the main run's sizes; the experiments keep the profile's own
+train, test = cifar10(MAIN)  # the main run's images
 reference = load_reference(PROFILE)  # floor and supervised baseline (notebook 00), the other methods
 print(f"{len(train):,} train / {len(test):,} test images")
 
@@ -157,7 +158,7 @@ check_step(small, deepcluster_step_by_hand, train.images[:16])
 # 1 = the same partition, 0 = independent), and a few images of three clusters.
 
 # %%
-net, _ = random_floor(train, test)
+net, _ = random_floor(train, test, MAIN)
 t0 = time.perf_counter()
 feats0 = extract_features(net, train)
 t1 = time.perf_counter()
@@ -260,8 +261,8 @@ fig = cluster_sizes(last, f"cluster sizes after training (NMI with the classes {
 
 # %%
 sweep_profile = PROFILE.sweep()
-sweep_train = train  # the main run's images: an epoch as long as the main run's (see above)
-_, sweep_floor = random_floor(sweep_train, test, sweep_profile)
+sweep_train, sweep_test = cifar10(PROFILE)  # the profile's own images (at cpu sizes today the main run's: an epoch as long as its; see above)
+_, sweep_floor = random_floor(sweep_train, sweep_test, sweep_profile)
 ref_lines = dict(floor=sweep_floor["knn"], main=result["knn"])
 print(f"sweep runs: {len(sweep_train):,} images, width {sweep_profile.width}, {sweep_profile.pretrain_epochs} epochs, "
       f"seeds {SEEDS}; random init at this size: kNN {sweep_floor['knn']:.1%}")
@@ -269,14 +270,14 @@ print(f"sweep runs: {len(sweep_train):,} images, width {sweep_profile.width}, {s
 
 def dc_run(**kwargs):
     """kNN accuracy of one small DeepCluster setting, once per seed (runs reload if they already ran)."""
-    return sweep_seeds(DeepCluster, sweep_train, test, "deepcluster-sweep-main-data", mode=MODE, **kwargs)
+    return sweep_seeds(DeepCluster, sweep_train, sweep_test, "deepcluster-sweep-main-data", mode=MODE, **kwargs)
 
 
 def dc_curves(**kwargs):
     """Per-epoch clustering statistics of one setting, one table per seed."""
     out = []
     for s in SEEDS:
-        run = sweep_run(DeepCluster, sweep_train, test, "deepcluster-sweep-main-data", mode=MODE, seed=s, **kwargs)
+        run = sweep_run(DeepCluster, sweep_train, sweep_test, "deepcluster-sweep-main-data", mode=MODE, seed=s, **kwargs)
         df = plots.read_metrics(run.curves)
         out.append(df[[c for c in df.columns if c.startswith("cluster/")]].dropna(how="all").reset_index(drop=True))
     return out
@@ -288,7 +289,7 @@ def dc_curves(**kwargs):
 # default setting against random-init networks of the same size and the same three seeds.
 
 # %%
-acc_floor = {"random init": random_init_seeds(sweep_train, test), "DeepCluster": dc_run()}
+acc_floor = {"random init": random_init_seeds(sweep_train, sweep_test), "DeepCluster": dc_run()}
 fig = plots.seed_bars(acc_floor, main=result["knn"], title="kNN at the sweep size")
 verdict("DeepCluster better than random init", *acc_floor.values())
 
@@ -413,7 +414,7 @@ if rate:
     ax.plot(sizes_n, [n / rate for n in sizes_n], "^-", label=f"training pass ({rate:,.0f} images/s)")
 ax.set_xlabel("training images")
 ax.set_ylabel("seconds per epoch")
-ax.set_title(f"DeepCluster's clustering cost ({PROFILE.device}, width {PROFILE.width})")
+ax.set_title(f"DeepCluster's clustering cost ({MAIN.device}, width {MAIN.width})")
 ax.legend(fontsize=8)
 for n, (a, b) in zip(sizes_n, cost):
     print(f"{n:>6,} images: features {a:5.1f} s + k-means {b:5.2f} s per epoch")

@@ -101,7 +101,8 @@ from sslkit.training.stats import SPREAD_LEGEND, mean_sd, verdict
 
 PROFILE, MODE = setup("07_swav", retrain=RETRAIN, drive=DRIVE)  # the profile; whether runs load or train
 SEEDS = experiment_seeds(PROFILE)  # every experiment setting is trained once per seed: 3 (2 under smoke)
-train, test = cifar10(PROFILE)
+MAIN = PROFILE.main_profile()  # the main run's sizes; the experiments keep the profile's own
+train, test = cifar10(MAIN)  # the main run's images
 reference = load_reference(PROFILE)  # floor and supervised baseline (notebook 00), the other methods (01–05)
 print(f"{len(train):,} train / {len(test):,} test images")
 
@@ -275,8 +276,8 @@ for k in order[:3].tolist():
 
 # %%
 sweep_profile = PROFILE.sweep()
-sweep_train = train  # the main run's images: an epoch as long as the main run's (see above)
-_, sweep_floor = random_floor(sweep_train, test, sweep_profile)
+sweep_train, sweep_test = cifar10(PROFILE)  # the profile's own images (at cpu sizes today the main run's: an epoch as long as its; see above)
+_, sweep_floor = random_floor(sweep_train, sweep_test, sweep_profile)
 ref_lines = dict(floor=sweep_floor["knn"], main=result["knn"])
 print(f"sweep runs: {len(sweep_train):,} images, width {sweep_profile.width}, {sweep_profile.pretrain_epochs} epochs "
       f"({len(sweep_train) // sweep_profile.batch_size * sweep_profile.pretrain_epochs} steps), "
@@ -295,12 +296,12 @@ measures = {"usage": usage_entropy}
 
 def swav_run(metric="knn", **kwargs):
     """kNN accuracy (or ``metric="usage"``) of one small SwAV setting, once per seed."""
-    return sweep_seeds(SwAV, sweep_train, test, "swav-sweep-main-data", mode=MODE, metric=metric, measures=measures, **kwargs)
+    return sweep_seeds(SwAV, sweep_train, sweep_test, "swav-sweep-main-data", mode=MODE, metric=metric, measures=measures, **kwargs)
 
 
 def swav_dir(**kwargs):
     """The folder holding the seed-0 run's curves (its run folder, or its reference's)."""
-    return sweep_run(SwAV, sweep_train, test, "swav-sweep-main-data", mode=MODE, measures=measures, **kwargs).curves
+    return sweep_run(SwAV, sweep_train, sweep_test, "swav-sweep-main-data", mode=MODE, measures=measures, **kwargs).curves
 
 
 # %% [markdown]
@@ -309,7 +310,7 @@ def swav_dir(**kwargs):
 # default setting against random-init networks of the same size and the same three seeds.
 
 # %%
-acc_floor = {"random init": random_init_seeds(sweep_train, test), "SwAV": swav_run()}
+acc_floor = {"random init": random_init_seeds(sweep_train, sweep_test), "SwAV": swav_run()}
 fig = plots.seed_bars(acc_floor, main=result["knn"], title="kNN at the sweep size")
 verdict("SwAV better than random init", *acc_floor.values())
 
@@ -406,7 +407,7 @@ ax.set_xscale("log")
 ax.set_yscale("log")
 ax.set_xlabel("training images")
 ax.set_ylabel("seconds per epoch spent assigning")
-ax.set_title(f"assignment cost per epoch ({PROFILE.device}, width {PROFILE.width})")
+ax.set_title(f"assignment cost per epoch ({MAIN.device}, width {MAIN.width})")
 ax.legend(fontsize=8)
 for n, a, b in zip(sizes_n, *costs.values()):
     print(f"{n:>6,} images: SwAV {a:6.2f} s, DeepCluster {b:6.1f} s per epoch ({b / a:,.0f}×)")

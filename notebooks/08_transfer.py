@@ -85,7 +85,8 @@ from sslkit.training.evaluate import extract_features, knn_accuracy
 from sslkit.training.stats import SPREAD_LEGEND, mean_sd, verdict
 
 PROFILE, MODE = setup("08_transfer", retrain=RETRAIN, drive=DRIVE)  # the profile; whether runs load or train
-train, test = cifar10(PROFILE)
+MAIN = PROFILE.main_profile()  # the main runs' sizes: every encoder below is a main run
+train, test = cifar10(MAIN)
 print(f"{len(train):,} train / {len(test):,} test images")
 
 # %% [markdown]
@@ -96,7 +97,7 @@ print(f"{len(train):,} train / {len(test):,} test images")
 # one its notebook evaluates: the pooled backbone output, except CPC's pooled patch codes.
 
 # %%
-floor_net, _ = random_floor(train, test)
+floor_net, _ = random_floor(train, test, MAIN)
 (supervised, _), _ = supervised_baseline(train, test, mode=MODE)
 encoders = {  # each method's main run: the settings of PROFILE.main_run(stem), the run its own notebook loads
     "floor (random init)": floor_net,

@@ -192,3 +192,20 @@ def test_setup_makes_its_profile_the_kernels_and_a_second_setup_may_change_it():
 
     assert setup("01_rotnet", retrain=True)[0].name == "live" and profiles.get_profile().name == "live"
     assert setup("01_rotnet")[0].name == "cpu" and profiles.get_profile().name == "cpu"
+
+
+def test_main_runs_can_have_their_own_sizes_while_experiments_keep_the_profiles():
+    from sslkit.parts.profiles import CPU_FULL
+
+    cpu = profiles.get_profile("cpu")
+    assert cpu.main_profile() is cpu  # no main sizes: the main runs are the profile's size
+    main = CPU_FULL.main_profile()
+    assert (main.train_per_class, main.test_per_class, main.width, main.batch_size) == (None, None, 0.125, 256)
+    assert main.main_profile() is main  # idempotent: a main profile has no further main sizes
+    assert main.main_run("simclr") == {"epochs": 50, "lr": 0.3, "temperature": 0.2}
+    assert main.main_run("rotnet") == {"epochs": 20} and main.main_run("supervised") == {"epochs": 100}
+    # the experiments keep the cpu sizes, so their committed runs stay valid
+    sizes = lambda q: (q.train_per_class, q.test_per_class, q.width, q.batch_size, q.pretrain_epochs)  # noqa: E731
+    assert sizes(CPU_FULL.sweep()) == sizes(cpu.sweep())
+    assert (CPU_FULL.train_per_class, CPU_FULL.width, CPU_FULL.batch_size) == (cpu.train_per_class, cpu.width, cpu.batch_size)
+    assert "main runs: width 0.125, train all, batch 256" in profiles.describe(CPU_FULL)

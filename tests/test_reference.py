@@ -120,11 +120,12 @@ def test_retrain_and_the_smoke_profile_always_train(digits, record, monkeypatch,
     assert "not used under the smoke profile" in summary("04_simclr", LOAD, get_profile("smoke"))
 
 
-def test_a_main_run_takes_its_epochs_and_settings_from_the_profile_table(digits):
+def test_a_main_run_takes_its_sizes_epochs_and_settings_from_the_profile(digits):
     train, test = digits
-    p = replace(TINY, name="smoke", main_runs={"simclr": {"epochs": 2, "temperature": 0.3}})  # smoke: always trains
+    p = replace(TINY, name="smoke", main_runs={"simclr": {"epochs": 2, "temperature": 0.3}},  # smoke: always trains
+                main_sizes={"batch_size": 16})  # the main runs' own batch (the profile's is 32)
     model, run = load_or_pretrain(SimCLR, train, test, "simclr", mode=LOAD, profile=p, progress=False)
-    assert run.run_dir.name == "simclr-epochs=2-temperature=0.3" and run.epochs == 2
+    assert run.run_dir.name == "simclr-epochs=2-temperature=0.3" and run.epochs == 2 and run.batch_size == 16
     assert model.hparams.temperature == 0.3
     # a setting passed in the call wins over the table's, and names another run
     model, run = load_or_pretrain(SimCLR, train, test, "simclr", mode=LOAD, profile=p, progress=False, epochs=1)

@@ -141,9 +141,9 @@ def training_minutes(notebook: str, profile: Profile | None = None, rate=None) -
             total += seconds
             parts.append(f"fine-tuning {runs} encoders: {seconds / 60:.1f} min at {speed:,.0f} images/s")
             continue
-        q = p.sweep() if kind in ("sweep", "sweep-main-data") else p
+        q = p.sweep() if kind in ("sweep", "sweep-main-data") else p.main_profile() if kind in ("main", "supervised") else p
         if kind in ("main", "supervised"):
-            epochs = p.main_run(cls.__name__.lower())["epochs"]
+            epochs = q.main_run(cls.__name__.lower())["epochs"]
         else:
             epochs = max(1, int(q.pretrain_epochs * factor))
         speed = rate(cls, q)

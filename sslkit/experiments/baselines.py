@@ -36,7 +36,7 @@ def supervised_settings(profile: Profile | None = None, epochs: int | None = Non
     (:meth:`~sslkit.parts.profiles.Profile.main_run` of "supervised", or ``epochs``), SGD at the
     profile's learning rate, weight decay 5e-4, one warmup epoch when it trains more than five.
     ``bench/main_runs.py`` trains the full-scale baseline with exactly these."""
-    p = get_profile(profile)
+    p = get_profile(profile).main_profile()
     settings = {**p.main_run("supervised"), **({"epochs": epochs} if epochs else {})}
     return {"lr": p.scaled_lr(), "weight_decay": 5e-4, "warmup_epochs": 1 if settings["epochs"] > 5 else 0, **settings}
 
@@ -52,7 +52,7 @@ def supervised_baseline(
     metrics: kNN and linear probe of the frozen trained backbone, the accuracy of its own
     classifier, and the training wall time in seconds.
     """
-    p = get_profile(profile)
+    p = get_profile(profile).main_profile()  # the baseline every main run is read against: the main runs' sizes
     kwargs = dict(profile=p, progress=progress, **supervised_settings(p, epochs))
     if run_dir is None:  # the notebooks' baseline: its reference run when there is one
         trained = load_or_pretrain(Supervised, train, test, "supervised", mode=mode, name="supervised", **kwargs)

@@ -78,9 +78,20 @@ class Profile:
     about: str = ""  # what the profile is for, in the line every notebook prints first
     precision: str = "auto"  # Lightning precision; "auto" → fast_settings(device) in get_profile
     channels_last: bool | None = None  # None → fast_settings(device)
-    # the main runs' own settings where they differ from the profile's sizes above: stem ("simclr",
-    # "byol", …, "supervised") → {"epochs": …, method settings}; read through main_run()
+    # the main runs' sizes where they differ from the sizes above (which the experiments keep):
+    # {"train_per_class": None, "width": 0.125, …}; read through main_profile()
+    main_sizes: dict = field(default_factory=dict, hash=False)
+    # the main runs' own settings: stem ("simclr", "byol", …, "supervised") → {"epochs": …,
+    # method settings}; read through main_run()
     main_runs: dict = field(default_factory=dict, hash=False)
+
+    def main_profile(self) -> "Profile":
+        """This profile at its main runs' sizes (:attr:`main_sizes`): the images, width, batch and
+        epochs of the runs a notebook loads or trains as its method's reference, its floor and
+        its supervised baseline. Its experiments (sweeps, size sweeps, fine-tunes) keep this
+        profile's own sizes, so main runs can grow without moving every experiment. Without
+        :attr:`main_sizes` it is this profile."""
+        return replace(self, **self.main_sizes, main_sizes={}) if self.main_sizes else self
 
     def main_run(self, stem: str) -> dict:
         """The settings of this profile's main run ``stem`` — the run a method's notebook loads or
@@ -173,20 +184,21 @@ PROFILES = {
 }
 
 
-# The cpu profile at full scale (issue 30), which "cpu" becomes once its references are recorded:
-# every train and test image, width 1/8, batch 256, and one equal budget of about 7,500 s of
-# 2-core CPU per main run, turned into epochs by each method's measured images/s
-# (bench/main_queue.sh shows the arithmetic). SimCLR's recipe (lr 0.3 at batch 256, τ 0.2) was
-# chosen on a validation split (bench/RESULTS.md, "A SimCLR recipe per CPU-minute"); every other
-# method keeps its own validated settings. bench/main_runs.py trains these runs in the
-# background, in float32 (SSLKIT_PRECISION=32-true), under the names the notebooks will ask for.
+# The cpu profile with full-scale main runs (issue 30), which "cpu" becomes once their references
+# are recorded: main runs on every train and test image at width 1/8, batch 256, with one equal
+# budget of about 7,500 s of 2-core CPU each, turned into epochs by each method's measured
+# images/s (bench/main_queue.sh shows the arithmetic); experiments keep the cpu sizes. SimCLR's
+# recipe (lr 0.3 at batch 256, τ 0.2) was chosen on a validation split (bench/RESULTS.md, "A SimCLR
+# recipe per CPU-minute"); every other method keeps its own validated settings. bench/main_runs.py
+# trains these runs in the background, in float32 (SSLKIT_PRECISION=32-true), under the names the
+# notebooks will ask for.
 CPU_FULL = replace(
-    PROFILES["cpu"], train_per_class=None, test_per_class=None, width=0.125, batch_size=256,
-    pretrain_epochs=50,
+    PROFILES["cpu"],
+    main_sizes={"train_per_class": None, "test_per_class": None, "width": 0.125, "batch_size": 256,
+                "pretrain_epochs": 50},
     main_runs={"supervised": {"epochs": 100}, "rotnet": {"epochs": 20}, "jigsaw": {"epochs": 50}, "cpc": {"epochs": 16},
                "simclr": {"epochs": 50, "lr": 0.3, "temperature": 0.2}, "byol": {"epochs": 31},
                "deepcluster": {"epochs": 70}, "swav": {"epochs": 29}},
-    about="the cpu profile at full scale (issue 30's main runs)",
 )
 
 
@@ -311,7 +323,12 @@ def describe(profile: Profile | None = None, train=None) -> str:
     else:
         subset = "all" if p.train_per_class is None else f"{p.train_per_class}/class"
     about = f" ({p.about})" if p.about else ""
+    main = ""
+    if p.main_sizes:
+        m = p.main_profile()
+        main = (f" | main runs: width {m.width}, train {'all' if m.train_per_class is None else f'{m.train_per_class}/class'}, "
+                f"batch {m.batch_size}")
     return (
-        f"sslkit {__version__}, profile: {p.name}{about} | {p.arch} width {p.width} | train {subset} | batch {p.batch_size} "
+        f"sslkit {__version__}, profile: {p.name}{about} | {p.arch} width {p.width} | train {subset} | batch {p.batch_size}{main} "
         f"| {p.device} {p.precision}{', channels_last' if p.channels_last else ''}\nhardware: {hardware()}"
     )

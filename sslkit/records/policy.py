@@ -149,7 +149,9 @@ def load_or_pretrain(method_cls, train: ImageSet, test: ImageSet | None, stem: s
     """The trained module of this main run: its reference when ``mode`` allows and there is a usable
     one, else trained here (:func:`obtain`).
 
-    Takes :func:`sslkit.training.train.pretrain`'s arguments. The profile's main-run table
+    Takes :func:`sslkit.training.train.pretrain`'s arguments, at the profile's main-run sizes
+    (:meth:`~sslkit.parts.profiles.Profile.main_profile`: pass that profile's images, e.g.
+    ``cifar10(PROFILE.main_profile())``). The profile's main-run table
     (:meth:`~sslkit.parts.profiles.Profile.main_run` of ``stem``) gives the epochs and method
     settings not passed here, so ``load_or_pretrain(BYOL, train, test, "byol", mode=MODE)`` is the
     profile's BYOL main run. ``stem`` plus the settings that differ from the defaults name the run
@@ -159,7 +161,7 @@ def load_or_pretrain(method_cls, train: ImageSet, test: ImageSet | None, stem: s
     entry (None when trained here). In record mode the rounded float16 weights a reader will load are
     what is evaluated afterwards, and the float32 model's kNN is recorded beside them."""
     method_cls = method_class(method_cls)
-    p = get_profile(profile)
+    p = get_profile(profile).main_profile()  # a main run has the main runs' sizes
     kwargs = {**p.main_run(stem), **({"epochs": epochs} if epochs else {}), **kwargs}
     epochs = kwargs.pop("epochs")
     name = name or main_run_name(stem, method_cls, p, epochs=epochs, seed=seed, **kwargs)
