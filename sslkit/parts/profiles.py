@@ -21,6 +21,13 @@ hardware; the device is this machine's (a GPU when CUDA is available, :func:`def
   fast GPU and asks for it (``SSLKIT_PROFILE=gpu``): hours of a T4, far shorter than the
   papers' runs (their numbers need hundreds of epochs). No references are committed for it.
 
+A profile sizes two kinds of runs. Its **main runs** — each method's reference, the floor and
+the supervised baseline they are read against — take their images, width, batch and epochs from
+:meth:`Profile.main_profile` (the profile itself unless it sets ``main_sizes``) and their epochs
+and method settings from :meth:`Profile.main_run`; its **experiments** (sweeps, size sweeps,
+fine-tunes) keep the profile's own sizes. :data:`CPU_FULL` is the cpu profile with full-scale
+main runs (issue 30), which "cpu" becomes once their references are recorded.
+
 Precision and memory layout are not part of a profile's sizes: :func:`fast_settings` picks
 them for the device the profile runs on (``precision="auto"``), the fastest configuration
 measured to be correct (``bench/train_step.py``, ``bench/RESULTS.md``):
