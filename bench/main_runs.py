@@ -27,8 +27,9 @@ when the run finishes, and mid-run by ``--snapshot`` (run it before a session en
 training). A start on a machine without ``runs/cpu/<name>/`` unpacks that file first, so the run
 resumes from the epoch it reached, or a finished one only reloads (and can be recorded).
 
-``SSLKIT_PRECISION=32-true`` pins the precision, part of a run's identity, so that a session on
-another CPU resumes the same run instead of refusing it: float32 runs at full speed on every
+``CPU_FULL`` pins float32 for its main runs (``SSLKIT_PRECISION=32-true`` did before; both
+give the same runs): precision is part of a run's identity, so a session on another CPU resumes
+the same run instead of refusing it: float32 runs at full speed on every
 machine we get (SimCLR width 1/8, batch 256, 2 threads: 310 images/s in float32 against 356 in
 bf16 on the Intel Xeon with AMX; 416 in float32 on the AMD EPYC without AVX512, which has no
 fast bf16). Record such a run with the same setting.
