@@ -203,7 +203,8 @@ def test_main_runs_can_have_their_own_sizes_while_experiments_keep_the_profiles(
     assert (main.train_per_class, main.test_per_class, main.width, main.batch_size) == (None, None, 0.125, 256)
     assert main.main_profile() is main  # idempotent: a main profile has no further main sizes
     assert main.precision == "32-true"  # pinned: every machine asks for the same runs
-    assert profiles.get_profile("cpu-full").main_profile() == main  # staging name, until cpu becomes it
+    staged = profiles.get_profile("cpu-full")  # the staging name, until cpu becomes it
+    assert staged.name == "cpu" and staged.main_sizes == CPU_FULL.main_sizes and staged.main_profile().precision == "32-true"
     assert main.main_run("simclr") == {"epochs": 50, "lr": 0.3, "temperature": 0.2}
     assert main.main_run("rotnet") == {"epochs": 20} and main.main_run("supervised") == {"epochs": 100}
     # the experiments keep the cpu sizes, so their committed runs stay valid
