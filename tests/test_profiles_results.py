@@ -212,3 +212,17 @@ def test_main_runs_can_have_their_own_sizes_while_experiments_keep_the_profiles(
     assert sizes(CPU_FULL.sweep()) == sizes(cpu.sweep())
     assert (CPU_FULL.train_per_class, CPU_FULL.width, CPU_FULL.batch_size) == (cpu.train_per_class, cpu.width, cpu.batch_size)
     assert "main runs: width 0.125, train all, batch 256" in profiles.describe(CPU_FULL)
+
+
+def test_a_method_result_is_shown_beside_the_published_numbers_and_its_compute_share():
+    from types import SimpleNamespace
+
+    from sslkit.course.setup import calibration_note
+
+    note = calibration_note("simclr", {"knn": 0.412}, 10_000, SimpleNamespace(epochs=16), 0.25)
+    assert "41.2%" in note and "78%" in note  # ours beside lightly's 200-epoch number
+    # 10,000 images x 16 epochs at width 1/4 against 50,000 x 200 at width 1: 1/1,000 of its compute
+    assert "1/1,000" in note
+    assert "no CIFAR-10" in calibration_note("rotnet", {"knn": 0.4}, 10_000, SimpleNamespace(epochs=16), 0.25)
+    assert calibration_note("supervised", {"knn": 0.6}, 10_000, SimpleNamespace(epochs=15), 0.25) == ""
+    assert calibration_note("simclr", {"knn": 0.4}, 10_000, None, 0.25) == ""  # no run, no compute to compare

@@ -145,4 +145,21 @@ def report(name: str, model, train, test, *, profile: Profile, mode: Mode, refer
     if name not in dict(METHOD_ROWS):
         rows = {**rows, name: result}
     display(Markdown(f"**CIFAR-10 test top-1, profile `{profile.name}`**\n\n" + format_table(rows)))
+    calibration = calibration_note(name, result, len(train), run, getattr(model, "hparams", {}).get("width"))
+    if calibration:
+        display(Markdown(calibration))
     return result
+
+
+def calibration_note(name: str, result: dict, images: int, run=None, width: float | None = None) -> str:
+    """Markdown under a method's result table: its kNN beside the published CIFAR-10 ResNet-18
+    numbers for the method (:mod:`sslkit.course.calibration`) with this run's share of their
+    compute — how far from converged a number is and why. Empty for the floor, the baseline, a
+    name outside the course's methods, or a run whose epochs or width are unknown."""
+    from sslkit.course.calibration import calibration_table
+
+    label = dict(METHOD_ROWS).get(name, "").split(" (")[0]
+    if name in ("floor", "supervised") or not label or run is None or not getattr(run, "epochs", 0) or not width:
+        return ""
+    table = calibration_table({label: {"knn": result["knn"], "images": images, "epochs": run.epochs, "width": width}})
+    return "**Calibration**: published CIFAR-10 numbers for this method, and this run's share of their compute\n\n" + table
