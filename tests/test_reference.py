@@ -132,6 +132,20 @@ def test_a_main_run_takes_its_sizes_epochs_and_settings_from_the_profile(digits)
     assert run.run_dir.name == "simclr-temperature=0.3" and run.epochs == 1 and model.hparams.temperature == 0.3
 
 
+def test_a_main_runs_knn_curve_is_recorded_with_it(digits, tmp_path):
+    from sslkit.training.curve import KnnCurve, read_curve
+    from sslkit.training.train import pretrain
+
+    train, test = digits
+    run = tmp_path / "curved"
+    model, _ = pretrain(SimCLR, train, test, run, epochs=2, profile=TINY, progress=False,
+                        callbacks=[KnnCurve(run, train, test, [1, 2])])
+    entry = reference.record_run("curved", run, TINY, "main", command="test", module=model)
+    assert any(f.endswith("curve.json") for f in entry["files"])  # hashed like the weights
+    kept = read_curve(reference.artefact_dir(TINY, "curved"))
+    assert [r["epoch"] for r in kept] == [1, 2] and kept == read_curve(run)
+
+
 def test_sweep_runs_record_their_knn_and_curves_but_no_weights(digits, record, monkeypatch):
     train, test = digits
     first = sweep_run(SimCLR, train, test, "simclr-sweep", mode=record.now, profile=TINY, temperature=0.2)

@@ -43,6 +43,7 @@ from sslkit.parts import paths
 from sslkit.parts.files import download, file_sha256, load_strict
 from sslkit.parts.profiles import Profile, get_profile, hardware
 from sslkit.training import runs
+from sslkit.training.curve import CURVE_FILE
 
 
 # which settings may differ between a reference and the run a notebook asks for: the numeric
@@ -362,7 +363,9 @@ def read_weights(path: Path) -> dict:
 def record_run(name: str, run_dir: Path, profile: Profile, kind: str, *, command: str, notebook: str = "",
                module=None, results: dict | None = None) -> dict:
     """Store a finished run's artefacts under ``results/<profile>/<name>/`` and its manifest entry,
-    saying it was made by ``command`` (in ``notebook``). ``kind``: "main" (weights kept), "sweep"."""
+    saying it was made by ``command`` (in ``notebook``). ``kind``: "main" (weights kept), "sweep".
+    Kept: the metrics, the settings, the weights of a main run, and its ``curve.json`` when it has
+    one (:class:`sslkit.training.curve.KnnCurve`; read with ``read_curve(folder)``)."""
     out = artefact_dir(profile, name)
     out.mkdir(parents=True, exist_ok=True)
     files = []
@@ -370,6 +373,10 @@ def record_run(name: str, run_dir: Path, profile: Profile, kind: str, *, command
     files.append(out / "metrics.csv")
     (out / "run.json").write_text((Path(run_dir) / runs.RUN_FILE).read_text())
     files.append(out / "run.json")
+    curve = Path(run_dir) / CURVE_FILE  # a main run's kNN-vs-minutes curve (KnnCurve), for notebook 08
+    if curve.is_file():
+        shutil.copyfile(curve, out / CURVE_FILE)
+        files.append(out / CURVE_FILE)
     if module is not None:
         torch.save(half_state(module), out / "weights.pt")
         files.append(out / "weights.pt")
