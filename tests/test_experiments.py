@@ -141,3 +141,17 @@ def test_verdict_of_contrast_judges_a_difference_of_differences(capsys):
     verdict_of_contrast("first less sensitive", ([0.29, 0.30, 0.31], [0.27, 0.28, 0.29]),
                         ([0.29, 0.30, 0.31], [0.23, 0.24, 0.25]))
     assert "+4.0 ± 1.2 (SE) points → shown" in capsys.readouterr().out
+
+
+def test_knn_curves_place_each_point_at_its_share_of_the_runs_minutes():
+    from sslkit.course.plots import knn_curves
+
+    runs = {"A": {"rows": [{"epoch": 1, "knn": 0.3}, {"epoch": 4, "knn": 0.5}], "epochs": 4, "minutes": 100.0},
+            "B": {"rows": [{"epoch": 5, "knn": 0.4}, {"epoch": 10, "knn": 0.45}], "epochs": 10, "minutes": 60.0}}
+    ax = knn_curves(runs, floor=0.27).axes[0]
+    a, b = ax.lines[:2]
+    assert list(a.get_xdata()) == [25.0, 100.0] and list(a.get_ydata()) == [30.0, 50.0]
+    assert list(b.get_xdata()) == [30.0, 60.0]
+    assert ax.lines[2].get_ydata()[0] == pytest.approx(27.0)  # the floor
+    with pytest.raises(ValueError, match="minutes"):
+        knn_curves({"C": {"rows": runs["A"]["rows"], "epochs": 4, "minutes": 0}})

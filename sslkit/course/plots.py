@@ -360,6 +360,34 @@ def label_curves(curves: dict[str, dict[float, list[float]]], title: str | None 
     return fig or ax.figure
 
 
+def knn_curves(runs: dict[str, dict], floor: float | None = None, title: str | None = None, ax=None):
+    """Each main run's kNN against its training minutes, log-x, side by side (notebook 08).
+
+    runs: {label: {"rows": a run's curve (:func:`sslkit.training.curve.read_curve`: dicts with
+    "epoch" and "knn" 0–1), "epochs": the run's epochs, "minutes": its training minutes}}; a
+    point's minutes are its share of the run's epochs × the run's minutes (every epoch of a run
+    costs the same). ``floor`` (0–1): the random-init kNN, drawn as a dashed line."""
+    fig = None
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(7, 4.2))
+    for i, (name, r) in enumerate(runs.items()):
+        if not r["rows"] or not r["epochs"] or not r["minutes"]:
+            raise ValueError(f"{name}: a curve needs rows, the run's epochs and its minutes, got {r!r}.")
+        x = [row["epoch"] / r["epochs"] * r["minutes"] for row in r["rows"]]
+        y = [100 * row["knn"] for row in r["rows"]]
+        ax.plot(x, y, marker="o", color=f"C{i % 10}", label=f"{name} ({y[-1]:.1f}%)")
+    if floor is not None:
+        ax.axhline(100 * floor, ls="--", color="k", lw=1, label=f"random init ({100 * floor:.1f}%)")
+    ax.set_xscale("log")
+    ax.set(xlabel="training minutes (log)", ylabel="kNN top-1 (%)")
+    ax.set_title(title or "kNN along each main run")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7)
+    if fig is not None:
+        fig.tight_layout()
+    return fig or ax.figure
+
+
 def size_curves(rows: dict[str, list[dict]], x: str = "params", metric: str = "linear", ax=None,
                 title: str | None = None, xlabel: str | None = None, styles: dict[str, dict] | None = None):
     """Accuracy against model size, log-x: one line per method, mean over seeds ± one standard
