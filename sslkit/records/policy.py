@@ -157,9 +157,10 @@ def load_or_pretrain(method_cls, train: ImageSet, test: ImageSet | None, stem: s
     profile's BYOL main run. ``stem`` plus the settings that differ from the defaults name the run
     (:func:`main_run_name`), unless ``name`` is given. Prints which it did and why. Returns
     :class:`~sslkit.training.train.Trained` — ``(module, report)``; for a loaded reference the
-    report's ``run_dir`` is the reference folder (which :func:`sslkit.training.runs.read_metrics` reads) and its ``reference`` the manifest
-    entry (None when trained here). In record mode the rounded float16 weights a reader will load are
-    what is evaluated afterwards, and the float32 model's kNN is recorded beside them."""
+    report's ``run_dir`` is the reference folder (which :func:`sslkit.training.runs.read_metrics`
+    reads) and its ``reference`` the manifest entry (None when trained here). In record mode the
+    rounded float16 weights a reader will load are what is evaluated afterwards, and the float32
+    model's kNN is recorded beside them."""
     method_cls = method_class(method_cls)
     p = get_profile(profile).main_profile()  # a main run has the main runs' sizes
     kwargs = {**p.main_run(stem), **({"epochs": epochs} if epochs else {}), **kwargs}
