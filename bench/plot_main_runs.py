@@ -93,7 +93,7 @@ def extrapolation_table() -> str:
             continue
         a, b = doubling_fit(x, y)
         at = "reached" if y[-1] >= target else ("never (flat)" if b <= 0 else f"{2 ** ((target - a) / b):,.0f}")
-        rows.append(f"| {name} | {y[-1]:.1f}% | {target:.0f}% | {b:+.1f} | {at} |")
+        rows.append(f"| {name} | {y[-1]:.1f}% | {target:g}% | {b:+.1f} | {at} |")
     return "\n".join(rows)
 
 
