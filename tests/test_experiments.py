@@ -143,15 +143,15 @@ def test_verdict_of_contrast_judges_a_difference_of_differences(capsys):
     assert "+4.0 ± 1.2 (SE) points → shown" in capsys.readouterr().out
 
 
-def test_knn_curves_place_each_point_at_its_share_of_the_runs_minutes():
+def test_knn_curves_place_each_point_at_the_cpu_its_run_had_spent():
     from sslkit.course.plots import knn_curves
 
-    runs = {"A": {"rows": [{"epoch": 1, "knn": 0.3}, {"epoch": 4, "knn": 0.5}], "epochs": 4, "minutes": 100.0},
-            "B": {"rows": [{"epoch": 5, "knn": 0.4}, {"epoch": 10, "knn": 0.45}], "epochs": 10, "minutes": 60.0}}
+    runs = {"A": [{"cpu_s": 240.0, "knn": 0.3}, {"cpu_s": 1200.0, "knn": 0.5}],
+            "B": [{"cpu_s": 600.0, "knn": 0.4}]}
     ax = knn_curves(runs, floor=0.27).axes[0]
     a, b = ax.lines[:2]
-    assert list(a.get_xdata()) == [25.0, 100.0] and list(a.get_ydata()) == [30.0, 50.0]
-    assert list(b.get_xdata()) == [30.0, 60.0]
+    assert list(a.get_xdata()) == [2.0, 10.0] and list(a.get_ydata()) == [30.0, 50.0]  # CPU s / 2 cores / 60
+    assert list(b.get_xdata()) == [5.0]
     assert ax.lines[2].get_ydata()[0] == pytest.approx(27.0)  # the floor
-    with pytest.raises(ValueError, match="minutes"):
-        knn_curves({"C": {"rows": runs["A"]["rows"], "epochs": 4, "minutes": 0}})
+    with pytest.raises(ValueError, match="cpu_s"):  # a curve from before sslkit kept CPU seconds
+        knn_curves({"C": [{"epoch": 1, "train_s": 100.0, "knn": 0.4}]})

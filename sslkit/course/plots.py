@@ -360,26 +360,29 @@ def label_curves(curves: dict[str, dict[float, list[float]]], title: str | None 
     return fig or ax.figure
 
 
-def knn_curves(runs: dict[str, dict], floor: float | None = None, title: str | None = None, ax=None):
-    """Each main run's kNN against its training minutes, log-x, side by side (notebook 08).
+def knn_curves(runs: dict[str, list[dict]], floor: float | None = None, cores: int = 2, title: str | None = None,
+               ax=None):
+    """Each main run's kNN against the CPU it had spent, log-x, side by side (notebook 08).
 
-    runs: {label: {"rows": a run's curve (:func:`sslkit.training.curve.read_curve`: dicts with
-    "epoch" and "knn" 0–1), "epochs": the run's epochs, "minutes": its training minutes}}; a
-    point's minutes are its share of the run's epochs × the run's minutes (every epoch of a run
-    costs the same). ``floor`` (0–1): the random-init kNN, drawn as a dashed line."""
+    runs: {label: a run's curve (:func:`sslkit.training.curve.read_curve`: dicts with "knn" 0–1
+    and "cpu_s", the training process's CPU seconds at that point, its evaluations left out)}.
+    x is ``cpu_s / cores`` in minutes — minutes of all ``cores`` cores busy, which pauses and
+    other processes do not inflate the way they do wall time. ``floor`` (0–1): the random-init
+    kNN, drawn as a dashed line."""
     fig = None
     if ax is None:
         fig, ax = plt.subplots(figsize=(7, 4.2))
-    for i, (name, r) in enumerate(runs.items()):
-        if not r["rows"] or not r["epochs"] or not r["minutes"]:
-            raise ValueError(f"{name}: a curve needs rows, the run's epochs and its minutes, got {r!r}.")
-        x = [row["epoch"] / r["epochs"] * r["minutes"] for row in r["rows"]]
-        y = [100 * row["knn"] for row in r["rows"]]
+    for i, (name, rows) in enumerate(runs.items()):
+        if not rows or any("cpu_s" not in r for r in rows):
+            raise ValueError(f"{name}: a curve needs rows with the CPU seconds each point had spent (cpu_s); "
+                             "curves recorded before sslkit kept them cannot be drawn on this axis.")
+        x = [r["cpu_s"] / cores / 60 for r in rows]
+        y = [100 * r["knn"] for r in rows]
         ax.plot(x, y, marker="o", color=f"C{i % 10}", label=f"{name} ({y[-1]:.1f}%)")
     if floor is not None:
         ax.axhline(100 * floor, ls="--", color="k", lw=1, label=f"random init ({100 * floor:.1f}%)")
     ax.set_xscale("log")
-    ax.set(xlabel="training minutes (log)", ylabel="kNN top-1 (%)")
+    ax.set(xlabel=f"CPU minutes of training ({cores} cores busy; log)", ylabel="kNN top-1 (%)")
     ax.set_title(title or "kNN along each main run")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7)
