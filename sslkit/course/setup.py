@@ -18,6 +18,7 @@ import json
 import os
 from pathlib import Path
 
+from sslkit.course.calibration import calibration_table
 from sslkit.course.estimate import training_minutes
 from sslkit.parts.profiles import Profile, describe, get_profile, run_profile
 from sslkit.records.manifest import load_manifest
@@ -156,8 +157,6 @@ def calibration_note(name: str, result: dict, images: int, run=None, width: floa
     numbers for the method (:mod:`sslkit.course.calibration`) with this run's share of their
     compute — how far from converged a number is and why. Empty for the floor, the baseline, a
     name outside the course's methods, or a run whose epochs or width are unknown."""
-    from sslkit.course.calibration import calibration_table
-
     label = dict(METHOD_ROWS).get(name, "").split(" (")[0]
     if name in ("floor", "supervised") or not label or run is None or not getattr(run, "epochs", 0) or not width:
         return ""
