@@ -22,7 +22,8 @@ training wall time, every segment counted, the curve's own evaluations and (sinc
     SSLKIT_DATA=... SSLKIT_PRECISION=32-true PYTHONPATH=bench python bench/main_runs.py --method SimCLR
 
 ``runs/`` does not survive a change of machine, so the run folder itself is kept as
-``bench/main_runs_results/runs/<stem>.tar.gz`` (committed; a width-1/8 run is a few MB): written
+``bench/main_runs_results/runs/<stem>.tar.gz`` (committed; a width-1/8 run is a few MB; a run other
+than the table's is kept under its folder's name, never over the main run's files): written
 when the run finishes, and mid-run by ``--snapshot`` (run it before a session ends, beside the
 training). A start on a machine without ``runs/cpu/<name>/`` unpacks that file first, so the run
 resumes from the epoch it reached, or a finished one only reloads (and can be recorded).
@@ -84,25 +85,25 @@ def planned(method: str, profile, epochs: int | None = None, base_lr: float | No
 RESULTS = Path(__file__).parent / "main_runs_results"
 
 
-def keep(run_dir: Path, stem: str) -> None:
-    """Copy a finished run's small files to ``bench/main_runs_results/<stem>_*.json`` (committed;
+def keep(run_dir: Path, key: str) -> None:
+    """Copy a finished run's small files to ``bench/main_runs_results/<key>_*.json`` (committed;
     ``runs/`` is not): its curve, wall and CPU time, and settings (the epochs it was sized for)."""
     RESULTS.mkdir(exist_ok=True)
     for f in ("curve.json", "wall_time.json", "run.json"):
-        shutil.copyfile(run_dir / f, RESULTS / f"{stem}_{f}")
+        shutil.copyfile(run_dir / f, RESULTS / f"{key}_{f}")
 
 
 SNAPSHOTS = RESULTS / "runs"
 
 
-def snapshot(run_dir: Path, stem: str) -> Path:
-    """Pack ``run_dir`` (checkpoints, logs, run.json) into ``bench/main_runs_results/runs/<stem>.tar.gz``,
+def snapshot(run_dir: Path, key: str) -> Path:
+    """Pack ``run_dir`` (checkpoints, logs, run.json) into ``bench/main_runs_results/runs/<key>.tar.gz``,
     written beside and then renamed, so a crash mid-write leaves the previous snapshot whole. A
     checkpoint being written at that moment is packed torn and skipped on resume for the one before."""
     if not (run_dir / "run.json").is_file():
         raise FileNotFoundError(f"{run_dir} holds no run to snapshot (no run.json): start it with this script first.")
     SNAPSHOTS.mkdir(parents=True, exist_ok=True)
-    out = SNAPSHOTS / f"{stem}.tar.gz"
+    out = SNAPSHOTS / f"{key}.tar.gz"
     tmp = out.with_suffix(".tmp")
     last = run_dir / "checkpoints" / "last.ckpt"
     keep_epochs = not last.is_file() or runs.checkpoint_problem(last) is not None
@@ -192,24 +193,25 @@ def main(argv=None):
               "on every resume", flush=True)
     cls, name, epochs, settings = planned(args.method, p, epochs, args.base_lr, parse_settings(args.set))
     run_dir = paths.runs_dir() / "cpu" / (args.name or name)
+    # the table's run is kept under its method's name (simclr_curve.json, runs/simclr.tar.gz); any
+    # other run under its own folder's, so that trying a setting never overwrites the main run's files
+    key = cls.__name__.lower() if run_dir.name == planned(args.method, full_profile())[1] else run_dir.name
     if args.snapshot:
-        legacy = run_dir.parent / cls.__name__.lower()
+        legacy = run_dir.parent / key
         # a run still training under its old bare name (it is renamed at its next start)
-        snapshot(legacy if not run_dir.exists() and legacy.is_dir() else run_dir, cls.__name__.lower())
+        snapshot(legacy if not run_dir.exists() and legacy.is_dir() else run_dir, key)
         return
     train, test = load_cifar10("train"), load_cifar10("test")
     if args.floor:
         floor(train, test, p)
         return
-    if args.name is None:
-        restore(run_dir, cls.__name__.lower(), planned_settings(cls, train, p, epochs, **settings)[1])
+    restore(run_dir, key, planned_settings(cls, train, p, epochs, **settings)[1])
     points = curve_epochs(epochs, args.points)
     _, report = pretrain(cls, train, test, run_dir, epochs=epochs, profile=p, progress=False,
                          callbacks=[KnnCurve(run_dir, train, test, points)], **settings)
-    stem = cls.__name__.lower()
-    keep(run_dir, stem)
-    if report.trained_now or not (SNAPSHOTS / f"{stem}.tar.gz").is_file():
-        snapshot(run_dir, stem)  # a finished run that only reloaded is packed once, not again
+    keep(run_dir, key)
+    if report.trained_now or not (SNAPSHOTS / f"{key}.tar.gz").is_file():
+        snapshot(run_dir, key)  # a finished run that only reloaded is packed once, not again
     print(json.dumps({"run": str(run_dir), "epochs": report.epochs, "train_min": round(report.seconds / 60, 1),
                       "images_per_s": round(report.images_per_s, 1), "curve": read_curve(run_dir),
                       "hardware": hardware()}), flush=True)
