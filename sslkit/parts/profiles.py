@@ -197,7 +197,7 @@ PROFILES = {
 # images/s (bench/main_queue.sh shows the arithmetic); experiments keep the cpu sizes. SimCLR's
 # recipe (lr 0.3 at batch 256, τ 0.2) was chosen on a validation split (bench/RESULTS.md, "A SimCLR
 # recipe per CPU-minute"); every other method keeps its own validated settings. bench/main_runs.py
-# trains these runs in the background, in float32 (SSLKIT_PRECISION=32-true), under the names the
+# trains these runs in the background, in float32 (pinned below), under the names the
 # notebooks will ask for. SSLKIT_PROFILE=cpu-full selects it to try a notebook at that size
 # before the switch: it is named "cpu" (the runs' identity), so it reads the cpu references
 # and writes runs/cpu/.
