@@ -42,6 +42,7 @@ import argparse
 import json
 import shutil
 import tarfile
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -50,7 +51,7 @@ from choose_lr import parse_settings  # bench/ is on the path when this script r
 from sslkit import methods
 from sslkit.parts import paths
 from sslkit.parts.data import load_cifar10
-from sslkit.experiments.baselines import supervised_settings
+from sslkit.experiments.baselines import random_floor, supervised_settings
 from sslkit.parts.profiles import CPU_FULL, hardware
 from sslkit.records.policy import main_run_name
 from sslkit.training import runs
@@ -149,14 +150,11 @@ def floor(train, test, profile) -> dict:
     """The random-init floor at the main runs' size: kNN and linear probe of an untrained backbone
     (seeds 0, 1, 2; float32 features), the number every main run's gain is measured from.
     Written to ``bench/main_runs_results/floor.json``."""
-    import time
-
-    from sslkit.experiments.baselines import random_floor
-
     t0 = time.perf_counter()
     seeds = {seed: random_floor(train, test, profile, seed=seed)[1] for seed in (0, 1, 2)}
     out = {"width": profile.width, "train_images": len(train), "test_images": len(test), "seeds": seeds,
-           "knn_mean": sum(r["knn"] for r in seeds.values()) / 3, "linear_mean": sum(r["linear"] for r in seeds.values()) / 3,
+           "knn_mean": sum(r["knn"] for r in seeds.values()) / len(seeds),
+           "linear_mean": sum(r["linear"] for r in seeds.values()) / len(seeds),
            "wall_s": round(time.perf_counter() - t0, 1), "hardware": hardware(), "date": time.strftime("%Y-%m-%d")}
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "floor.json").write_text(json.dumps(out, indent=1) + "\n")

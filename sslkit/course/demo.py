@@ -52,7 +52,8 @@ def main(argv=None) -> dict:
     print(describe(p), flush=True)
 
     t0 = time.perf_counter()
-    train, test = cifar10(p.main_profile())  # the demo shows main runs: the main runs' images
+    main = p.main_profile()  # the demo shows main runs: their images and sizes
+    train, test = cifar10(main)
     print(f"CIFAR-10: {len(train):,} train / {len(test):,} test images ({time.perf_counter() - t0:.1f} s to load)")
     augmentation_grid(train.images[:4], simclr_augment(), generator=torch.Generator().manual_seed(0),
                       title="SimCLR views").savefig(out / "augmentations.png", dpi=100)
@@ -63,7 +64,7 @@ def main(argv=None) -> dict:
         print(f"1/3 random-init floor: as recorded by notebook 00 ({recorded['date']})", flush=True)
     else:
         print("1/3 random-init floor: evaluating a random network …", flush=True)
-        _, floor = random_floor(train, test, p.main_profile())
+        _, floor = random_floor(train, test, main)
         save_result("floor", floor, mode=mode, profile=p)
     print(f"2/3 SimCLR ({p.main_run('simclr')['epochs']} epochs of pretraining) …", flush=True)
     simclr, run = load_or_pretrain(SimCLR, train, test, "simclr", mode=mode, profile=p)

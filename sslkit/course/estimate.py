@@ -141,10 +141,11 @@ def training_minutes(notebook: str, profile: Profile | None = None, rate=None) -
             total += seconds
             parts.append(f"fine-tuning {runs} encoders: {seconds / 60:.1f} min at {speed:,.0f} images/s")
             continue
-        q = p.sweep() if kind in ("sweep", "sweep-main-data") else p.main_profile() if kind in ("main", "supervised") else p
-        if kind in ("main", "supervised"):
+        if kind in ("main", "supervised"):  # a main run: the main sizes, its own epochs
+            q = p.main_profile()
             epochs = q.main_run(cls.__name__.lower())["epochs"]
         else:
+            q = p.sweep() if kind in ("sweep", "sweep-main-data") else p
             epochs = max(1, int(q.pretrain_epochs * factor))
         speed = rate(cls, q)
         seconds = runs * epochs * _images(p.train_per_class if kind == "sweep-main-data" else q.train_per_class) / speed

@@ -21,6 +21,7 @@
 
 from __future__ import annotations
 
+import collections
 import gc
 import json
 import logging
@@ -167,7 +168,7 @@ class _WallClock(Callback):
         self.started = True
         self.t0 = self.last = self.tick = time.perf_counter()
         self.c0 = time.process_time()
-        self.paused, self.continued, self.steps_s = 0.0, False, []
+        self.paused, self.continued, self.steps_s = 0.0, False, collections.deque(maxlen=50)
         self._listen(True)
         self.record = wall_time(self.run_dir)
         self.record["segments"].append({"started": time.strftime("%Y-%m-%d %H:%M:%S"), "token": self.token, "seconds": 0.0,
@@ -201,7 +202,7 @@ class _WallClock(Callback):
             typical = sorted(self.steps_s)[len(self.steps_s) // 2] if self.steps_s else 0.0
             self.paused += max(0.0, gap - typical)
         elif step_ended:
-            self.steps_s = (self.steps_s + [gap])[-50:]
+            self.steps_s.append(gap)
 
     def _write(self, trainer, epochs_done: int | None = None) -> None:
         if trainer.global_rank != 0:
