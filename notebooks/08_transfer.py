@@ -34,7 +34,8 @@
 #    claim's test.
 # 4. **ImageNet-pretrained SSL models → CIFAR-10** (the source's Colab): published ResNet-50
 #    weights of SwAV, DINO, Barlow Twins, VICReg, lightning-bolts' SimCLR and SwAV, and
-#    torchvision's supervised model, downloaded and loaded safely. This part needs the
+#    torchvision's supervised model, and bolts' CPC v2 (a LayerNorm ResNet-101 on patches),
+#    downloaded and loaded safely. This part needs the
 #    internet and a GPU; offline it shows the published numbers, labelled as published.
 
 # %% [markdown]
@@ -203,10 +204,12 @@ for n in chosen:
 
 # %% [markdown]
 # ## 5 · ImageNet-pretrained SSL models → CIFAR-10 (the source's Colab)
-# The registry below lists each published ResNet-50 file: where it is, how its sha256 is pinned,
+# The registry below lists each published file (ResNet-50s, and bolts' CPC v2, whose encoder
+# codes a 7×7 grid of 32-px patches of a 128-px image and is read by averaging the codes, as
+# notebook 03 reads CPC): where it is, how its sha256 is pinned,
 # and its authors' ImageNet linear-probe accuracy. `sslkit.load_imagenet(name)` downloads a file
 # once, checks its hash on every load, reads it with `weights_only=True`, maps its keys onto
-# torchvision's ResNet-50 (dropping the projection heads and prototypes) and loads it strictly —
+# its architecture (dropping the projection heads, prototypes and CPC's prediction task) and loads it strictly —
 # no `torch.hub.load`, so no code from the internet runs.
 
 # %%
@@ -284,7 +287,7 @@ if ONLINE:
         imagenet[name] = {f: [r.accuracy for r in rs] for f, rs in
                           transfer.probe_fractions(tr, train.labels, te, test.labels, 10).items()}
         print(f"{name}: linear probe, all labels {100 * imagenet[name][1.0][0]:.1f}%")
-    fig = plots.label_curves(imagenet, title=f"ImageNet ResNet-50s, frozen, {RESOLUTION} px → CIFAR-10")
+    fig = plots.label_curves(imagenet, title=f"ImageNet SSL encoders, frozen, {RESOLUTION} px → CIFAR-10")
     display(Markdown(markdown_table({
         name: {f"CIFAR-10 linear, {100 * f:g}% labels (measured here, %)": (mean_sd(a) if len(a) > 1 else
                                                                           f"{100 * a[0]:.1f}")

@@ -43,7 +43,7 @@ def _formats(state):
     }
 
 
-@pytest.mark.parametrize("fmt", sorted(pretrained.KEY_MAPS))
+@pytest.mark.parametrize("fmt", sorted(set(pretrained.KEY_MAPS) - {"bolts_cpc"}))  # CPC: its own test below
 def test_each_format_maps_onto_a_torchvision_resnet50(fmt, source, tmp_path):
     state, x, feats = source
     path = tmp_path / "ckpt.pth.tar"
@@ -202,3 +202,95 @@ def test_label_fractions_are_balanced_and_nested():
     small, large = (class_balanced_subset(labels, fraction=f, seed=4) for f in (0.01, 0.1))
     assert torch.bincount(labels[small]).tolist() == [3] * 10 and torch.bincount(labels[large]).tolist() == [30] * 10
     assert set(small.tolist()) <= set(large.tolist())
+
+
+# ----------------------------------------------------------------------------- bolts' CPC v2
+
+def _bolts_cpc_checkpoint(blocks, patch, seed=0):
+    """A Lightning checkpoint laid out as bolts' CPC v2 module saves it, for a CPC-ResNet with
+    ``blocks`` per stage on ``patch``-px patches. Keys and shapes are written out here from the
+    rules of bolts' networks.py (stem conv 7×7/2 + LayerNorm over (C, H, W), max-pool /2; stages of
+    (planes, expansion, stride) = (64, 4, 1), (128, 4, 2), (512, 8, 2), (512, 4, 2); a 1×1 conv +
+    LayerNorm shortcut on each stage's first block), not read from sslkit's module."""
+    g = torch.Generator().manual_seed(seed)
+    state = {}
+
+    def add(key, *shape, centre=0.0):
+        state[key] = centre + 0.05 * torch.randn(*shape, generator=g)
+
+    def ln(key, c, size):
+        add(key + ".weight", c, size, size, centre=1.0)
+        add(key + ".bias", c, size, size)
+
+    size = patch // 2
+    add("encoder.conv1.weight", 64, 3, 7, 7)
+    ln("encoder.ln1", 64, size)
+    size //= 2
+    cin = 64
+    for i, (n, planes, expansion, stride) in enumerate(zip(blocks, (64, 128, 512, 512), (4, 4, 8, 4), (1, 2, 2, 2)), 1):
+        for j in range(n):
+            s = stride if j == 0 else 1
+            out, cout, pre = size // s, planes * expansion, f"encoder.layer{i}.{j}."
+            add(pre + "conv1.weight", planes, cin, 1, 1)
+            ln(pre + "ln1", planes, size)
+            add(pre + "conv2.weight", planes, planes, 3, 3)
+            ln(pre + "ln2", planes, out)
+            add(pre + "conv3.weight", cout, planes, 1, 1)
+            ln(pre + "ln3", cout, out)
+            if j == 0:
+                add(pre + "downsample.0.weight", cout, cin, 1, 1)
+                ln(pre + "downsample.1", cout, out)
+            cin, size = cout, out
+    heads = {"contrastive_task.target_to_dim.weight": torch.zeros(64, cin, 1, 1),
+             "contrastive_task.pred_cnn.0.weight": torch.zeros(64, cin, 1, 1)}
+    return {"epoch": 526, "pytorch-lightning_version": "0.8.5", "state_dict": {**state, **heads}}
+
+
+def test_bolts_cpc_checkpoint_loads_strictly_and_encodes_the_patch_grid(tmp_path, monkeypatch):
+    from sslkit.parts.cpc_resnet import CPCResNet, PatchEncoder
+
+    blocks = (1, 2, 1, 1)  # bolts' layout at a depth a test can hold (the registry's is 3, 4, 46, 3)
+    ckpt = _bolts_cpc_checkpoint(blocks, patch=32)
+    src = tmp_path / "serve" / "epoch=526.ckpt"
+    src.parent.mkdir()
+    torch.save(ckpt, src)
+    monkeypatch.setenv("SSLKIT_HOME", str(tmp_path / "home"))
+    monkeypatch.setitem(pretrained.ARCHS, "cpc_test", lambda: PatchEncoder(CPCResNet(32, blocks), 128, 32, 16))
+    monkeypatch.setitem(pretrained.REGISTRY, "test-cpc", Weights(src.as_uri(), "bolts_cpc", sha256=file_sha256(src),
+                                                                 arch="cpc_test"))
+    net = pretrained.load_imagenet("test-cpc", progress=False)  # strict: any key left over or missing raises
+    state = ckpt["state_dict"]
+    assert torch.equal(net.encoder.layer2[1].ln2.weight, state["encoder.layer2.1.ln2.weight"])
+    assert torch.equal(net.encoder.layer3[0].downsample[1].bias, state["encoder.layer3.0.downsample.1.bias"])
+
+    torch.manual_seed(1)
+    x = torch.randn(2, 3, 128, 128)
+    with torch.no_grad():
+        feats = net(x)
+        # by hand: the 7×7 grid of 32-px patches at stride 16, each encoded, codes averaged
+        codes = [net.encoder(x[:, :, 16 * r:16 * r + 32, 16 * c:16 * c + 32]).flatten(1) for r in range(7) for c in range(7)]
+    assert feats.shape == (2, 2048)
+    assert torch.allclose(feats, torch.stack(codes).mean(0), atol=1e-5)
+
+
+def test_bolts_cpc_weights_for_other_patches_are_refused_with_the_shapes_named():
+    from sslkit.parts.cpc_resnet import CPCResNet, PatchEncoder
+
+    # bolts' CIFAR-10 CPC was trained on 8-px patches: its LayerNorms do not fit the 32-px encoder
+    cifar = pretrained.KEY_MAPS["bolts_cpc"](_bolts_cpc_checkpoint((1, 1, 1, 1), patch=8)["state_dict"])
+    with pytest.raises(RuntimeError, match=r"wrong shape .*ln1\.weight"):
+        pretrained.load_state(PatchEncoder(CPCResNet(32, (1, 1, 1, 1))), cifar, "cifar cpc")
+    with pytest.raises(ValueError, match="32×32 patches"):
+        CPCResNet(32, (1, 1, 1, 1))(torch.zeros(1, 3, 8, 8))
+
+
+def test_the_registry_builds_bolts_full_cpc_resnet101():
+    entry = pretrained.REGISTRY["bolts-cpc"]
+    assert pretrained.KEY_MAPS[entry.key_map] and entry.arch in pretrained.ARCHS
+    with torch.device("meta"):  # shapes only: the real one holds ~300 M parameters
+        net = pretrained.ARCHS[entry.arch]()
+    keys = net.state_dict()
+    assert net.feature_dim == 2048
+    assert keys["encoder.layer3.45.ln2.weight"].shape == (512, 2, 2)  # 46 blocks in stage 3, 8-px maps after conv2
+    assert keys["encoder.layer3.45.conv3.weight"].shape == (4096, 512, 1, 1)  # stage 3 expands 8×
+    assert "encoder.layer4.3.conv1.weight" not in keys and "encoder.layer4.2.conv1.weight" in keys

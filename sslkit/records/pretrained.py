@@ -2,7 +2,8 @@
 
 **ImageNet models** (:data:`REGISTRY`, :func:`load_imagenet`). Each entry names a file that
 its authors publish (FAIR, lightning-bolts, torchvision), how to check it and how its keys
-map onto a torchvision ResNet-50. Loading one:
+map onto its architecture (:data:`ARCHS`): a torchvision ResNet-50, or for bolts' CPC v2 its
+LayerNorm CPC-ResNet-101 used on a grid of patches (:mod:`sslkit.parts.cpc_resnet`). Loading one:
 
 1. the file is downloaded once into ``<SSLKIT_HOME>/pretrained/<name>/`` — into a temporary
    file first, moved into place only after its hash checks out, so an interrupted or corrupt
@@ -12,9 +13,10 @@ map onto a torchvision ResNet-50. Loading one:
 3. it is read with ``torch.load(weights_only=True)``: a file that would build arbitrary Python
    objects while unpickling (and so could run code) is refused;
 4. its state dict is mapped (:data:`KEY_MAPS`: prefixes such as ``module.`` or Lightning's
-   ``encoder.`` dropped, projection heads and classifiers left out) and loaded into
-   ``torchvision.models.resnet50()`` with ``fc`` replaced by an identity — strictly, with a
-   report of any missing or unexpected keys. No ``torch.hub.load``: no remote code runs.
+   ``encoder.`` dropped, projection heads, prediction tasks and classifiers left out) and
+   loaded into the entry's architecture — ``torchvision.models.resnet50()`` with ``fc``
+   replaced by an identity, or the CPC encoder — strictly, with a report of any missing or
+   unexpected keys. No ``torch.hub.load``: no remote code runs.
 
 Pins. Only the torchvision file and VICReg's have a full sha256 pinned here; Barlow Twins'
 has the 10-digit prefix that torch.hub's ``check_hash`` uses. The others' hashes could not
@@ -45,6 +47,7 @@ import torch.nn as nn
 
 from sslkit.methods import check_hparams, method_class
 from sslkit.parts import files, paths
+from sslkit.parts.cpc_resnet import CPC_RESNET101, CPCResNet, PatchEncoder
 from sslkit.parts.files import file_sha256
 from sslkit.records.manifest import load_half_state, read_weights, verified
 
@@ -61,6 +64,7 @@ class Weights:
     method: str = ""
     source: str = ""  # where the pin and the published number come from
     imagenet_linear: float | None = None  # published ImageNet linear top-1 (%), the authors' own
+    arch: str = "resnet50"  # a key of ARCHS: what the mapped state dict loads into
 
     @property
     def filename(self) -> str:
@@ -97,10 +101,15 @@ REGISTRY: dict[str, Weights] = {
     "bolts-swav": Weights(
         "https://pl-bolts-weights.s3.us-east-2.amazonaws.com/swav/swav_imagenet/swav_imagenet.pth.tar",
         "bolts_swav", method="SwAV (lightning-bolts)", source="lightning-bolts docs, SwAV ImageNet weights"),
+    "bolts-cpc": Weights(
+        "https://pl-bolts-weights.s3.us-east-2.amazonaws.com/cpc/cpcv2_weights/checkpoints/epoch%3D526.ckpt",
+        "bolts_cpc", arch="cpc_resnet101", method="CPC v2 (lightning-bolts; CPC-ResNet-101 on 32-px patches of 128 px)",
+        source="lightning-bolts docs, CPCV2 ImageNet weights (its table's ImageNet 'test acc', not a ResNet-50)",
+        imagenet_linear=54.82),
 }
 
 # heads and classifiers that sit beside the encoder in the published files
-_HEADS = ("fc.", "projection", "prototypes.", "online_finetuner.", "non_linear_evaluator.")
+_HEADS = ("fc.", "projection", "prototypes.", "online_finetuner.", "non_linear_evaluator.", "contrastive_task.")
 
 
 def _strip(prefix: str | None) -> Callable[[dict], dict]:
@@ -120,12 +129,15 @@ def _strip(prefix: str | None) -> Callable[[dict], dict]:
     return key_map
 
 
-# format name → state dict (after unwrapping "state_dict") → torchvision ResNet-50 keys
+# format name → state dict (after unwrapping "state_dict") → the architecture's keys
 KEY_MAPS: dict[str, Callable[[dict], dict]] = {
     "torchvision": _strip(None),       # torchvision keys, maybe with fc (dropped)
     "fair": _strip(None),              # FAIR SwAV/DeepCluster-v2: "module." + projection_head/prototypes
     "bolts_simclr": _strip("encoder."),  # Lightning checkpoint: state_dict["encoder.conv1.weight"], projection.*
     "bolts_swav": _strip("model."),      # Lightning checkpoint: state_dict["model.conv1.weight"], model.prototypes.*
+    # Lightning checkpoint: "encoder.layer3.45.ln2.weight" + contrastive_task.* (dropped); the keys stay
+    # under "encoder.", the attribute of the PatchEncoder that holds the CPC-ResNet
+    "bolts_cpc": lambda state: {f"encoder.{k}": v for k, v in _strip("encoder.")(state).items()},
 }
 
 
@@ -220,14 +232,27 @@ def resnet50_encoder() -> nn.Module:
     return net
 
 
+def cpc_resnet101_encoder() -> nn.Module:
+    """bolts' CPC v2 ImageNet encoder (:class:`~sslkit.parts.cpc_resnet.CPCResNet`, 32-px patches)
+    used on whole images: (B, 3, H, W) ImageNet-normalized → resized to 128 px → 7×7 patches of
+    32 px at stride 16 → mean of the codes, (B, 2048). About 300 M parameters (1.2 GB in float32)."""
+    return PatchEncoder(CPCResNet(patch=32, blocks=CPC_RESNET101), image=128, patch=32, stride=16)
+
+
+# architecture name → a freshly built encoder (random weights) that a mapped state dict loads into
+ARCHS: dict[str, Callable[[], nn.Module]] = {"resnet50": resnet50_encoder, "cpc_resnet101": cpc_resnet101_encoder}
+
+
 def load_state(net: nn.Module, state: dict, what: str) -> nn.Module:
     """``net.load_state_dict(state)`` strictly, with every missing or unexpected key named."""
     return files.load_strict(net, state, what)
 
 
 def load_imagenet(name: str, allow_unpinned: bool = False, progress: bool = True) -> nn.Module:
-    """The ImageNet-pretrained ResNet-50 encoder ``name`` (a key of :data:`REGISTRY`), in eval
-    mode: downloaded once, hash-checked on every load, read with ``weights_only=True``."""
+    """The ImageNet-pretrained encoder ``name`` (a key of :data:`REGISTRY`; a ResNet-50 but for
+    ``bolts-cpc``), in eval mode: downloaded once, hash-checked on every load, read with
+    ``weights_only=True``, its keys mapped and loaded strictly into its :data:`ARCHS` entry.
+    Each takes (B, 3, H, W) ImageNet-normalized images and gives (B, ``feature_dim``)."""
     if name not in REGISTRY:
         raise KeyError(f"Unknown pretrained model {name!r}; choose one of {', '.join(REGISTRY)}.")
     w = REGISTRY[name]
@@ -243,7 +268,7 @@ def load_imagenet(name: str, allow_unpinned: bool = False, progress: bool = True
         download(w, dest, progress)
     digest = _check(dest, w, pin_file)
     state = KEY_MAPS[w.key_map](read_checkpoint(dest))
-    net = load_state(resnet50_encoder(), state, f"{name} ({dest})").eval()
+    net = load_state(ARCHS[w.arch](), state, f"{name} ({dest})").eval()
     if w.sha256 is None and w.sha256_prefix is None and not pin_file.is_file():  # pinned only once it loaded
         pin_file.write_text(digest + "\n")
         print(f"{name}: sha256 {digest} (not pinned in sslkit; kept in {pin_file}; pin it in REGISTRY)")
