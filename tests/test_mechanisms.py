@@ -119,3 +119,23 @@ def test_code_similarity_reads_the_model_codes_and_restores_its_mode():
         by_hand = within_image_similarity(model.encode(patch_grid(images, 8, 4)))  # eval mode: running statistics
     assert got == pytest.approx(by_hand, abs=1e-5)
 
+
+
+def test_cpc_sweep_measures_read_their_representation_and_restore_codes():
+    """code_excess and context_knn are the sweep measures notebook 03 and bench/cpc_codes.py store
+    under one name each: the excess of the given queries, and kNN of the pooled context."""
+    from sslkit.methods import CPC
+    from sslkit.training.evaluate import evaluate
+    from sslkit.training.mechanisms import code_excess, context_knn
+
+    torch.manual_seed(0)
+    model = CPC(width=0.125, num_classes=2)
+    g = torch.Generator().manual_seed(1)
+    images = torch.randint(0, 256, (24, 3, 32, 32), dtype=torch.uint8, generator=g)
+    train = ImageSet(images[:16], torch.arange(16) % 2, ("a", "b"))
+    test = ImageSet(images[16:], torch.arange(8) % 2, ("a", "b"))
+    assert code_excess(test)(model, train, test) == pytest.approx(code_similarity(model, test.images)["excess"])
+    got = context_knn(model, train, test)
+    assert model.representation == "codes"
+    model.representation = "context"
+    assert got == evaluate(model, train, test, probe=False)["knn"]

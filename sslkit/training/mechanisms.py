@@ -18,7 +18,10 @@ scale, where accuracy differences of small runs sit inside the seed-to-seed spre
   plain :func:`colour_histograms` says how far its feature space *is* a colour-histogram space.
 
 The pure functions take tensors; :func:`projection_geometry` and :func:`colour_agreement` apply
-them to a trained method, in the form an experiment's sweep measures take.
+them to a trained method; :func:`code_excess` and :func:`context_knn` are in the form an
+experiment's sweep measures take (``fn(module, train, test) → float``,
+:func:`sslkit.experiments.sweeps.sweep_run`), so a notebook and a script that records its runs
+store the same number under the same name.
 """
 
 from __future__ import annotations
@@ -29,6 +32,8 @@ from torch import Tensor
 
 from sslkit.methods.features import extract_features
 from sslkit.parts.augment import patch_grid, to_float
+from sslkit.parts.data import ImageSet
+from sslkit.training.evaluate import evaluate
 
 
 def alignment(z1: Tensor, z2: Tensor, alpha: float = 2.0) -> float:
@@ -145,3 +150,21 @@ def code_similarity(model, images: Tensor, batch_size: int = 250) -> dict[str, f
         model.train(was_training)
     return within_image_similarity(codes)
 
+
+def code_excess(queries: ImageSet):
+    """A sweep measure: ``fn(module, train, test)`` → :func:`code_similarity`'s ``"excess"`` of a
+    CPC module's codes of ``queries``' images (fixed test images, so every run of an experiment
+    is measured on the same ones; ``train`` and ``test`` are not read)."""
+    def measure(model, train=None, test=None) -> float:
+        return code_similarity(model, queries.images)["excess"]
+    return measure
+
+
+def context_knn(model, train: ImageSet, test: ImageSet) -> float:
+    """A sweep measure: kNN top-1 of a CPC module's pooled *context* (both directions joined when
+    bidirectional) instead of its pooled codes, ``train`` the bank; the module reads codes again after."""
+    model.representation = "context"
+    try:
+        return evaluate(model, train, test, probe=False)["knn"]
+    finally:
+        model.representation = "codes"
