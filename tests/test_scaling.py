@@ -122,6 +122,24 @@ def test_a_runs_training_flops_follow_its_views_and_its_images():
     assert half["train_flops"] * 2 == sup["train_flops"]  # half the images, half the FLOPs
 
 
+def test_equal_compute_epochs_give_the_reference_runs_flops():
+    from dataclasses import replace
+
+    from sslkit.experiments.scaling import equal_compute_epochs, size_counts
+    from sslkit.parts.data import load_digits
+    from sslkit.parts.profiles import get_profile
+
+    p = replace(get_profile("smoke"), pretrain_epochs=4)
+    train = load_digits("train").balanced(per_class=20)
+    size = {"width": 0.125, "depth": 0.5}
+    epochs = equal_compute_epochs(Supervised, SimCLR, train, size, p)
+    sim = size_counts(SimCLR, train, size, p)["train_flops"]
+    per_epoch = size_counts(Supervised, train, size, p, epochs=1)["train_flops"]
+    assert 7 <= epochs <= 10  # two views (and a head) against one: about twice SimCLR's 4 epochs
+    assert abs(epochs * per_epoch - sim) <= per_epoch / 2  # the nearest whole epoch to SimCLR's FLOPs
+    assert equal_compute_epochs(SimCLR, SimCLR, train, size, p) == 4
+
+
 def test_summary_and_gaps_against_statistics():
     import statistics
 

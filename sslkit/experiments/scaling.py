@@ -34,6 +34,17 @@ def size_counts(method_cls, train, size: dict, profile: Profile, **kwargs) -> di
             "train_flops": training_flops(method, epochs * len(train))}
 
 
+def equal_compute_epochs(method_cls, reference_cls, train, size: dict, profile: Profile, **kwargs) -> int:
+    """Epochs of ``method_cls`` at ``size`` whose whole run costs the training FLOPs of
+    ``reference_cls``'s run at the profile's main epochs (:func:`size_counts`, both on ``train``):
+    the reference's epochs × the ratio of their FLOPs per epoch, rounded (at least 1). E.g.
+    supervised training against SimCLR's 16 epochs: SimCLR's two views and projection head cost
+    2.0–2.5× supervised's FLOPs per image at cpu's widths, so supervised gets 32–40 epochs."""
+    ref = size_counts(reference_cls, train, size, profile)
+    own = size_counts(method_cls, train, size, profile, **kwargs)
+    return max(1, round(main_size(profile).pretrain_epochs * ref["train_flops"] / own["train_flops"]))
+
+
 def size_sweep(method_cls, train, test, stem: str, sizes: list[dict], *, mode: Mode, seeds=None, profile=None,
                measures=None, **kwargs) -> list[dict]:
     """One row per (size, seed): the size's settings (``arch``, ``width``, ``depth``), the
