@@ -485,3 +485,46 @@ def test_the_install_cell_installs_from_the_copy_it_sits_in_else_the_pinned_rele
     exec(_install_cell(), {})
     source = calls[0][-1]
     assert source == (str(paths.repo_root()) if where == "inside" else f"git+{REPOSITORY}@v{__version__}")
+
+
+@needs_cpu_references[0]
+@needs_cpu_references[1]
+def test_on_a_gpu_runtime_every_notebook_loads_its_references_and_says_the_device(cpu_data, monkeypatch, capsys):
+    """Colab with a T4, mocked: each notebook's setup picks the references' profile on the GPU and
+    says so, and every main run a notebook asks for loads (verified, never trained) and is moved
+    to the GPU for evaluation."""
+    import torch
+
+    from sslkit.course.references import NOTEBOOKS
+    from sslkit.course.setup import setup
+    from sslkit.parts import profiles
+
+    monkeypatch.delenv("SSLKIT_REFERENCES")
+    monkeypatch.delenv("SSLKIT_PROFILE", raising=False)
+    monkeypatch.delenv("SSLKIT_RETRAIN", raising=False)
+    monkeypatch.setattr(profiles, "_cuda", lambda: True)
+    monkeypatch.setattr(profiles, "cuda_has_bf16", lambda: False)  # a T4
+    monkeypatch.setattr(profiles, "hardware", lambda: "GPU Tesla T4 (15 GiB), CUDA (mocked)")
+    moved = []
+
+    def gpu_move(original):
+        def to(self, *args, **kwargs):  # no CUDA here: record the move instead of making it
+            if any(str(a).startswith("cuda") for a in (*args, *kwargs.values())):
+                if isinstance(self, torch.nn.Module):
+                    moved.append(type(self).__name__)
+                return self
+            return original(self, *args, **kwargs)
+        return to
+
+    monkeypatch.setattr(torch.nn.Module, "to", gpu_move(torch.nn.Module.to))
+    monkeypatch.setattr(torch.Tensor, "to", gpu_move(torch.Tensor.to))  # the data loaders' images
+    _never_train(monkeypatch, capsys)
+    for notebook in NOTEBOOKS:
+        profile, mode = setup(notebook)
+        out = capsys.readouterr().out
+        assert (profile.name, profile.device, mode.train) == ("cpu", "cuda", False), notebook
+        assert "Tesla T4" in out and "reference runs:" in out and "trains here" not in out, (notebook, out)
+    for name, (cls, kw) in _main_calls(profile).items():
+        run = load_or_pretrain(cls, *cpu_data, name.split("-")[0], mode=mode, profile=profile, **kw)
+        assert run.report.reference is not None, capsys.readouterr().out  # loaded, not trained
+    assert len(moved) >= len(_main_calls(profile))  # each loaded main run was sent to the GPU
