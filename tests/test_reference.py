@@ -517,7 +517,7 @@ def test_on_a_gpu_runtime_every_notebook_loads_its_references_and_says_the_devic
         return to
 
     monkeypatch.setattr(torch.nn.Module, "to", gpu_move(torch.nn.Module.to))
-    monkeypatch.setattr(torch.Tensor, "to", gpu_move(torch.Tensor.to))  # the data loaders' images
+    # tensors are not mocked: loading a reference must not copy the images to the GPU (only training does)
     _never_train(monkeypatch, capsys)
     for notebook in NOTEBOOKS:
         profile, mode = setup(notebook)

@@ -84,12 +84,16 @@ class _EpochBar(TQDMProgressBar):
         return items
 
 
+def train_batch_size(profile: Profile, train: ImageSet) -> int:
+    """The training batch :func:`loaders` uses: the profile's, or every image when there are fewer."""
+    return min(profile.batch_size, len(train))
+
+
 def loaders(train: ImageSet, test: ImageSet | None, profile: Profile | None = None, seed: int = 0):
     """(train loader, test loader) on the profile's device; the train loader shuffles and
     drops the last partial batch, the test loader keeps every image in order."""
     p = get_profile(profile)
-    bs = min(p.batch_size, len(train))
-    train_loader = DeviceLoader(train, bs, shuffle=True, device=p.device, seed=seed)
+    train_loader = DeviceLoader(train, train_batch_size(p, train), shuffle=True, device=p.device, seed=seed)
     test_loader = DeviceLoader(test, 1024, shuffle=False, device=p.device) if test is not None else None
     return train_loader, test_loader
 
@@ -377,8 +381,8 @@ def planned_settings(method_cls, train: ImageSet, profile: Profile | None = None
     """(module, settings): the module :func:`pretrain` would train and the run settings it would
     record (:func:`sslkit.training.runs.run_settings`), without training — to match a reference run."""
     p, epochs, module = build(method_cls, train, profile, epochs, batch_size, seed, **kwargs)
-    loader, _ = loaders(train, None, p, seed)
-    return module, runs.run_settings(module, train, epochs=epochs, batch_size=loader.batch_size, seed=seed,
+    # the batch the loaders would use, without building them (on a GPU that would copy every image there)
+    return module, runs.run_settings(module, train, epochs=epochs, batch_size=train_batch_size(p, train), seed=seed,
                                      profile=resolved(p))
 
 
