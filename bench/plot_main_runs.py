@@ -98,7 +98,7 @@ def extrapolation_table() -> str:
 
 
 def main() -> None:
-    fig, ax = plt.subplots(figsize=(7, 4.2))
+    fig, ax = plt.subplots(figsize=(8.6, 4.2))
     for name, (x, y) in curves().items():
         ax.plot(x, y, marker="o", label=f"{name} ({y[-1]:.1f}%)")
     fl = floor_knn()
@@ -110,7 +110,7 @@ def main() -> None:
     ax.set_ylabel("kNN top-1 on the 10,000 test images (%)")
     ax.set_title("Full-scale main runs: all 50,000 images, width 1/8, float32")
     ax.grid(alpha=0.3)
-    ax.legend()
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8, borderaxespad=0)  # beside the plot: no curve hidden
     fig.tight_layout()
     fig.savefig(RESULTS / "curves.png", dpi=110)
     print(f"wrote {RESULTS / 'curves.png'}")
