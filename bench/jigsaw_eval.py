@@ -24,12 +24,13 @@ from pathlib import Path
 
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 
 from sslkit.methods import check_hparams, method_class
+from sslkit.parts.augment import jigsaw_tiles, to_float
 from sslkit.parts.data import class_balanced_subset, load_cifar10
 from sslkit.parts.profiles import hardware
 from sslkit.training.evaluate import knn_accuracy
+from sslkit.training.runs import latest_checkpoint, read_checkpoint
 
 OUT = Path(__file__).parent / "main_runs_results" / "jigsaw_eval.json"
 
@@ -40,15 +41,11 @@ def features(net: nn.Module, images: torch.Tensor, tiles: bool = False, batch: i
     centre tiles (12 px) of the 48-px image's 16-px cells."""
     out = []
     for x in images.split(batch):
-        x = x.float() / 255
         if tiles:
-            x = F.interpolate(x, size=(48, 48), mode="bilinear", align_corners=False, antialias=True)
-            cells = x.unfold(2, 16, 16).unfold(3, 16, 16)[..., 2:14, 2:14]  # (B, C, 3, 3, 12, 12)
-            B = len(x)
-            t = cells.permute(0, 2, 3, 1, 4, 5).reshape(B * 9, 3, 12, 12)
-            out.append(net(t).float().view(B, 9, -1).mean(1))
+            t = jigsaw_tiles(x, grid=3, cell=16)[..., 2:14, 2:14]  # (B, 9, 3, 12, 12): each cell's centre
+            out.append(net(t.flatten(0, 1)).float().view(len(x), 9, -1).mean(1))
         else:
-            out.append(net(x).float())
+            out.append(net(to_float(x)).float())
     return torch.cat(out)
 
 
@@ -61,7 +58,7 @@ def reestimate_bn(net: nn.Module, images: torch.Tensor, batch: int = 500) -> nn.
         m.momentum = None  # cumulative average
     net.train()
     for x in images.split(batch):
-        net(x.float() / 255)
+        net(to_float(x))
     return net.eval()
 
 
@@ -69,9 +66,8 @@ def backbone(run: Path | None, hparams: dict):
     cls = method_class("Jigsaw")
     torch.manual_seed(0)
     module = cls(**check_hparams(cls, hparams, "run.json"))
-    if run is not None:
-        state = torch.load(run / "checkpoints" / "last.ckpt", map_location="cpu", weights_only=False)["state_dict"]
-        module.load_state_dict(state)
+    if run is not None:  # the newest intact checkpoint, read with weights_only=True
+        module.load_state_dict(read_checkpoint(latest_checkpoint(run)[0])["state_dict"])
     return module.backbone.eval()
 
 

@@ -19,6 +19,7 @@ from sslkit.methods.features import extract_features
 from sslkit.parts.cluster import kmeans, pca_whiten
 from sslkit.parts.data import load_cifar10
 from sslkit.parts.profiles import hardware
+from sslkit.training.runs import latest_checkpoint, read_checkpoint
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--run", type=Path, default=Path("runs/cpu/deepcluster-epochs=70"))
@@ -30,8 +31,7 @@ for who in ("random init", "trained (70 epochs)"):
     torch.manual_seed(0)
     model = DeepCluster(**check_hparams(DeepCluster, hparams, "run.json"))
     if who.startswith("trained"):
-        state = torch.load(args.run / "checkpoints" / "last.ckpt", map_location="cpu", weights_only=False)["state_dict"]
-        model.load_state_dict(state)
+        model.load_state_dict(read_checkpoint(latest_checkpoint(args.run)[0])["state_dict"])  # weights_only=True
     x = pca_whiten(extract_features(model.eval(), images), hparams["pca_dim"])
     for k in (100, 1_000, 10_000):
         for init in ("kmeans++", "random"):
