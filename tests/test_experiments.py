@@ -155,3 +155,27 @@ def test_knn_curves_place_each_point_at_the_cpu_its_run_had_spent():
     assert ax.lines[2].get_ydata()[0] == pytest.approx(27.0)  # the floor
     with pytest.raises(ValueError, match="cpu_s"):  # a curve from before sslkit kept CPU seconds
         knn_curves({"C": [{"epoch": 1, "train_s": 100.0, "knn": 0.4}]})
+
+
+def test_pretext_vs_features_draws_the_task_the_knn_curve_and_the_rank_per_epoch(tmp_path):
+    import json
+
+    import pandas as pd
+
+    from sslkit.course.plots import pretext_vs_features
+
+    pd.DataFrame({"epoch": [0, 1, 2], "train/pretext_acc": [0.1, 0.9, 0.99], "collapse/h_rank": [27.5, 20.0, 14.0],
+                  "collapse/h_dim": [64, 64, 64]}).to_csv(tmp_path / "metrics.csv", index=False)
+    (tmp_path / "curve.json").write_text(json.dumps([{"epoch": 1, "knn": 0.26}, {"epoch": 3, "knn": 0.21}]))
+    a1, a2 = pretext_vs_features(tmp_path, floor=0.27).axes
+    task, knn, floor = a1.lines
+    assert list(task.get_xdata()) == [1, 2, 3] and list(task.get_ydata()) == pytest.approx([10.0, 90.0, 99.0])
+    assert list(knn.get_xdata()) == [1, 3] and list(knn.get_ydata()) == pytest.approx([26.0, 21.0])
+    assert floor.get_ydata()[0] == pytest.approx(27.0)
+    rank, dim = a2.lines
+    assert list(rank.get_ydata()) == [27.5, 20.0, 14.0] and dim.get_ydata()[0] == 64
+    (tmp_path / "curve.json").unlink()  # a run without a recorded curve (smoke, live): no kNN line
+    assert len(pretext_vs_features(tmp_path).axes[0].lines) == 1
+    pd.DataFrame({"epoch": [0], "train/loss_epoch": [1.0]}).to_csv(tmp_path / "metrics.csv", index=False)
+    with pytest.raises(ValueError, match="pretext_acc"):  # SimCLR and the others log no pretext task
+        pretext_vs_features(tmp_path)

@@ -4,6 +4,7 @@
 - :func:`embedding`: t-SNE or PCA of features coloured by class
 - :func:`training_curves`: loss, accuracy and (where logged) collapse monitor per epoch
 - :func:`collapse_curves`: the collapse monitor of several runs side by side
+- :func:`pretext_vs_features`: a pretext task's accuracy beside its features' kNN and rank
 - :func:`retrieval_grid`: query images and their nearest neighbours in feature space
 - :func:`accuracy_bars`: kNN / linear-probe bars per model, e.g. floor vs supervised
 """
@@ -22,6 +23,7 @@ from torch import Tensor
 from sslkit.experiments.scaling import summary
 from sslkit.parts.augment import Augment, to_float
 from sslkit.parts.losses import sinkhorn
+from sslkit.training.curve import read_curve
 from sslkit.training.runs import read_metrics
 
 
@@ -389,6 +391,46 @@ def knn_curves(runs: dict[str, list[dict]], floor: float | None = None, cores: i
     if fig is not None:
         fig.tight_layout()
     return fig or ax.figure
+
+
+def pretext_vs_features(run_dir: str | Path, floor: float | None = None, title: str | None = None, key: str = "h"):
+    """What training on a pretext task did to the features, per epoch (log-x), from one run's
+    logs: the pretext task's training accuracy and, where the run recorded a curve
+    (:func:`sslkit.training.curve.read_curve`: the full-scale main runs), the kNN of its frozen
+    features, the random-init kNN ``floor`` (0–1) dashed (left); the effective rank of the
+    backbone's features (``key`` "h"; "z" for a projection) against their dimension (right).
+    Notebook 02 draws Jigsaw's main run with it: a puzzle solved early while the rank falls."""
+    df = read_metrics(run_dir)
+    if "train/pretext_acc" not in df or df["train/pretext_acc"].notna().sum() == 0:
+        raise ValueError(f"{run_dir}: no train/pretext_acc in its logs — only a method with a pretext task "
+                         "(RotNet, Jigsaw) logs one.")
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(10, 3.6))
+    acc = df["train/pretext_acc"].dropna()
+    a1.plot(acc.index + 1, 100 * acc, marker="o", color="C0", label="pretext task (train)")
+    curve = read_curve(run_dir)
+    if curve:
+        a1.plot([r["epoch"] for r in curve], [100 * r["knn"] for r in curve], marker="s", color="C1",
+                label="kNN of the frozen features (test)")
+    if floor is not None:
+        a1.axhline(100 * floor, ls="--", color="k", lw=1, label=f"kNN at random init ({100 * floor:.1f}%)")
+    a1.set(xscale="log", xlabel="epoch (log)", ylabel="accuracy (%)", title="the task and the features")
+    a1.legend(fontsize=7)
+    rank, dim = f"collapse/{key}_rank", f"collapse/{key}_dim"
+    if rank in df and df[rank].notna().any():
+        r = df[rank].dropna()
+        a2.plot(r.index + 1, r, marker="o", color="C2", label=f"effective rank of {key}")
+        if dim in df and df[dim].notna().any():
+            d = int(df[dim].dropna().iloc[-1])
+            a2.axhline(d, ls="--", color="gray", lw=1, label=f"dimension ({d})")
+        a2.set_ylim(bottom=0)
+        a2.legend(fontsize=7)
+    else:
+        a2.text(0.5, 0.5, "no effective rank logged", ha="center", va="center", transform=a2.transAxes)
+    a2.set(xscale="log", xlabel="epoch (log)", ylabel="effective rank", title=f"how many directions {key} uses")
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
 
 
 def size_curves(rows: dict[str, list[dict]], x: str = "params", metric: str = "linear", ax=None,
