@@ -138,3 +138,21 @@ def test_the_notebook_names_the_kernel_jupyter_starts(py):
     assert meta == {"display_name": spec.display_name, "language": spec.language, "name": "python3"}, (
         f"{py.name}'s header names the kernel {meta}; ipykernel's spec is {spec.display_name!r}: edit the header's "
         "kernelspec and run `make notebooks`")
+
+
+PENDING = sorted((Path(__file__).parents[1] / "bench" / "pending").glob("*.patch"))
+
+
+@pytest.mark.parametrize("patch", PENDING, ids=lambda p: p.stem)
+def test_every_pending_patch_still_applies(patch):
+    """bench/pending/ holds the notebook and package changes that wait for the full-scale
+    re-record (bench/RESULTS.md, "Pending"). A change to a file one of them touches must keep it
+    applicable — update the patch with the change — or the switch breaks when it comes."""
+    import shutil
+    import subprocess
+
+    root = Path(__file__).parents[1]
+    if shutil.which("git") is None or not (root / ".git").exists():
+        pytest.skip("needs git and a checkout")
+    check = subprocess.run(["git", "apply", "--check", str(patch)], cwd=root, capture_output=True, text=True)
+    assert check.returncode == 0, f"{patch.name} no longer applies: {check.stderr.strip()}"
