@@ -71,6 +71,7 @@ def test_a_recorded_run_is_loaded_with_its_curves_and_the_same_weights(digits, r
     trained, trained_run = _train_simclr(digits, record.now)
     entry = reference.load_manifest(TINY)["runs"]["simclr"]
     assert {"files", "command", "hardware", "date", "wall_time_s", "results"} <= set(entry)
+    assert 0 < entry["cpu_time_s"] <= 2 * entry["wall_time_s"] + 1  # the process's CPU seconds, two cores at most
     assert entry["command"] == "python -m sslkit.course.references test --profile tiny" and entry["kind"] == "main"
     for rel, digest in entry["files"].items():  # repo-relative paths, sha256 of each file
         f = paths.references_dir().parent / rel
@@ -232,6 +233,14 @@ def test_the_readme_table_comes_from_the_manifest(digits, record, tmp_path):
     readme.write_text("no markers")
     with pytest.raises(ValueError, match="markers"):
         references.write_table(readme, TINY)
+
+
+def test_the_table_shows_a_runs_cpu_minutes_beside_its_wall_minutes_when_recorded():
+    old = {"epochs": 16, "wall_time_s": 354.0}  # recorded before sslkit counted CPU seconds
+    assert references.training_time(old) == "16 epochs, 5.9 min"
+    shared = {"epochs": 100, "wall_time_s": 7834.0, "cpu_time_s": 7257.0}  # trained beside other work
+    assert references.training_time(shared) == "100 epochs, 130.6 min (121 CPU-min)"
+    assert references.training_time({"epochs": 0, "wall_time_s": 0.0}) == "–"  # the floor: nothing trained
 
 
 def test_fetch_checks_every_downloaded_file(digits, record, tmp_path, monkeypatch, capsys):

@@ -55,7 +55,7 @@ def results_table(profile: Profile | None = None) -> str:
         rows[label] = {
             "kNN top-1": f"{100 * r['knn']:.1f}%", "linear probe": f"{100 * r['linear']:.1f}%",
             "over the floor (kNN)": "–" if key == "floor" or floor is None else f"{100 * (r['knn'] - floor):+.1f}",
-            "training": "–" if not e.get("epochs") else f"{e['epochs']} epochs, {e['wall_time_s'] / 60:.1f} min",
+            "training": training_time(e),
             "notebook": e.get("notebook", "")}
     dates = sorted({e["date"] for e in by_result.values()})
     hw = sorted({e["hardware"] for e in by_result.values()})
@@ -78,6 +78,17 @@ def calibration_rows(profile: Profile | None = None) -> dict[str, dict]:
         rows[label] = {"knn": e["results"]["knn"], "images": s["data"]["images"], "epochs": s["epochs"],
                        "width": s["hparams"]["width"]}
     return rows
+
+
+def training_time(entry: dict) -> str:
+    """A recorded run's training as the README shows it: epochs and wall minutes, and the
+    process's CPU minutes where the manifest holds them (a run that shared its cores with other
+    work took longer on the clock than its compute)."""
+    if not entry.get("epochs"):
+        return "–"
+    cpu = entry.get("cpu_time_s")
+    return (f"{entry['epochs']} epochs, {entry['wall_time_s'] / 60:.1f} min"
+            + (f" ({cpu / 60:.0f} CPU-min)" if cpu else ""))
 
 
 COLUMNS = ("kNN top-1", "linear probe", "over the floor (kNN)", "training", "notebook")

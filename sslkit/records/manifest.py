@@ -12,7 +12,8 @@ command (:mod:`sslkit.course.references`) and stored under ``results/<profile>/<
 - ``run.json``: the settings that made it (:mod:`sslkit.training.runs`);
 
 each described by one entry of ``results/<profile>-manifest.json``: ``files`` (repo-relative
-path → sha256), ``command``, ``hardware``, ``date``, ``wall_time_s``, ``results``.
+path → sha256), ``command``, ``hardware``, ``date``, ``wall_time_s`` (and ``cpu_time_s``, the
+training process's CPU seconds, for runs trained since sslkit counted them), ``results``.
 
 This module reads and writes that store: :func:`verified` opens a run after checking every
 file's sha256 (fetching a pip install's files per run), :func:`find` says whether a reference
@@ -392,6 +393,9 @@ def record_run(name: str, run_dir: Path, profile: Profile, kind: str, *, command
             "files": hashes, "settings": _rel(out / "run.json"),
             "command": command, "hardware": hardware(), "date": time.strftime("%Y-%m-%d"),
             "wall_time_s": round(t["seconds"], 1), "epochs": t["epochs"], "steps": t["steps"],
+            # the training process's own CPU seconds: what a run cost, which another process
+            # sharing the cores does not inflate the way it does the wall time
+            **({"cpu_time_s": round(t["cpu_seconds"], 1)} if t.get("cpu_seconds") else {}),
             # the same run recorded again keeps what it measured before
             "results": kept,
         }
