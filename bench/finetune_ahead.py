@@ -19,6 +19,7 @@ import argparse
 
 from sslkit.experiments import transfer
 from sslkit.experiments.baselines import random_floor, supervised_baseline
+from sslkit.methods import method_class
 from sslkit.parts import paths
 from sslkit.parts.data import cifar10
 from sslkit.parts.profiles import get_profile
@@ -34,9 +35,7 @@ def encoder(name: str, train, test, profile):
     main = profile.main_profile()
     if name == "floor":
         return random_floor(train, test, main)[0]
-    from sslkit import methods
-
-    cls = methods.Supervised if name == "supervised" else getattr(methods, _CLASS[name])
+    cls = method_class(name)
     run = "supervised" if name == "supervised" else main_run_name(name, cls, main, **main.main_run(name))
     folder = paths.runs_dir() / main.name / run
     epochs = main.main_run(name)["epochs"]
@@ -47,10 +46,6 @@ def encoder(name: str, train, test, profile):
     if name == "supervised":
         return supervised_baseline(train, test, mode=LOAD, profile=profile)[0][0].backbone
     return load_or_pretrain(cls, train, test, name, mode=LOAD, profile=profile).module.backbone
-
-
-_CLASS = {"rotnet": "RotNet", "jigsaw": "Jigsaw", "simclr": "SimCLR", "byol": "BYOL", "deepcluster": "DeepCluster",
-          "swav": "SwAV"}
 
 
 def main(argv=None) -> None:

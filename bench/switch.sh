@@ -53,21 +53,17 @@ shopt -s nullglob
 for p in bench/pending/*.patch; do
   git apply "$p" && git rm -q "$p" && echo "applied $p"
 done
-for nb in 02_jigsaw 03_cpc 08_transfer 09_scaling; do
-  .venv/bin/jupytext --to ipynb --update "notebooks/$nb.py" -q
-done
 
 echo "== $(date -u +%F' '%T) recording every reference at full scale (hours)"
 $PY -m sslkit.course.references all --profile cpu --prune
 
-echo "== $(date -u +%F' '%T) executing every notebook from the new references (their committed outputs)"
+echo "== $(date -u +%F' '%T) executing every notebook from the new references (make notebooks regenerates each .ipynb from its .py)"
 SSLKIT_PROFILE=cpu make notebooks
 
 echo "== $(date -u +%F' '%T) the claims table (read from the executed notebooks), notebook 09 again to show it, the README's tables"
 $PY -m sslkit.course.claims --write
 (cd notebooks && SSLKIT_PROFILE=cpu ../.venv/bin/jupyter nbconvert --to notebook --execute --inplace \
    --ExecutePreprocessor.timeout=3600 09_scaling.ipynb)
-$PY -m sslkit.course.claims --write
 $PY -m sslkit.course.references table --profile cpu --write
 du -sh results
 echo "== $(date -u +%F' '%T) done: now the prose, README's paragraph, CI and the commit (see the header)"
