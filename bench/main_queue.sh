@@ -30,7 +30,9 @@ $PY bench/main_runs.py --method RotNet --width 0.125 --epochs 20
 $PY bench/main_runs.py --method Jigsaw --width 0.125 --epochs 50
 $PY bench/main_runs.py --method Supervised --width 0.125 --epochs 100
 # trained once before their folders were lost (curves committed): again, for the weights the
-# references need; the same settings, so the same runs
+# references need; the same settings, so the same runs, except SwAV's ε: 0.02 from the table in
+# sslkit.parts.profiles.CPU_FULL, chosen on a validation split before the first run (bench/RESULTS.md,
+# "CPC and SwAV learning rates") and named there as the first thing for the next SwAV run
 $PY bench/main_runs.py --method SimCLR --width 0.125 --base-lr 0.3 --epochs 50 --set temperature=0.2
 $PY bench/main_runs.py --method BYOL --width 0.125 --epochs 31
 $PY bench/main_runs.py --method SwAV --width 0.125 --epochs 29
