@@ -8,6 +8,10 @@
 #
 #   nohup bash bench/main_queue.sh >> runs/main_queue.log 2>&1 &
 #
+# Never edit this file while it runs: bash reads a script as it goes, so an edit above the line
+# it is on shifts what it reads next (2026-12-04: stop the queue's bash first, `kill <its pid>`,
+# which leaves the running training alone; start the queue again when that training ends).
+#
 # Each line's settings are the run's identity: change one and it is another run. SimCLR's
 # recipe (width 1/8, base lr 0.3, batch 256) was chosen on the validation split (bench/RESULTS.md,
 # "A SimCLR recipe per CPU-minute"; τ 0.2 beat 0.5 there by 1.9 points); 50 epochs is about 2 hours at this machine's idle float32
