@@ -17,11 +17,10 @@ from pathlib import Path
 
 import torch
 
-from choose_lr import validation_split
+import choose_lr
 from sslkit.methods import CPC
 from sslkit.parts.profiles import get_profile
 from sslkit.records.manifest import load_half_state, read_weights
-from sslkit.training.evaluate import extract_features, knn_accuracy
 
 REFERENCE = Path(__file__).parents[1] / "results" / "cpu" / "cpc"
 
@@ -33,12 +32,11 @@ def val_knn(model: CPC, train, val, representation: str) -> float:
     else:
         model.representation = representation
         read = model  # a method: extract_features reads its features()
-    feats = [extract_features(read, s, dtype=None) for s in (train, val)]
-    return knn_accuracy(feats[0], train.labels, feats[1], val.labels, train.num_classes)
+    return choose_lr.val_knn(read, train, val, dtype=None)
 
 
 def main():
-    train, val = validation_split(get_profile("cpu"), 200, "main")
+    train, val = choose_lr.validation_split(get_profile("cpu"), 200, "main")
     hp = {k: v for k, v in json.loads((REFERENCE / "run.json").read_text())["hparams"].items()
           if k not in ("num_classes", "lr")}
     for label, trained in [("trained (committed cpu reference)", True), ("random init, seed 0", False)]:

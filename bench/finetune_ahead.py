@@ -63,8 +63,7 @@ def main(argv=None) -> None:
         stem = "finetune-" + name  # notebook 08: "finetune-" + n.split(" ")[0].lower()
         for f in transfer.FRACTIONS:
             top1 = transfer.fine_tune_seeds(net, stem, train, test, f, mode=LOAD, profile=profile)
-            spread = mean_sd(top1) if len(top1) > 1 else f"{100 * top1[0]:.1f}"  # 100%: one draw, no sd
-            print(f"{name}, {100 * f:g}% of the labels: test top-1 {spread}% ({len(top1)} draws)", flush=True)
+            print(f"{name}, {100 * f:g}% of the labels: test top-1 {mean_sd(top1)}% ({len(top1)} draws)", flush=True)
 
 
 if __name__ == "__main__":

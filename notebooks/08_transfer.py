@@ -144,7 +144,7 @@ fig = plots.label_curves(curves, title="linear probe on frozen features",
                          styles={"floor (random init)": {"ls": "--", "color": "k"},
                                  "supervised": {"ls": ":", "color": "0.4"}})
 display(Markdown("**Linear probe on frozen features**, CIFAR-10 test top-1 (%), mean ± sd over the label draws\n\n"
-                 + markdown_table({n: {f"{100 * f:g}% labels": mean_sd(a) if len(a) > 1 else f"{100 * a[0]:.1f}"
+                 + markdown_table({n: {f"{100 * f:g}% labels": mean_sd(a)
                                        for f, a in c.items()} for n, c in curves.items()})))
 
 # %% [markdown]
@@ -183,7 +183,7 @@ plots.label_curves({n: curves[n] for n in tuned}, title="linear probe on frozen 
                    styles=styles)
 fig.tight_layout()
 display(Markdown("**Fine-tuned**, CIFAR-10 test top-1 (%), mean ± sd over the label draws\n\n"
-                 + markdown_table({n: {f"{100 * f:g}% labels": mean_sd(a) if len(a) > 1 else f"{100 * a[0]:.1f}"
+                 + markdown_table({n: {f"{100 * f:g}% labels": mean_sd(a)
                                        for f, a in c.items()} for n, c in tuned.items()})))
 
 # %% [markdown]
@@ -289,8 +289,7 @@ if ONLINE:
         print(f"{name}: linear probe, all labels {100 * imagenet[name][1.0][0]:.1f}%")
     fig = plots.label_curves(imagenet, title=f"ImageNet SSL encoders, frozen, {RESOLUTION} px → CIFAR-10")
     display(Markdown(markdown_table({
-        name: {f"CIFAR-10 linear, {100 * f:g}% labels (measured here, %)": (mean_sd(a) if len(a) > 1 else
-                                                                          f"{100 * a[0]:.1f}")
+        name: {f"CIFAR-10 linear, {100 * f:g}% labels (measured here, %)": mean_sd(a)
                for f, a in curve.items()}
         | {"ImageNet linear (published, %)": pretrained.REGISTRY[name].imagenet_linear or "–"}
         for name, curve in imagenet.items()}, first="model")))

@@ -67,6 +67,9 @@ def test_verdict_prints_the_claim_difference_and_verdict(capsys):
     assert capsys.readouterr().out == "b beats a: +5.0 ± 0.8 (SE) points → shown (36.0 ± 1.0 vs 31.0 ± 1.0, mean ± sd)\n"
     assert mean_sd([0.30, 0.31, 0.32]) == "31.0 ± 1.0"
     assert mean_sd([-2.0, -2.1, -1.9], points=False) == "-2.000 ± 0.100"
+    assert mean_sd([0.806]) == "80.6" and mean_sd([-2.0], points=False) == "-2.000"  # one run: no spread
+    with pytest.raises(ValueError, match="at least one"):
+        mean_sd([])
     verdict("uniformity falls", [-2.0, -2.1, -1.9], [-3.0, -3.1, -2.9], "lower", points=False)  # not an accuracy
     assert capsys.readouterr().out == "uniformity falls: -1.000 ± 0.082 (SE) → shown (-3.000 ± 0.100 vs -2.000 ± 0.100, mean ± sd)\n"
 

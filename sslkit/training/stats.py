@@ -53,10 +53,13 @@ SPREAD_LEGEND = ("*a ± b*: mean ± standard deviation (sd) over the seeds; in a
 
 def mean_sd(accs: list[float], points: bool = True) -> str:
     """"31.6 ± 0.3": mean ± sample standard deviation over seeds, in points (accuracies in 0–1);
-    ``points=False``: "-2.914 ± 0.021" in the values' own unit (a measure that is no accuracy)."""
-    if not points:
-        return f"{st.mean(accs):.3f} ± {st.stdev(accs):.3f}"
-    return f"{100 * st.mean(accs):.1f} ± {100 * st.stdev(accs):.1f}"
+    ``points=False``: "-2.914 ± 0.021" in the values' own unit (a measure that is no accuracy).
+    One value has no spread and is shown alone ("31.6"), e.g. a fine-tune on all the labels."""
+    if not accs:
+        raise ValueError("mean_sd needs at least one value; got none (did every run of the setting fail to load?).")
+    scale, fmt = (100, ".1f") if points else (1, ".3f")
+    mean = format(scale * st.mean(accs), fmt)
+    return mean if len(accs) == 1 else f"{mean} ± {format(scale * st.stdev(accs), fmt)}"
 
 
 def verdict(claim: str, baseline: list[float], other: list[float], direction: str = "higher",
