@@ -22,9 +22,10 @@ training wall time, every segment counted, the curve's own evaluations and (sinc
     SSLKIT_DATA=... SSLKIT_PRECISION=32-true PYTHONPATH=bench python bench/main_runs.py --method SimCLR
 
 ``runs/`` does not survive a change of machine, so the run folder itself is kept as
-``bench/main_runs_results/runs/<stem>.tar.gz`` (committed; a width-1/8 run is a few MB; a run other
-than the table's is kept under its folder's name, never over the main run's files): written
-when the run finishes, and mid-run by ``--snapshot`` (run it before a session ends, beside the
+``bench/main_runs_results/runs/<stem>.tar.gz`` (committed; a width-1/8 run is a few MB, BYOL's
+18 with its 4,096-wide heads and target; a run other than the table's is kept under its folder's
+name, never over the main run's files): written when the run finishes (its optimizer state
+zeroed, :func:`snapshot`), and mid-run by ``--snapshot`` (run it before a session ends, beside the
 training). A start on a machine without ``runs/cpu/<name>/`` unpacks that file first, so the run
 resumes from the epoch it reached, or a finished one only reloads (and can be recorded).
 
@@ -42,10 +43,12 @@ import argparse
 import json
 import shutil
 import tarfile
+import tempfile
 import time
 from dataclasses import replace
 from pathlib import Path
 
+import torch
 from choose_lr import parse_settings  # bench/ is on the path when this script runs
 
 from sslkit import methods
@@ -100,7 +103,12 @@ SNAPSHOTS = RESULTS / "runs"
 def snapshot(run_dir: Path, key: str) -> Path:
     """Pack ``run_dir`` (checkpoints, logs, run.json) into ``bench/main_runs_results/runs/<key>.tar.gz``,
     written beside and then renamed, so a crash mid-write leaves the previous snapshot whole. A
-    checkpoint being written at that moment is packed torn and skipped on resume for the one before."""
+    checkpoint being written at that moment is packed torn and skipped on resume for the one before.
+
+    A finished run (``last.ckpt`` after the epochs its ``run.json`` asks for) is packed with its
+    optimizer's state zeroed (:func:`finished_checkpoint`): it is never trained further (another
+    epoch count is another run), so only its weights matter, and zeros cost nothing packed
+    (BYOL's momentum buffers, 14 of its 33 MB, would otherwise double the file)."""
     if not (run_dir / "run.json").is_file():
         raise FileNotFoundError(f"{run_dir} holds no run to snapshot (no run.json): start it with this script first.")
     SNAPSHOTS.mkdir(parents=True, exist_ok=True)
@@ -108,15 +116,54 @@ def snapshot(run_dir: Path, key: str) -> Path:
     tmp = out.with_suffix(".tmp")
     last = run_dir / "checkpoints" / "last.ckpt"
     keep_epochs = not last.is_file() or runs.checkpoint_problem(last) is not None
+    slim = None if keep_epochs else finished_checkpoint(run_dir)
 
     def only_needed(info: tarfile.TarInfo):  # an intact last.ckpt makes the per-epoch copy redundant
-        return None if not keep_epochs and Path(info.name).name.startswith("epoch=") else info
+        name = Path(info.name).name
+        if not keep_epochs and name.startswith("epoch="):
+            return None
+        return None if slim is not None and name in ("last.ckpt", "last.ckpt.sha256") else info
 
-    with tarfile.open(tmp, "w:gz") as tar:
-        tar.add(run_dir, arcname=run_dir.name, filter=only_needed)
+    try:
+        with tarfile.open(tmp, "w:gz") as tar:
+            tar.add(run_dir, arcname=run_dir.name, filter=only_needed)
+            for f in slim or ():
+                tar.add(f, arcname=f"{run_dir.name}/checkpoints/{f.name}")
+    finally:
+        if slim is not None:
+            shutil.rmtree(slim[0].parent)
     tmp.replace(out)
-    print(f"{run_dir.name}: snapshot {out} ({out.stat().st_size / 2**20:.1f} MB)", flush=True)
+    print(f"{run_dir.name}: snapshot {out} ({out.stat().st_size / 2**20:.1f} MB)"
+          + (", finished: optimizer state zeroed" if slim else ""), flush=True)
     return out
+
+
+def finished_checkpoint(run_dir: Path) -> list[Path] | None:
+    """When ``run_dir``'s ``last.ckpt`` is its final epoch: a copy of it (and its checksum) in a
+    temporary folder, every floating optimizer-state tensor replaced by zeros of its shape, so
+    that Lightning still reloads it as the finished run (weights, epoch, loops, schedulers
+    untouched); else None (a run that will go on training keeps its momentum)."""
+    last = run_dir / "checkpoints" / "last.ckpt"
+    wanted = json.loads((run_dir / "run.json").read_text()).get("epochs")
+    ckpt = runs.read_checkpoint(last)
+    if wanted is None or int(ckpt["epoch"]) + 1 < wanted:
+        return None
+
+    def zeroed(x):
+        if torch.is_tensor(x):
+            return torch.zeros_like(x) if x.is_floating_point() and x.dim() > 0 else x
+        if isinstance(x, dict):
+            return {k: zeroed(v) for k, v in x.items()}
+        if isinstance(x, (list, tuple)):
+            return type(x)(zeroed(v) for v in x)
+        return x
+
+    ckpt = {k: v for k, v in ckpt.items()}
+    ckpt["optimizer_states"] = zeroed(ckpt.get("optimizer_states", []))
+    copy = Path(tempfile.mkdtemp(prefix="snapshot-")) / "last.ckpt"
+    torch.save(ckpt, copy)
+    runs.write_checksum(copy)
+    return [copy, runs.checksum_path(copy)]
 
 
 def restore(run_dir: Path, stem: str, wanted: dict) -> None:
