@@ -136,6 +136,22 @@ def test_cpc_loss_equals_an_explicit_loop_over_predictions():
     assert torch.allclose(loss, total, atol=1e-5)
 
 
+def test_cpc_loss_from_a_farther_first_row_scores_each_prediction_against_the_row_k_below():
+    g = torch.Generator().manual_seed(2)
+    B, R, S, D = 2, 6, 3, 5
+    codes = torch.randn(B, R, S, D, generator=g)
+    pred = torch.randn(B, R - 3, S, D, generator=g)  # from row r, the code 3 rows below
+    logits = F.normalize(pred, dim=-1).transpose(0, 1).reshape(R - 3, B * S, D) @ \
+        F.normalize(codes[:, 3:], dim=-1).transpose(0, 1).reshape(R - 3, B * S, D).transpose(1, 2) / 0.1
+    expected = F.cross_entropy(logits.flatten(0, 1), torch.arange(B * S).repeat(R - 3))
+    loss, acc = cpc_loss([pred], codes, temperature=0.1, first=3)
+    assert torch.allclose(loss, expected, atol=1e-5) and acc.shape == (1,)
+    with pytest.raises(ValueError, match="2 steps ahead"):
+        cpc_loss([pred], codes, first=2)  # a 3-ahead prediction is not a 2-ahead one
+    with pytest.raises(ValueError, match="at least 1"):
+        cpc_loss([pred], codes, first=0)
+
+
 def test_cpc_loss_rejects_misshapen_predictions():
     codes = torch.randn(2, 7, 7, 4)
     with pytest.raises(ValueError, match="1 steps ahead"):
@@ -180,6 +196,27 @@ def test_a_few_cpc_steps_make_the_loss_fall(context, bidirectional):
     chance = (1 + bidirectional) * math.log(len(x) * 7)  # uniform over the B·S candidates, per direction
     assert losses[-1] < chance - 0.3 * (1 + bidirectional) and losses[-1] < losses[0]
     assert set(out.logs) >= {"acc_k1", "acc_k2"} and (("acc_up_k1" in out.logs) == bidirectional)
+
+
+def test_cpc_from_the_third_row_keeps_one_head_and_learns_it_and_the_default_keeps_every_run():
+    x, y = _digits()
+    m = CPC(width=0.125, first_step=3, steps=3, online_probe=False)
+    assert len(m.heads["down"]) == 1 and [p.shape[1] for p in m.predict(m.encode(patch_grid(x[:2])))] == [4]
+    opt = torch.optim.Adam(m.parameters(), lr=2e-3)
+    batch = Batch(x, y, torch.arange(len(x)))
+    losses = []
+    for _ in range(20):
+        torch.manual_seed(0)
+        out = m.step(batch)
+        opt.zero_grad()
+        out.loss.backward()
+        opt.step()
+        losses.append(out.loss.item())
+    assert set(out.logs) == {"acc_k3"} and losses[-1] < math.log(len(x) * 7) - 0.3
+    # unset, the setting changes nothing a run recorded before it holds: the same heads, keys and step
+    assert CPC(width=0.125).state_dict().keys() == CPC(width=0.125, first_step=1).state_dict().keys()
+    with pytest.raises(ValueError, match="first_step"):
+        CPC(steps=3, first_step=4)
 
 
 def test_cpc_uses_adam_with_the_probe_at_adams_scale():

@@ -24,7 +24,11 @@ Choices at CIFAR scale, and why:
 - ``bidirectional``: a second context network and heads run bottom-up and predict upward
   (Hénaff et al.'s "predicting in several directions"); the two losses are summed.
 - ``steps=3``: predict 1, 2 and 3 rows ahead (the papers use up to 5 on larger grids; on a 7-row
-  grid the 5-step task has only 2 rows of anchors).
+  grid the 5-step task has only 2 rows of anchors). ``first_step=k`` predicts only rows k … ``steps`` ahead:
+  with 8-px patches at stride 4 the row below overlaps the context's own row by 4 pixels and the
+  next one touches it, so k = 1 and 2 can be solved by continuing low-level texture across the
+  edge; the CPC v2 reference code predicts from 3 rows ahead only (its ``steps_to_ignore=2``,
+  same half-patch stride). ``None`` (the default, and every run before the setting) is 1.
 - Scores are cosine / τ with τ = 0.1 (the InfoNCE of SimCLR and of this package), not the
   papers' raw dot products: bounded logits keep bf16 training stable; the bound on mutual
   information holds for any score function.
@@ -90,11 +94,14 @@ class CPC(Method):
 
     def __init__(self, steps: int = 3, context: str = "full", bidirectional: bool = False, temperature: float = 0.1,
                  patch: int = 8, stride: int = 4, context_blocks: int = 3, representation: str = "codes",
-                 norm: str = "gn", probe_lr: float = 1e-3, **kwargs):
+                 norm: str = "gn", probe_lr: float = 1e-3, first_step: int | None = None, **kwargs):
         if context not in CONTEXTS:
             raise ValueError(f"context must be one of {', '.join(CONTEXTS)}, got {context!r}.")
         if steps < 1:
             raise ValueError(f"steps (rows predicted ahead) must be at least 1, got {steps}.")
+        if first_step is not None and not 1 <= first_step <= steps:
+            raise ValueError(f"first_step must lie in 1 … steps ({steps}), got {first_step}: it is the nearest row "
+                             "predicted, steps the farthest.")
         check_positive("CPC", temperature=temperature, patch=patch, stride=stride)
         super().__init__(norm=norm, probe_lr=probe_lr, **kwargs)
         rows = (32 - patch) // stride + 1
@@ -106,8 +113,9 @@ class CPC(Method):
         self.contexts = nn.ModuleDict({d: ContextNetwork(D, D, context_blocks, kernel_rows) if context != "none"
                                        else nn.Identity() for d in directions})
         # W_k as 1×1 convolutions over the context grid: one per direction and step
-        self.heads = nn.ModuleDict({d: nn.ModuleList(nn.Conv2d(D, D, 1, bias=False) for _ in range(steps))
-                                    for d in directions})
+        self.first_step = first_step or 1
+        self.heads = nn.ModuleDict({d: nn.ModuleList(nn.Conv2d(D, D, 1, bias=False)
+                                                     for _ in range(self.first_step, steps + 1)) for d in directions})
         self.representation = representation
 
     # -- the model
@@ -118,11 +126,13 @@ class CPC(Method):
         return h.view(B, R, S, -1)
 
     def predict(self, codes: Tensor, direction: str = "down") -> list[Tensor]:
-        """Codes (B, R, S, D) → K predictions, the k-th (B, R − k, S, D): from the context at row r
-        (top-down; for ``"up"`` pass the grid flipped upside down), the code at row r + k."""
+        """Codes (B, R, S, D) → one prediction per step k = ``first_step`` … ``steps``, each
+        (B, R − k, S, D): from the context at row r (top-down; for ``"up"`` pass the grid flipped
+        upside down), the code at row r + k."""
         c = self.contexts[direction](codes.permute(0, 3, 1, 2))  # (B, D, R, S)
         R = c.shape[2]
-        return [W(c[:, :, :R - k]).permute(0, 2, 3, 1) for k, W in enumerate(self.heads[direction], start=1)]
+        return [W(c[:, :, :R - k]).permute(0, 2, 3, 1)
+                for k, W in enumerate(self.heads[direction], start=self.first_step)]
 
     def context_features(self, codes: Tensor) -> Tensor:
         """Codes (B, R, S, D) → (B, D · directions): each direction's context, mean-pooled, joined."""
@@ -148,13 +158,13 @@ class CPC(Method):
     def step(self, batch: Batch) -> Step:
         hp = self.hparams
         codes = self.encode(cpc_patches(batch.x, hp.patch, hp.stride))  # (B, R, S, D)
-        loss, acc = cpc_loss(self.predict(codes, "down"), codes, hp.temperature)
-        logs = {f"acc_k{k}": a for k, a in enumerate(acc, start=1)}
+        loss, acc = cpc_loss(self.predict(codes, "down"), codes, hp.temperature, self.first_step)
+        logs = {f"acc_k{k}": a for k, a in enumerate(acc, start=self.first_step)}
         if hp.bidirectional:
             up = codes.flip(1)  # row 0 = the bottom row: "k rows below" is now k rows above
-            loss_up, acc_up = cpc_loss(self.predict(up, "up"), up, hp.temperature)
+            loss_up, acc_up = cpc_loss(self.predict(up, "up"), up, hp.temperature, self.first_step)
             loss = loss + loss_up
-            logs.update({f"acc_up_k{k}": a for k, a in enumerate(acc_up, start=1)})
+            logs.update({f"acc_up_k{k}": a for k, a in enumerate(acc_up, start=self.first_step)})
         h = codes.mean(dim=(1, 2))  # pooled codes of the augmented patches, for the online probe
         return Step(loss, h=h, z=h, logs=logs)
 

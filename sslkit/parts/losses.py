@@ -56,12 +56,13 @@ def info_nce(anchors: Tensor, candidates: Tensor, positives: Tensor, temperature
 
 
 @float32
-def cpc_loss(predictions: list[Tensor], codes: Tensor, temperature: float = 0.1) -> tuple[Tensor, Tensor]:
+def cpc_loss(predictions: list[Tensor], codes: Tensor, temperature: float = 0.1,
+             first: int = 1) -> tuple[Tensor, Tensor]:
     """CPC's InfoNCE over a grid of patch codes (van den Oord et al. 2018; Hénaff et al. 2019).
 
     codes: (B, R, S, D), the code of every patch of every image; predictions: K tensors, the
     k-th (B, R − k, S, D) — from the context at row r, the prediction of the code at row r + k
-    in the same column (k = 1 … K). Each prediction must pick its true code among the **B·S
+    in the same column (k = ``first`` … ``first`` + K − 1; 1 … K by default). Each prediction must pick its true code among the **B·S
     codes of its target's row across the batch**: the other patches of that row in its own
     image (hard negatives: neighbours that share its surroundings) and the row in every other
     image. (Candidates from every row, B·R·S of them, would cost R = 7 times more; on a CPU
@@ -74,7 +75,9 @@ def cpc_loss(predictions: list[Tensor], codes: Tensor, temperature: float = 0.1)
     candidates = F.normalize(codes.float(), dim=-1)
     target = torch.arange(B * S, device=codes.device)
     losses, accs = [], []
-    for k, pred in enumerate(predictions, start=1):
+    if first < 1:
+        raise ValueError(f"first (the nearest row predicted) must be at least 1, got {first}.")
+    for k, pred in enumerate(predictions, start=first):
         if pred.shape != (B, R - k, S, D):
             raise ValueError(f"prediction {k} steps ahead must be {(B, R - k, S, D)}, got {tuple(pred.shape)}.")
         anchors = F.normalize(pred.float(), dim=-1).transpose(0, 1).reshape(R - k, B * S, D)  # per target row
