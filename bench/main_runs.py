@@ -108,7 +108,7 @@ def snapshot(run_dir: Path, key: str) -> Path:
     A finished run (``last.ckpt`` after the epochs its ``run.json`` asks for) is packed with its
     optimizer's state zeroed (:func:`finished_checkpoint`): it is never trained further (another
     epoch count is another run), so only its weights matter, and zeros cost nothing packed
-    (BYOL's momentum buffers, 14 of its 33 MB, would otherwise double the file)."""
+    (BYOL's momentum buffers would add 13 MB to its 18 packed)."""
     if not (run_dir / "run.json").is_file():
         raise FileNotFoundError(f"{run_dir} holds no run to snapshot (no run.json): start it with this script first.")
     SNAPSHOTS.mkdir(parents=True, exist_ok=True)

@@ -24,11 +24,12 @@ Choices at CIFAR scale, and why:
 - ``bidirectional``: a second context network and heads run bottom-up and predict upward
   (Hénaff et al.'s "predicting in several directions"); the two losses are summed.
 - ``steps=3``: predict 1, 2 and 3 rows ahead (the papers use up to 5 on larger grids; on a 7-row
-  grid the 5-step task has only 2 rows of anchors). ``first_step=k`` predicts only rows k … ``steps`` ahead:
-  with 8-px patches at stride 4 the row below overlaps the context's own row by 4 pixels and the
-  next one touches it, so k = 1 and 2 can be solved by continuing low-level texture across the
-  edge; the CPC v2 reference code predicts from 3 rows ahead only (its ``steps_to_ignore=2``,
-  same half-patch stride). ``None`` (the default, and every run before the setting) is 1.
+  grid the 5-step task has only 2 rows of anchors). ``first_step=k`` predicts only rows k …
+  ``steps`` ahead: with 8-px patches at stride 4 the row below overlaps the context's own row by
+  4 pixels and the next one touches it, so k = 1 and 2 can be solved by continuing low-level
+  texture across the edge; the CPC v2 reference code predicts from 3 rows ahead only (its
+  ``steps_to_ignore=2``, same half-patch stride). ``None`` (the default, and every run before
+  the setting) is 1.
 - Scores are cosine / τ with τ = 0.1 (the InfoNCE of SimCLR and of this package), not the
   papers' raw dot products: bounded logits keep bf16 training stable; the bound on mutual
   information holds for any score function.
