@@ -34,10 +34,12 @@ $PY bench/main_runs.py --method RotNet --width 0.125 --epochs 20
 $PY bench/main_runs.py --method Jigsaw --width 0.125 --epochs 50
 $PY bench/main_runs.py --method Supervised --width 0.125 --epochs 100
 # trained once before their folders were lost (curves committed): again, for the weights the
-# references need; the same settings, so the same runs, except SwAV's ε: 0.02 from the table in
-# sslkit.parts.profiles.CPU_FULL, chosen on a validation split before the first run (bench/RESULTS.md,
-# "CPC and SwAV learning rates") and named there as the first thing for the next SwAV run
+# references need; the same settings, so the same runs, except CPC's first_step=3 (from the table
+# in sslkit.parts.profiles.CPU_FULL; chosen on a validation split, bench/RESULTS.md "CPC's main
+# run"). SwAV's re-run first took ε = 0.02 (the cpu-size validation choice) and collapsed at this
+# size (prototype use and feature rank fell from epoch 5; RESULTS "SwAV's main run"): stopped after
+# 11 epochs, it trains again at the paper's ε = 0.05, the first run's setting, after CPC.
 $PY bench/main_runs.py --method SimCLR --width 0.125 --base-lr 0.3 --epochs 50 --set temperature=0.2
 $PY bench/main_runs.py --method BYOL --width 0.125 --epochs 31
-$PY bench/main_runs.py --method SwAV --width 0.125 --epochs 29
 $PY bench/main_runs.py --method CPC --width 0.125 --epochs 16
+$PY bench/main_runs.py --method SwAV --width 0.125 --epochs 29
