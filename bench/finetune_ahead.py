@@ -63,7 +63,8 @@ def main(argv=None) -> None:
         stem = "finetune-" + name  # notebook 08: "finetune-" + n.split(" ")[0].lower()
         for f in transfer.FRACTIONS:
             top1 = transfer.fine_tune_seeds(net, stem, train, test, f, mode=LOAD, profile=profile)
-            print(f"{name}, {100 * f:g}% of the labels: test top-1 {mean_sd(top1)}% ({len(top1)} draw{'s' if len(top1) > 1 else ''})", flush=True)
+            draws = f"{len(top1)} label draw" + ("s" if len(top1) > 1 else "")
+            print(f"{name}, {100 * f:g}% of the labels: test top-1 {mean_sd(top1)}% ({draws})", flush=True)
 
 
 if __name__ == "__main__":

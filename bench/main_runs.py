@@ -158,7 +158,6 @@ def finished_checkpoint(run_dir: Path) -> list[Path] | None:
             return type(x)(zeroed(v) for v in x)
         return x
 
-    ckpt = {k: v for k, v in ckpt.items()}
     ckpt["optimizer_states"] = zeroed(ckpt.get("optimizer_states", []))
     copy = Path(tempfile.mkdtemp(prefix="snapshot-")) / "last.ckpt"
     torch.save(ckpt, copy)
