@@ -13,11 +13,23 @@
 # reference runs show") rewritten from its new outputs (tests/test_notebooks_sync.py names every
 # number the prose quotes that no output prints), README's in-progress paragraph, the size of
 # results/ (under 60 MB), CI, the commit.
+#
+# It may run in a git worktree of its own, so that main's tree stays clean for other commits while
+# it runs for hours (and across sessions); the worktree borrows main's runs/, data cache and .venv,
+# and the stamp's time keeps make from re-installing the editable sslkit from the worktree:
+#
+#   git worktree add -b switch ../switch main && cd ../switch
+#   ln -s ../main/runs runs && ln -s ../main/.venv .venv && ln -s ../../main/data/cache data/cache
+#   touch -r .venv/.installed pyproject.toml requirements.txt
+#   SSLKIT_DATA=... nohup bash bench/switch.sh >> runs/switch.log 2>&1 &
+#
+# Every python it starts (notebook kernels too) imports sslkit from this tree, not from wherever the
+# editable install points: PYTHONPATH puts the tree first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 : "${SSLKIT_DATA:?set SSLKIT_DATA to the CIFAR-10 copy}"
 PY=${PY:-.venv/bin/python}
-export SSLKIT_THREADS=2 PYTHONPATH=bench
+export SSLKIT_THREADS=2 PYTHONPATH="$PWD:$PWD/bench"
 
 echo "== $(date -u +%F' '%T) switch: checking that everything it needs has finished"
 if pgrep -f "python bench/(main_runs|cpc_codes|equal_compute|finetune_ahead).py" > /dev/null; then
