@@ -300,6 +300,31 @@ def test_8_a_re_recorded_number_that_moves_is_said(capsys):
     assert reference.load_manifest(smoke)["runs"]["moving"]["results"]["linear"] == 0.275
 
 
+def test_8_re_recording_an_evaluation_stamps_it_again_and_a_run_keeps_its_training_stamp(monkeypatch):
+    """The floor has no run: its entry is its results. Re-recorded at another size or on another
+    machine, its date, hardware and command must say where the new numbers came from (at the
+    full-scale switch the floor's entry kept 2026-11-29, native bf16 and a module since renamed)."""
+    from sslkit.records import manifest
+    from sslkit.records.manifest import record_results
+
+    smoke = get_profile("smoke")
+    monkeypatch.setattr(manifest, "hardware", lambda: "old machine")
+    record_results("floorish", {"knn": 0.28}, smoke, command="python -m old.module", notebook="00")
+    monkeypatch.setattr(manifest, "hardware", lambda: "new machine")
+    monkeypatch.setattr(manifest.time, "strftime", lambda fmt: "2099-01-01")
+    record_results("floorish", {"knn": 0.27}, smoke, command="python -m sslkit.course.references 00")
+    e = reference.load_manifest(smoke)["runs"]["floorish"]
+    assert (e["hardware"], e["date"], e["command"], e["notebook"]) == (
+        "new machine", "2099-01-01", "python -m sslkit.course.references 00", "00")
+    assert e["kind"] == "evaluation" and e["results"] == {"knn": 0.27}
+
+    manifest._update_manifest(smoke, "trained", {"kind": "main", "files": {}, "hardware": "trainer",
+                                                 "date": "2000-01-01", "command": "train", "results": {}})
+    record_results("trained", {"knn": 0.5}, smoke, command="evaluate")
+    e = reference.load_manifest(smoke)["runs"]["trained"]
+    assert (e["hardware"], e["date"], e["command"], e["results"]) == ("trainer", "2000-01-01", "train", {"knn": 0.5})
+
+
 # ----------------------------------------------------------------------------- 10. manifests
 
 def test_10_a_truncated_manifest_or_an_entry_without_settings_names_the_file_and_fix(recorded):

@@ -411,13 +411,18 @@ def record_results(name: str, results: dict, profile: Profile, *, command: str, 
     A number that was recorded before and now moves by 0.05 points or more is said in one line:
     re-evaluating the same weights on another CPU (float32 where the first had native bf16, say)
     moves a linear probe by a few tenths, and every notebook that printed the old number is then
-    stale until it is executed again."""
+    stale until it is executed again.
+
+    An entry without a run (``kind`` "evaluation") is nothing but its results, so recording them
+    again stamps it again: command, notebook, hardware and date say where the numbers it now holds
+    were measured (a run's entry keeps the stamp of its training)."""
     moved = []
 
     def change(data):
-        entry = data["runs"].get(name) or {
-            "kind": "evaluation", "files": {}, "command": command, "notebook": notebook, "hardware": hardware(),
-            "date": time.strftime("%Y-%m-%d"), "wall_time_s": 0.0, "results": {}}
+        entry = data["runs"].get(name) or {"kind": "evaluation", "files": {}, "wall_time_s": 0.0, "results": {}}
+        if entry.get("kind") == "evaluation":
+            entry.update(command=command, notebook=notebook or entry.get("notebook", ""), hardware=hardware(),
+                         date=time.strftime("%Y-%m-%d"))
         old = entry.get("results", {})
         moved[:] = [(k, old[k], v) for k, v in results.items() if isinstance(old.get(k), (int, float))
                     and isinstance(v, (int, float)) and abs(v - old[k]) >= 5e-4]
