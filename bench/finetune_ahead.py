@@ -23,6 +23,7 @@ from sslkit.methods import method_class
 from sslkit.parts import paths
 from sslkit.parts.data import cifar10
 from sslkit.parts.profiles import get_profile
+from sslkit.records.manifest import half_state, load_half_state
 from sslkit.records.policy import LOAD, load_or_pretrain, main_run_name
 from sslkit.training.runs import latest_checkpoint
 from sslkit.training.stats import mean_sd
@@ -44,8 +45,15 @@ def encoder(name: str, train, test, profile):
         raise SystemExit(f"{name}: its main run {folder} has {done} of {epochs} epochs; it would train here first "
                          "(bench/main_queue.sh trains it).")
     if name == "supervised":
-        return supervised_baseline(train, test, mode=LOAD, profile=profile)[0][0].backbone
-    return load_or_pretrain(cls, train, test, name, mode=LOAD, profile=profile).module.backbone
+        net = supervised_baseline(train, test, mode=LOAD, profile=profile)[0][0].backbone
+    else:
+        net = load_or_pretrain(cls, train, test, name, mode=LOAD, profile=profile).module.backbone
+    # the notebook fine-tunes the *reference's* weights, stored in float16: before the switch has
+    # recorded them, this loads the float32 run, whose fine-tunes then start elsewhere (another
+    # `init` in run.json) and the switch refuses to reload them (2026-12-04: 21 fine-tunes lost so).
+    # Rounding here is what recording and loading the reference does; on reference weights, a no-op.
+    load_half_state(net, half_state(net))
+    return net
 
 
 def main(argv=None) -> None:
