@@ -12,10 +12,28 @@ untouched; the runs train in ``runs/cpu/finetune-*`` and the switch's record rel
 a half-trained one resumes from its last epoch. An encoder whose main run has not finished is
 refused (it would train its main run here first).
 
+``runs/`` does not survive a change of machine (2026-12-04: all 28 fine-tunes lost so, twice), so
+each fine-tune is packed as it finishes into ``bench/main_runs_results/finetunes/<run>.tar.gz``
+(committed; optimizer state zeroed, as :func:`main_runs.snapshot` packs a finished main run),
+and a start on a machine without ``runs/cpu/<run>/`` unpacks it first: the fine-tune reloads
+instead of training again. ``--snapshot`` packs every fine-tune folder as it is now (a
+half-trained one with its momentum), to run before a session ends.
+
+Which two SSL encoders notebook 08 fine-tunes is its own choice, made on its validation split:
+``--pick`` makes that choice here with the notebook's call (the full-label linear probe of each
+encoder's reference weights, its best validation accuracy; CPC left out) and prints it, so that
+only the two it will ask for are trained ahead.
+
     SSLKIT_DATA=... python bench/finetune_ahead.py --encoders floor supervised [--profile cpu-full]
+    SSLKIT_DATA=... python bench/finetune_ahead.py --pick
 """
 
 import argparse
+import json
+import tarfile
+from pathlib import Path
+
+import main_runs  # bench/ is on the path when this script runs
 
 from sslkit.experiments import transfer
 from sslkit.experiments.baselines import random_floor, supervised_baseline
@@ -24,11 +42,71 @@ from sslkit.parts import paths
 from sslkit.parts.data import cifar10
 from sslkit.parts.profiles import get_profile
 from sslkit.records.manifest import half_state, load_half_state
+from sslkit.methods.features import extract_features
 from sslkit.records.policy import LOAD, load_or_pretrain, main_run_name
+from sslkit.training.evaluate import linear_probe
 from sslkit.training.runs import latest_checkpoint
 from sslkit.training.stats import mean_sd
 
+FINETUNES = Path(__file__).parent / "main_runs_results" / "finetunes"
+
 SSL = ("rotnet", "jigsaw", "simclr", "byol", "deepcluster", "swav")  # CPC is never fine-tuned (notebook 08)
+
+
+def restore(runs_dir: Path) -> list[str]:
+    """Unpack every packed fine-tune whose folder ``runs_dir`` lacks (never over one it has); the
+    names unpacked."""
+    done = []
+    for packed in sorted(FINETUNES.glob("finetune-*.tar.gz")):
+        stem = packed.name[: -len(".tar.gz")]
+        if (runs_dir / stem).exists():
+            continue
+        with tarfile.open(packed) as tar:
+            if any(Path(m.name).parts[0] != stem for m in tar.getmembers()):
+                raise ValueError(f"{packed} holds a folder other than {stem}/: not unpacking it.")
+            runs_dir.mkdir(parents=True, exist_ok=True)
+            tar.extractall(runs_dir, filter="data")
+        done.append(stem)
+    if done:
+        print(f"unpacked {len(done)} fine-tunes this machine lacked from {FINETUNES}", flush=True)
+    return done
+
+
+def finished(run_dir: Path) -> bool:
+    """Whether ``run_dir`` holds its last epoch (the one its ``run.json`` asks for)."""
+    wanted = json.loads((run_dir / "run.json").read_text()).get("epochs")
+    return wanted is not None and latest_checkpoint(run_dir)[1] >= wanted
+
+
+def pack(runs_dir: Path, prefix: str = "finetune-", unfinished: bool = False) -> list[Path]:
+    """Pack each finished fine-tune under ``runs_dir`` named ``prefix*`` that is not packed yet
+    (and, with ``unfinished``, each half-trained one, over its older pack)."""
+    out = []
+    for run_dir in sorted(runs_dir.glob(prefix + "*")):
+        if not (run_dir / "run.json").is_file():
+            continue
+        done = finished(run_dir)
+        if (done and not (FINETUNES / f"{run_dir.name}.tar.gz").is_file()) or (unfinished and not done):
+            out.append(main_runs.snapshot(run_dir, run_dir.name, into=FINETUNES))
+    return out
+
+
+def pick(train, test, profile) -> list[str]:
+    """The two SSL encoders notebook 08 fine-tunes: best validation accuracy of the full-label
+    linear probe on each reference's frozen features (its section 3 choice; CPC left out)."""
+    main = profile.main_profile()
+    score = {}
+    for name in SSL:
+        cls = method_class(name)
+        module = load_or_pretrain(cls, train, test, name, mode=LOAD, profile=profile).module
+        load_half_state(module, half_state(module))  # the reference's float16 weights
+        h_train, h_test = extract_features(module, train), extract_features(module, test)
+        probe = linear_probe(h_train, train.labels, h_test, test.labels, train.num_classes)
+        score[name] = max(probe.val_accuracy.values())
+        print(f"{name}: validation accuracy of the full-label probe {100 * score[name]:.1f}%", flush=True)
+    chosen = sorted(score, key=score.get, reverse=True)[:2]
+    print(f"notebook 08 will fine-tune: {' '.join(chosen)} (at {main.name}, width {main.width:g})", flush=True)
+    return chosen
 
 
 def encoder(name: str, train, test, profile):
@@ -58,14 +136,31 @@ def encoder(name: str, train, test, profile):
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--encoders", nargs="+", required=True, choices=("floor", "supervised", *SSL))
+    parser.add_argument("--encoders", nargs="+", default=[], choices=("floor", "supervised", *SSL))
+    parser.add_argument("--pick", action="store_true", help="only print the two SSL encoders notebook 08 picks")
+    parser.add_argument("--snapshot", action="store_true",
+                        help="only pack every fine-tune folder as it is now (half-trained ones too)")
+    parser.add_argument("--restore", action="store_true",
+                        help="only unpack the packed fine-tunes this machine lacks (bench/switch.sh does, first)")
     parser.add_argument("--profile", default="cpu-full", help="the full-scale profile: cpu-full before the switch, cpu after")
     args = parser.parse_args(argv)
     profile = get_profile(args.profile)
     main_p = profile.main_profile()
     if main_p is profile:
         raise SystemExit(f"profile {args.profile!r} has no full-scale main runs; use cpu-full (before the switch) or cpu.")
+    runs_dir = paths.runs_dir() / main_p.name
+    if args.snapshot:
+        pack(runs_dir, unfinished=True)
+        return
+    restore(runs_dir)
+    if args.restore:
+        return
+    if not (args.pick or args.encoders):
+        parser.error("name --encoders, or --pick, --snapshot or --restore")
     train, test = cifar10(main_p)  # notebook 08: cifar10(MAIN)
+    if args.pick:
+        pick(train, test, profile)
+        return
     for name in args.encoders:
         net = encoder(name, train, test, profile)
         stem = "finetune-" + name  # notebook 08: "finetune-" + n.split(" ")[0].lower()
@@ -73,6 +168,7 @@ def main(argv=None) -> None:
             top1 = transfer.fine_tune_seeds(net, stem, train, test, f, mode=LOAD, profile=profile)
             draws = f"{len(top1)} label draw" + ("s" if len(top1) > 1 else "")
             print(f"{name}, {100 * f:g}% of the labels: test top-1 {mean_sd(top1)}% ({draws})", flush=True)
+            pack(runs_dir, prefix=f"{stem}-{f * 100:g}pct-")
 
 
 if __name__ == "__main__":

@@ -100,9 +100,10 @@ def keep(run_dir: Path, key: str) -> None:
 SNAPSHOTS = RESULTS / "runs"
 
 
-def snapshot(run_dir: Path, key: str) -> Path:
-    """Pack ``run_dir`` (checkpoints, logs, run.json) into ``bench/main_runs_results/runs/<key>.tar.gz``,
-    written beside and then renamed, so a crash mid-write leaves the previous snapshot whole. A
+def snapshot(run_dir: Path, key: str, into: Path | None = None) -> Path:
+    """Pack ``run_dir`` (checkpoints, logs, run.json) into ``bench/main_runs_results/runs/<key>.tar.gz``
+    (or ``into/<key>.tar.gz``: notebook 08's fine-tunes, ``bench/finetune_ahead.py``), written
+    beside and then renamed, so a crash mid-write leaves the previous snapshot whole. A
     checkpoint being written at that moment is packed torn and skipped on resume for the one before.
 
     A finished run (``last.ckpt`` after the epochs its ``run.json`` asks for) is packed with its
@@ -111,8 +112,9 @@ def snapshot(run_dir: Path, key: str) -> Path:
     (BYOL's momentum buffers would add 13 MB to its 18 packed)."""
     if not (run_dir / "run.json").is_file():
         raise FileNotFoundError(f"{run_dir} holds no run to snapshot (no run.json): start it with this script first.")
-    SNAPSHOTS.mkdir(parents=True, exist_ok=True)
-    out = SNAPSHOTS / f"{key}.tar.gz"
+    into = SNAPSHOTS if into is None else into
+    into.mkdir(parents=True, exist_ok=True)
+    out = into / f"{key}.tar.gz"
     tmp = out.with_suffix(".tmp")
     last = run_dir / "checkpoints" / "last.ckpt"
     keep_epochs = not last.is_file() or runs.checkpoint_problem(last) is not None
@@ -222,6 +224,8 @@ def main(argv=None):
     ap.add_argument("--points", type=int, default=6, help="kNN curve points (log-spaced epochs, the last included)")
     ap.add_argument("--snapshot", action="store_true",
                     help="only pack the run's folder as it is now into bench/main_runs_results/runs/ (no training)")
+    ap.add_argument("--restore", action="store_true",
+                    help="only unpack the run's committed snapshot where this machine lacks its folder (no training)")
     ap.add_argument("--floor", action="store_true",
                     help="only score random-init backbones of the run's size (seeds 0-2) into main_runs_results/floor.json")
     ap.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE",
@@ -250,6 +254,8 @@ def main(argv=None):
         floor(train, test, p)
         return
     restore(run_dir, key, planned_settings(cls, train, p, epochs, **settings)[1])
+    if args.restore:
+        return
     points = curve_epochs(epochs, args.points)
     _, report = pretrain(cls, train, test, run_dir, epochs=epochs, profile=p, progress=False,
                          callbacks=[KnnCurve(run_dir, train, test, points)], **settings)

@@ -35,6 +35,11 @@ echo "== $(date -u +%F' '%T) switch: checking that everything it needs has finis
 if pgrep -f "python bench/(main_runs|cpc_codes|equal_compute|finetune_ahead).py" > /dev/null; then
   echo "another sslkit training runs (pgrep above): let it finish or stop it first"; exit 1
 fi
+echo "== $(date -u +%F' '%T) unpacking the committed runs this machine lacks (main runs, notebook 08's fine-tunes)"
+sed -n 's|^\$PY bench/main_runs.py ||p' bench/main_queue.sh | while read -r args; do
+  SSLKIT_PRECISION=32-true $PY bench/main_runs.py $args --restore
+done
+$PY bench/finetune_ahead.py --restore
 $PY - <<'EOF'
 import json, re, sys
 from pathlib import Path

@@ -59,13 +59,18 @@ def test_a_snapshot_holding_another_folder_is_refused(tmp_path, monkeypatch):
     snaps = tmp_path / "snapshots"
     snaps.mkdir()
     monkeypatch.setattr(main_runs, "SNAPSHOTS", snaps)
+    stray_pack(snaps / "rotnet.tar.gz", tmp_path)
+    with pytest.raises(ValueError, match="not unpacking"):
+        main_runs.restore(tmp_path / "runs" / "rotnet-epochs=20", "rotnet", WANTED)
+
+
+def stray_pack(packed: Path, tmp_path: Path) -> None:
+    """A pack at ``packed`` whose one folder is named otherwise than the run it claims to hold."""
     stray = tmp_path / "stray"
     stray.mkdir()
     (stray / "x").write_text("x")
-    with tarfile.open(snaps / "rotnet.tar.gz", "w:gz") as tar:
+    with tarfile.open(packed, "w:gz") as tar:
         tar.add(stray, arcname="elsewhere")
-    with pytest.raises(ValueError, match="not unpacking"):
-        main_runs.restore(tmp_path / "runs" / "rotnet-epochs=20", "rotnet", WANTED)
 
 
 def _byol_run(folder: Path, epochs: int, done: int | None = None):
