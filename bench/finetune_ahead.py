@@ -5,8 +5,7 @@ floor, the supervised baseline and the two SSL encoders its validation split pic
 (three label draws), 10% (three) and 100% of the 50,000 training labels: about 1.1 million
 image-passes an encoder, some 30 minutes of an idle 2-core CPU each at width 1/8. This script
 makes the notebook's own calls for the encoders named (``--encoders floor supervised`` as soon as
-the supervised main run has finished) under the full-scale profile (``cpu-full`` before the
-switch, ``cpu`` after), in load mode: nothing is recorded and the committed references are
+the supervised main run has finished) under the full-scale profile (cpu), in load mode: nothing is recorded and the committed references are
 untouched; the runs train in ``runs/cpu/finetune-*`` and the switch's record reloads them
 (``fit`` finds them finished) instead of training them. Resumable: a finished fine-tune reloads,
 a half-trained one resumes from its last epoch. An encoder whose main run has not finished is
@@ -24,7 +23,7 @@ Which two SSL encoders notebook 08 fine-tunes is its own choice, made on its val
 encoder's reference weights, its best validation accuracy; CPC left out) and prints it, so that
 only the two it will ask for are trained ahead.
 
-    SSLKIT_DATA=... python bench/finetune_ahead.py --encoders floor supervised [--profile cpu-full]
+    SSLKIT_DATA=... python bench/finetune_ahead.py --encoders floor supervised
     SSLKIT_DATA=... python bench/finetune_ahead.py --pick
 """
 
@@ -142,12 +141,12 @@ def main(argv=None) -> None:
                         help="only pack every fine-tune folder as it is now (half-trained ones too)")
     parser.add_argument("--restore", action="store_true",
                         help="only unpack the packed fine-tunes this machine lacks (bench/switch.sh does, first)")
-    parser.add_argument("--profile", default="cpu-full", help="the full-scale profile: cpu-full before the switch, cpu after")
+    parser.add_argument("--profile", default="cpu", help="a profile with full-scale main runs")
     args = parser.parse_args(argv)
     profile = get_profile(args.profile)
     main_p = profile.main_profile()
     if main_p is profile:
-        raise SystemExit(f"profile {args.profile!r} has no full-scale main runs; use cpu-full (before the switch) or cpu.")
+        raise SystemExit(f"profile {args.profile!r} has no full-scale main runs; use cpu.")
     runs_dir = paths.runs_dir() / main_p.name
     if args.snapshot:
         pack(runs_dir, unfinished=True)

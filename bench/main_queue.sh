@@ -34,8 +34,8 @@ $PY bench/main_runs.py --method RotNet --width 0.125 --epochs 20
 $PY bench/main_runs.py --method Jigsaw --width 0.125 --epochs 50
 $PY bench/main_runs.py --method Supervised --width 0.125 --epochs 100
 # trained once before their folders were lost (curves committed): again, for the weights the
-# references need; the same settings, so the same runs, except CPC's first_step=3 (from the table
-# in sslkit.parts.profiles.CPU_FULL; chosen on a validation split, bench/RESULTS.md "CPC's main
+# references need; the same settings, so the same runs, except CPC's first_step=3 (from the cpu
+# profile's main-run table in sslkit.parts.profiles; chosen on a validation split, bench/RESULTS.md "CPC's main
 # run"). SwAV's re-run first took ε = 0.02 (the cpu-size validation choice) and collapsed at this
 # size (prototype use and feature rank fell from epoch 5; RESULTS "SwAV's main run"): stopped after
 # 11 epochs, it trains again at the paper's ε = 0.05, the first run's setting, after CPC.

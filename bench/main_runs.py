@@ -1,10 +1,9 @@
 """Full-scale main runs (issue 30): one method on all 50,000 CIFAR-10 training images for a fixed
 CPU budget, with its kNN-vs-minutes curve, resumable across sessions.
 
-Each run's settings come from one table, :data:`sslkit.parts.profiles.CPU_FULL`'s main runs (the
-profile "cpu" becomes when their references are recorded): all 50,000 train images, all 10,000
+Each run's settings come from one table, the cpu profile's main runs: all 50,000 train images, all 10,000
 test images (the online probe's validation), width 1/8, batch 256, each method's epochs and
-settings (``CPU_FULL.main_run("simclr")``; the supervised baseline's from
+settings (``get_profile("cpu").main_run("simclr")``; the supervised baseline's from
 ``sslkit.experiments.baselines.supervised_settings``). The run trains in ``runs/cpu/<name>/``,
 ``<name>`` the one a notebook's ``load_or_pretrain(<Method>, train, test, <stem>, mode=...)`` asks
 for at that profile (``sslkit.records.policy.main_run_name``), so the reference command later
@@ -29,7 +28,7 @@ zeroed, :func:`snapshot`), and mid-run by ``--snapshot`` (run it before a sessio
 training). A start on a machine without ``runs/cpu/<name>/`` unpacks that file first, so the run
 resumes from the epoch it reached, or a finished one only reloads (and can be recorded).
 
-``CPU_FULL`` pins float32 for its main runs (``SSLKIT_PRECISION=32-true`` did before; both
+The cpu profile pins float32 for its main runs (``SSLKIT_PRECISION=32-true`` did before; both
 give the same runs): precision is part of a run's identity, so a session on another CPU resumes
 the same run instead of refusing it: float32 runs at full speed on every
 machine we get (SimCLR width 1/8, batch 256, 2 threads: 310 images/s in float32 against 356 in
@@ -55,7 +54,7 @@ from sslkit import methods
 from sslkit.parts import paths
 from sslkit.parts.data import load_cifar10
 from sslkit.experiments.baselines import random_floor, supervised_settings
-from sslkit.parts.profiles import CPU_FULL, hardware
+from sslkit.parts.profiles import PROFILES, hardware
 from sslkit.records.policy import main_run_name
 from sslkit.training import runs
 from sslkit.training.curve import KnnCurve, curve_epochs, read_curve
@@ -63,9 +62,9 @@ from sslkit.training.train import planned_settings, pretrain
 
 
 def full_profile(width: float | None = None, batch: int | None = None):
-    """:data:`~sslkit.parts.profiles.CPU_FULL`'s main-run sizes (every train and test image, its
+    """The cpu profile's main-run sizes (every train and test image, its
     main-run table), at another width or batch when given (another run, then)."""
-    return replace(CPU_FULL.main_profile(), **({"width": width} if width else {}),
+    return replace(PROFILES["cpu"].main_profile(), **({"width": width} if width else {}),
                    **({"batch_size": batch} if batch else {}))
 
 
@@ -218,7 +217,7 @@ def main(argv=None):
     ap.add_argument("--width", type=float, default=None, help="default: the full-scale profile's, 1/8")
     ap.add_argument("--batch", type=int, default=None, help="default: the full-scale profile's, 256")
     ap.add_argument("--base-lr", type=float, default=None, help="lr = base_lr x batch / 256 (default: the method's)")
-    ap.add_argument("--epochs", type=int, default=None, help="default: the main-run table's (CPU_FULL.main_run)")
+    ap.add_argument("--epochs", type=int, default=None, help="default: the main-run table's (the cpu profile's main_run)")
     ap.add_argument("--minutes", type=float, default=None, help="with --images-per-s: choose the epochs from a budget")
     ap.add_argument("--images-per-s", type=float, default=None)
     ap.add_argument("--points", type=int, default=6, help="kNN curve points (log-spaced epochs, the last included)")

@@ -85,9 +85,10 @@ PROFILE, MODE = setup("00_data_and_baselines", retrain=RETRAIN, drive=DRIVE)  # 
 
 # %% [markdown]
 # The lines above give sslkit's version and the **profile** that sized the runs, on this
-# machine's device. By default it is `cpu`: the committed reference runs' sizes (a 10,000-image
-# subset, a narrow network: honest but low numbers), loaded on any machine and evaluated on its
-# GPU when there is one. `RETRAIN = True` picks `live` (a smaller size you train yourself in
+# machine's device. By default it is `cpu`: the committed reference runs' sizes (main runs on
+# all 50,000 training images at width 1/8, about 2 hours of a 2-core CPU each; experiments on a
+# 10,000-image subset with narrower or shorter runs: honest numbers, far from converged), loaded
+# on any machine and evaluated on its GPU when there is one. `RETRAIN = True` picks `live` (a smaller size you train yourself in
 # minutes; its numbers show the code learning, not the papers' claims). `smoke` (CI) proves the
 # code runs; `gpu` (full CIFAR-10, a full ResNet-18: hours on a T4) is there for whoever has the
 # hardware. `SSLKIT_PROFILE`, set before `setup` runs, chooses any of them.

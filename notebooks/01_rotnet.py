@@ -120,8 +120,10 @@ check_step(RotNet(width=0.125), rotnet_step_by_hand, train.images[:16])
 # %% [markdown]
 # ## 2 · Pretraining
 # Every batch of B images becomes 4B rotated images, so an epoch costs about four epochs of
-# plain supervised training; RotNet still gets the profile's full SSL epochs, which it needs to
-# clear the floor clearly (`bench/size_references.py`). The cell loads this profile's reference
+# plain supervised training. Each main run gets the epochs of the profile's main-run table:
+# under cpu, one equal budget of about 2 hours of a 2-core CPU for every method, which buys
+# RotNet 20 epochs of all 50,000 images where SimCLR gets 50 (`bench/main_queue.sh` shows the
+# arithmetic). The cell loads this profile's reference
 # run when there is one (the line it prints says what made it; `RETRAIN = True` in the first
 # cell trains it here, at the live size). The online probe (a linear classifier on detached features of the upright images)
 # shows how useful the features are while the network learns to predict rotations.
@@ -207,16 +209,18 @@ print("what RotNet adds over random init, per stage: "
       + ", ".join(f"{k} {100 * (st.mean(rot[k]) - st.mean(rand[k])):+.1f}" for k in stages) + " points")
 
 # %% [markdown]
-# **What our reference runs show** (cpu profile, made on a 2-core CPU, 2026-11-29; other
-# profiles print other numbers above). Experiments: three seeds per setting at the sweep size;
-# *shown* means the difference of the means exceeds twice its standard error.
+# **What our reference runs show** (cpu profile, made on a 2-core CPU; the main run on
+# 2026-12-04, the experiments on 2026-11-29; other profiles print other numbers above).
+# Experiments: three seeds per setting at the sweep size; *shown* means the difference of the
+# means exceeds twice its standard error.
 #
-# - *RotNet learns the pretext task and beats the floor: shown.* The main run (16 epochs on
-#   10,000 images, each in four rotations) reaches 67.5% rotation accuracy (chance 25%) and
-#   lifts the frozen backbone from the random-init floor (28.2% kNN, 32.0% linear) to 42.5% kNN
-#   and 45.7% linear, one run. At the sweep size, with three seeds on each side, RotNet gives
-#   28.7 ± 1.1% kNN against 21.0 ± 1.0% for random-init networks: +7.7 ± 0.8 points.
-#   Supervised training (67.3% kNN) remains far ahead.
+# - *RotNet learns the pretext task and beats the floor: shown.* The main run (20 epochs on all
+#   50,000 images, each in four rotations, width 1/8: about 2 hours of CPU, the budget every
+#   method gets) reaches 76.7% rotation accuracy in its last epoch (chance 25%) and lifts the
+#   frozen backbone from the random-init floor of its size (27.1% kNN, 28.3% linear) to 47.7%
+#   kNN and 52.3% linear, one run: +20.6 and +24.0 points. At the sweep size, with three seeds
+#   on each side, RotNet gives 28.7 ± 1.1% kNN against 21.1 ± 1.1% for random-init networks:
+#   +7.6 ± 0.9 points (SE). Supervised training on the same images (84.3% kNN) remains far ahead.
 # - *Depth: a middle stage beats the last — shown for stage 2, not for stage 3.* RotNet's
 #   stage-2 features give 35.5 ± 0.5% in the linear probe against 31.9 ± 2.1% at the last stage
 #   (+3.6 ± 1.3 points); stage 3 gives 34.2 ± 0.7% (+2.3 ± 1.3, inside the screen). But random
@@ -225,7 +229,7 @@ print("what RotNet adds over random init, per stage: "
 #   weights grows with depth (the last line above), so the last stage's deficit is not yet the
 #   paper's mechanism (the last layers specializing in rotations would make that gain *shrink*
 #   at the end). Telling the two apart needs longer runs, where the last stage has time to specialize:
-#   the main run's size (16 epochs on 10,000 images, about 10 minutes per seed here) is the
+#   the main run's size (20 epochs on 50,000 images, about 2 hours of CPU per seed here) is the
 #   next step.
 #
 # ## References

@@ -157,9 +157,10 @@ check_step(BYOL(width=0.125), byol_step_by_hand, train.images[:16])
 # ## 1 · Pretraining
 # `load_or_pretrain` loads this profile's reference run of BYOL when there is one (the line it
 # prints says what made it; `RETRAIN = True` trains it here, at the live size), else builds BYOL at the
-# profile's backbone size and trains it for **twice** the profile's SSL epochs: BYOL starts
-# slowly (its target begins as a random network), and at the SSL epochs it cleared the floor by
-# too little to teach from (`bench/size_references.py`). Projector and predictor are MLPs
+# profile's backbone size and trains it for the epochs of the profile's main-run table: under
+# cpu, its share of one equal budget of about 2 hours of a 2-core CPU, 31 epochs of all 50,000
+# images where SimCLR gets 50 (the target network and the predictor make each step costlier;
+# `bench/main_queue.sh`). Projector and predictor are MLPs
 # with one hidden layer of 4,096 units and BatchNorm, output 256; τ starts at 0.99. It is
 # trained on the shared path (SGD with momentum, warmup, cosine decay). Labels only reach the
 # online probe. Every run also logs the **collapse monitor**: the standard deviation over
@@ -167,7 +168,7 @@ check_step(BYOL(width=0.125), byol_step_by_hand, train.images[:16])
 # 1/√d; a collapsed network, whose outputs are all the same, gives 0.
 
 # %%
-# its epochs and settings (twice the SSL epochs): the profile's main-run table, PROFILE.main_run("byol")
+# its epochs and settings (its share of one equal CPU budget): the profile's main-run table, PROFILE.main_run("byol")
 byol, byol_run = load_or_pretrain(BYOL, train, test, "byol", mode=MODE)
 fig = plots.training_curves(byol_run.run_dir, "BYOL pretraining", reference=reference_lines(reference, metric="linear"))
 
@@ -197,7 +198,7 @@ fig = plots.embedding(h_test, test.labels, test.classes, "tsne", PROFILE.embed_p
 # its standard error.
 #
 # **Run length.** BYOL's sweep runs train **four times** the sweep epochs (32 under the cpu
-# profile, the main run's epoch count). At the sweep's 8 epochs BYOL had not left the
+# profile). At the sweep's 8 epochs BYOL had not left the
 # random-init floor (this notebook's outputs at commit f89aea5), so no claim about it could
 # show there: the target network barely moves in 120 steps. The SimCLR runs it is compared
 # with below keep notebook 04's 8 epochs.
@@ -358,16 +359,18 @@ lines = [
 display(Markdown("\n".join(lines) + "\n\n" + SPREAD_LEGEND))
 
 # %% [markdown]
-# **What our reference runs show** (cpu profile, made on a 2-core CPU, 2026-11-29; under other
+# **What our reference runs show** (cpu profile, made on a 2-core CPU: the main run on
+# 2026-12-04, the experiments on 2026-11-29; under other
 # profiles the numbers above differ and so may the conclusions). Experiments: three seeds per
 # setting at the sweep size, 32 epochs; *shown* means beyond twice the standard error of the
 # difference.
 #
-# - *Pretraining*: BYOL learns, more slowly than SimCLR. With twice SimCLR's epochs (32 on
-#   10,000 images) it reaches 39.5% kNN and 47.0% linear, against the floor's 28.2% / 32.0%;
-#   SimCLR's reference run (16 epochs, in the table above) has the higher kNN
-#   (41.2%) and about the same linear probe (46.3%). At the sweep size and 32 epochs BYOL gets
-#   24.5 ± 1.6% kNN against 21.1% for random weights (at 8 epochs it had not moved, section 3).
+# - *Pretraining*: BYOL learns, more slowly per CPU-minute than SimCLR. Given the same budget
+#   (31 epochs on all 50,000 images at width 1/8, 113 minutes: its target network and predictor
+#   make each step dearer) it reaches 55.4% kNN and 57.4% linear, against the floor's 27.1% /
+#   28.3%; SimCLR's main run (64.7% / 65.8%) is ahead at equal compute. At the sweep size and 32
+#   epochs BYOL gets 24.5 ± 1.6% kNN against 21.3% for random weights (at 8 epochs it had not
+#   moved, section 3).
 # - *The predictor prevents collapse: shown*, in accuracy and in the monitor. Without it kNN
 #   falls to 20.8 ± 1.1% (3.6 ± 1.1 points below BYOL, below random weights) and z collapses:
 #   std 0.0303 → 0.0014, effective rank 2.7 against 13.9 for BYOL, while the loss drops to
@@ -380,7 +383,7 @@ display(Markdown("\n".join(lines) + "\n\n" + SPREAD_LEGEND))
 #   steps long would be the test here.
 # - *BYOL without BatchNorm: not reproduced — GroupNorm + WS everywhere is worse.* It scores
 #   13.4 ± 2.2% kNN, 11.0 ± 1.6 points below BatchNorm, no better than its own random init
-#   (13.3 ± 2.4%: a GroupNorm + WS backbone's random features are poor), and collapses (std
+#   (13.0 ± 2.8%: a GroupNorm + WS backbone's random features are poor), and collapses (std
 #   0.0075 → 0.0004, rank 1.4). The check at initialization explains the start: its projections
 #   begin bunched (cosine 0.976 to the batch mean against 0.582 with BatchNorm), because no
 #   layer removes what all images share; four times the run length did not get it out. Two
@@ -392,7 +395,7 @@ display(Markdown("\n".join(lines) + "\n\n" + SPREAD_LEGEND))
 #   ended below its own random init (`bench/choose_lr.py`, one seed each; bench/RESULTS.md). At
 #   this size the collapse is a finding, not a mis-set step size.
 # - *Without batch statistics in the backbone: shown.* A GroupNorm + WS backbone with
-#   BatchNorm heads scores 23.7 ± 0.8%, 10.4 ± 1.5 points above that backbone's random init
+#   BatchNorm heads scores 23.7 ± 0.8%, 10.7 ± 1.7 points above that backbone's random init
 #   and −0.7 ± 1.0 from BatchNorm BYOL: no difference is shown, and the 2·SE interval (−2.7 to
 #   +1.3 points) bounds a loss to under 3 points, no closer; it does not collapse (rank 28.9
 #   at the end against 13.9). So at this size the encoder needs no batch statistics, and BYOL

@@ -98,3 +98,22 @@ def test_a_flop_rate_is_the_counted_flops_at_the_assumed_speed_plus_the_step_ove
     assert estimate.flop_rate(2.0)(SimCLR, SMOKE) == pytest.approx(2e12 / per_image, rel=1e-6)
     # an infinitely fast device is bound by its per-step overhead: batch images per step time
     assert estimate.flop_rate(1e12, 0.01)(SimCLR, SMOKE) == pytest.approx(SMOKE.batch_size / 0.01, rel=1e-3)
+
+
+def test_notebook_09s_equal_compute_runs_are_counted_at_simclrs_flops():
+    """Supervised training given SimCLR's training FLOPs runs 2-2.5x SimCLR's epochs at each width;
+    the estimate counts those epochs, not the sweep's."""
+    from sslkit.experiments import scaling
+    from sslkit.methods import SimCLR, Supervised
+
+    live = get_profile("live")
+    large = scaling.scaling_profiles(live)["large"]
+    sweep = scaling.main_size(large).sweep()
+    n = 10 * sweep.train_per_class
+    epochs = [scaling.equal_compute_epochs(Supervised, SimCLR, estimate._Images(n=n, num_classes=10), s, large)
+              for s in scaling.width_sizes(live)]
+    assert all(1.8 * sweep.pretrain_epochs < e < 3 * sweep.pretrain_epochs for e in epochs), epochs
+    seconds = estimate._equal_compute_seconds(live, lambda cls, q, **size: 1000.0)
+    assert seconds == pytest.approx(sum(epochs) * n / 1000.0)
+    _, how = estimate.training_minutes("09_scaling", live, rate=lambda cls, q, **size: 1000.0)
+    assert f"Supervised at SimCLR's FLOPs, {live.seeds} seeds: {live.seeds * seconds / 60:.1f} min" in how

@@ -195,23 +195,22 @@ def test_setup_makes_its_profile_the_kernels_and_a_second_setup_may_change_it():
 
 
 def test_main_runs_can_have_their_own_sizes_while_experiments_keep_the_profiles():
-    from sslkit.parts.profiles import CPU_FULL
-
-    cpu = profiles.get_profile("cpu")
-    assert cpu.main_profile() is cpu  # no main sizes: the main runs are the profile's size
-    main = CPU_FULL.main_profile()
+    live, cpu = profiles.get_profile("live"), profiles.get_profile("cpu")
+    assert live.main_profile() is live  # no main sizes: the main runs are the profile's size
+    main = cpu.main_profile()
     assert (main.train_per_class, main.test_per_class, main.width, main.batch_size) == (None, None, 0.125, 256)
     assert main.main_profile() is main  # idempotent: a main profile has no further main sizes
     assert main.precision == "32-true"  # pinned: every machine asks for the same runs
-    staged = profiles.get_profile("cpu-full")  # the staging name, until cpu becomes it
-    assert staged.name == "cpu" and staged.main_sizes == CPU_FULL.main_sizes and staged.main_profile().precision == "32-true"
     assert main.main_run("simclr") == {"epochs": 50, "lr": 0.3, "temperature": 0.2}
     assert main.main_run("rotnet") == {"epochs": 20} and main.main_run("supervised") == {"epochs": 100}
-    # the experiments keep the cpu sizes, so their committed runs stay valid
+    # the experiments keep the sizes their committed runs were recorded at (10,000 images at
+    # width 1/4; sweep runs 2,000 images × 8 epochs at width 1/8, batch 128)
     sizes = lambda q: (q.train_per_class, q.test_per_class, q.width, q.batch_size, q.pretrain_epochs)  # noqa: E731
-    assert sizes(CPU_FULL.sweep()) == sizes(cpu.sweep())
-    assert (CPU_FULL.train_per_class, CPU_FULL.width, CPU_FULL.batch_size) == (cpu.train_per_class, cpu.width, cpu.batch_size)
-    assert "main runs: width 0.125, train all, batch 256" in profiles.describe(CPU_FULL)
+    assert sizes(cpu.sweep()) == (200, 500, 0.125, 128, 8)
+    assert (cpu.train_per_class, cpu.width, cpu.batch_size) == (1000, 0.25, 128)
+    assert "main runs: width 0.125, train all, batch 256" in profiles.describe(cpu)
+    with pytest.raises(ValueError, match="Unknown profile 'cpu-full'"):
+        profiles.get_profile("cpu-full")  # the staging name is gone: cpu is the full-scale profile
 
 
 def test_a_method_result_is_shown_beside_the_published_numbers_and_its_compute_share():

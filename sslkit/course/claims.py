@@ -48,7 +48,7 @@ class Claim:
 
 
 SWEEP = "8 epochs on 2,000 images, width 1/8, 3 seeds"
-ON_MAIN_IMAGES = "8 epochs on the main run's 10,000 images, width 1/8, 3 seeds"
+ON_MAIN_IMAGES = "8 epochs on the cpu profile's 10,000 images, width 1/8, 3 seeds"
 CLAIMS = (
     Claim("01_rotnet", "predicting rotations teaches features", "kNN of the frozen features vs random init", SWEEP,
           (Line("RotNet features better than random init (kNN)"),),
@@ -56,8 +56,8 @@ CLAIMS = (
     Claim("01_rotnet", "the best features sit in a middle layer", "linear probe on each stage's pooled features",
           SWEEP, (Line("RotNet: stage 2 better than the last stage"), Line("RotNet: stage 3 better than the last stage")),
           "ImageNet, the last conv layers specialize to rotations",
-          "runs long enough for the last stage to specialize (the main run's 16 epochs on 10,000 images, 3 seeds): "
-          "random weights already peak at stage 2 here"),
+          "runs long enough for the last stage to specialize (16 epochs on the cpu profile's 10,000 images, "
+          "3 seeds): random weights already peak at stage 2 here"),
     Claim("02_jigsaw", "without gaps and jitter the puzzle is solved by a shortcut",
           "puzzle accuracy kept on tiles cut the other way, at one tile size (12 px) and as trained", SWEEP,
           (Line("(a) at one tile size, without the defences the network keeps less of its puzzle accuracy on the other "
@@ -70,8 +70,11 @@ CLAIMS = (
           "above random weights at this size, and Jigsaw's main run is below the floor"),
     Claim("03_cpc", "CPC learns features", "kNN vs CPC's own encoder at random init", ON_MAIN_IMAGES,
           (Line("CPC better than random init"),), "ImageNet, ResNet-101, 100s of epochs", "—"),
-    Claim("03_cpc", "predictions need the autoregressive context", "kNN of the pooled codes", ON_MAIN_IMAGES,
-          (Line("full context better than none"), Line("full context better than one row")),
+    Claim("03_cpc", "predictions need the autoregressive context",
+          "how much more alike one image's patch codes are than two images' (code excess); kNN of the pooled codes",
+          ON_MAIN_IMAGES,
+          (Line("full context: codes of one image more alike than with none"), Line("full context better than none"),
+           Line("full context better than one row")),
           "ImageNet, 7×7 grid of 64-px patches",
           "four times the seeds (halves the SE) or runs several times longer; a within-image code similarity "
           "would measure what the context changes"),
@@ -131,36 +134,42 @@ CLAIMS = (
           (Line("(b) at K = 1,000, without the fixes the largest cluster is bigger (share of images)"),
            Line("(a) at K = 1,000, without the fixes clusters are left empty (per clustering)"),
            Line("(c) at K = 1,000, both fixes better than neither (kNN)"), Line("both fixes better than neither")),
-          "ImageNet, K = 10,000", "a setting that produces the failure at all (K = 1,000 did not): runs long "
-          "enough for a network to collapse its own pseudo-labels, or far fewer k-means iterations"),
+          "ImageNet, K = 10,000", "a setting that produces the failure at all (K = 1,000 did not, nor the 70-epoch "
+          "main run on 50,000 images): runs long enough for a network to collapse its own pseudo-labels, or far "
+          "fewer k-means iterations"),
     Claim("06_deepcluster", "K well above the number of classes works better", "kNN at K = 10 vs 100",
           ON_MAIN_IMAGES, (Line("K = 100 better than K = 10"),), "ImageNet, K = 10,000", "—"),
-    Claim("07_swav", "SwAV learns features", "kNN vs random init", "8 epochs (624 steps) on the main run's "
-          "10,000 images, width 1/8, 3 seeds", (Line("SwAV better than random init"),),
+    Claim("07_swav", "SwAV learns features", "kNN vs random init", "8 epochs (624 steps) on the cpu "
+          "profile's 10,000 images, width 1/8, 3 seeds", (Line("SwAV better than random init"),),
           "ImageNet, 400–800 epochs", "12 epochs or more at this size (2 × 32 px for 12 epochs learns)"),
     Claim("07_swav", "equipartition prevents collapse onto few prototypes", "prototype usage; kNN",
-          "8 epochs on the main run's 10,000 images, width 1/8, 3 seeds",
+          ON_MAIN_IMAGES,
           (Line("equipartition spreads the prototypes (usage)"), Line("equipartition better than a plain softmax (kNN)")),
           "ImageNet, 3,000 prototypes", "—"),
     Claim("07_swav", "small extra crops improve the features for little compute", "kNN, equal epochs and equal pixels",
-          "8 epochs on the main run's 10,000 images, width 1/8, 3 seeds",
+          ON_MAIN_IMAGES,
           (Line("multi-crop better than two views at equal epochs"), Line("multi-crop better than two views at equal pixels")),
           "ImageNet, 96-px crops of 224-px images, 100s of epochs",
           "images large enough that a small crop still holds an object part; runs long enough to learn"),
     Claim("07_swav", "ε = 0.05 for the Sinkhorn codes", "kNN at ε 0.02 / 0.05 / 0.1",
-          "8 epochs on the main run's 10,000 images, width 1/8, 3 seeds",
+          ON_MAIN_IMAGES,
           (Line("ε = 0.05 better than 0.02"), Line("ε = 0.05 better than 0.1")),
           "ImageNet, 3,000 prototypes, batch 4,096", "K and batch near the paper's (ε sets how soft the codes are "
-          "for that K)"),
+          "for that K); at full scale (50,000 images, 29 epochs) ε = 0.02 collapsed where 0.05 did not: runs that "
+          "long at each ε, varying the Sinkhorn iterations or the peak learning rate"),
     Claim("08_transfer", "pretraining pays off most when labels are few", "fine-tuning gain over scratch, 1% vs 10%",
-          "the cpu references fine-tuned on 1% / 10% of 10,000 labels, 3 label draws",
+          "the full-scale main runs (50,000 images, width 1/8) fine-tuned on 1% / 10% of the labels, 3 label draws",
           (Line("BYOL: the gain is larger with 1% of the labels than with 10%"),
            Line("SimCLR: the gain is larger with 1% of the labels than with 10%"),
            Line("BYOL: fine-tuned beats training from scratch at 1%")),
-          "ImageNet, 1% / 10% labels", "encoders that learned more than these (the full-scale main runs)"),
+          "ImageNet, 1% / 10% labels",
+          "at full scale the gain is flat from 1% to 10% and shrinks only at 100%: fewer labels than 1% "
+          "(where training from scratch fails) and encoders trained longer"),
     Claim("09_scaling", "SSL gains more from a bigger encoder than supervised learning",
-          "supervised − SimCLR gap of the linear probe, narrowest vs widest", "16 epochs on 5,000 images, widths "
-          "1/32–1/4, 3 seeds", (Line("width, linear"), Line("BYOL, width 1/16 → 1/4")),
+          "supervised − SimCLR gap of the linear probe, narrowest vs widest, supervised given SimCLR's training "
+          "FLOPs (and at equal epochs)", "SimCLR 16 epochs, supervised 32–40 (equal FLOPs) or 16, on 5,000 images, "
+          "widths 1/32–1/4, 3 seeds",
+          (Line("width at equal compute, linear"), Line("width, linear"), Line("BYOL, width 1/16 → 1/4")),
           "ImageNet, ResNet-50 ×1 to ×4, 1,000 epochs",
           "SimCLR near convergence at each width and equal compute across methods"),
 )

@@ -16,7 +16,7 @@ from types import SimpleNamespace
 
 import torch
 
-from sslkit.experiments.scaling import scaling_profiles, sweep_plan
+from sslkit.experiments.scaling import equal_compute_epochs, scaling_profiles, sweep_plan, width_sizes
 from sslkit.experiments.sweeps import main_size
 from sslkit.experiments.transfer import FRACTIONS, draws_for, fine_tune_steps
 from sslkit.methods import BYOL, CPC, DeepCluster, Jigsaw, RotNet, SimCLR, Supervised, SwAV
@@ -47,7 +47,9 @@ def _plans():
         # the encoders are the main runs above; fine-tuning 4 of them on 1%, 10%, 100% of the labels
         "08_transfer": [(Supervised, "finetune", 1.0, 4)],
         # every size of sslkit.experiments.scaling's sweep (widths and depths, two data sets), 3 seeds each
-        "09_scaling": [(SimCLR, "scaling", 1.0, 3), (Supervised, "scaling", 1.0, 3), (BYOL, "scaling-pair", 1.0, 3)],
+        # and supervised training at each width for SimCLR's training FLOPs (the gap at equal compute)
+        "09_scaling": [(SimCLR, "scaling", 1.0, 3), (Supervised, "scaling", 1.0, 3), (BYOL, "scaling-pair", 1.0, 3),
+                       (Supervised, "scaling-equal-compute", 1.0, 3)],
     }
 
 
@@ -105,6 +107,24 @@ def _scaling_seconds(cls, p: Profile, rate, pair: bool = False) -> float:
     return seconds
 
 
+class _Images(SimpleNamespace):
+    """Stands for a training set where only its size and class count are read (FLOP counts)."""
+
+    def __len__(self) -> int:
+        return self.n
+
+
+def _equal_compute_seconds(p: Profile, rate) -> float:
+    """Seconds of one seed of notebook 09's equal-compute runs: supervised training at each width
+    of the sweep's large set for the epochs that cost SimCLR's training FLOPs
+    (:func:`sslkit.experiments.scaling.equal_compute_epochs`)."""
+    large = scaling_profiles(p)["large"]
+    q = main_size(large).sweep()
+    images = _Images(n=_images(q.train_per_class), num_classes=10)
+    return sum(equal_compute_epochs(Supervised, SimCLR, images, size, large) * len(images) / rate(Supervised, q, **size)
+               for size in width_sizes(p))
+
+
 def flop_rate(tflops: float, step_overhead_s: float = 0.0):
     """A ``rate`` for :func:`training_minutes` on a device not at hand: images/s of a method at a
     profile's size if it sustained ``tflops`` (10^12 FLOPs per second, counted by
@@ -130,6 +150,11 @@ def training_minutes(notebook: str, profile: Profile | None = None, rate=None) -
     for cls, kind, factor, runs in plan:
         if kind.startswith(("sweep", "scaling")):  # the plans count 3 seeds
             runs = max(1, round(runs * p.seeds / 3))
+        if kind == "scaling-equal-compute":  # runs = seeds of every width, at SimCLR's training FLOPs
+            seconds = runs * _equal_compute_seconds(p, rate)
+            total += seconds
+            parts.append(f"{cls.__name__} at SimCLR's FLOPs, {runs} seeds: {seconds / 60:.1f} min")
+            continue
         if kind.startswith("scaling"):  # runs = seeds of every size of the scaling sweep (or of its pair)
             seconds = runs * _scaling_seconds(cls, p, rate, pair=kind == "scaling-pair")
             total += seconds

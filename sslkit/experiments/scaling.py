@@ -71,7 +71,7 @@ def size_sweep(method_cls, train, test, stem: str, sizes: list[dict], *, mode: M
 # ----------------------------------------------------------------------------- notebook 09's sweep
 
 # images per class of the scaling sweep's two data sets (large, small), per profile. cpu's large
-# set is half the cpu main run's 10,000 images, so that 4 widths + 4 depths × 2 methods × 3 seeds
+# set is half the cpu profile's 10,000 images, so that 4 widths + 4 depths × 2 methods × 3 seeds
 # fit the 2-core CPU in about an hour (two single-thread runs at once); small is a fifth of
 # large: 1,000 images, 7 steps per epoch at batch 128, 10 labels per class for the 10% probe.
 # gpu: ten times cpu's images at widths 1/8 … 1 (an estimate for a Colab session, not measured)

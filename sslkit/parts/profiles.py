@@ -9,9 +9,12 @@ hardware; the device is this machine's (a GPU when CUDA is available, :func:`def
 - **smoke**: CI. Seconds per notebook: a tiny class-balanced subset and a very narrow
   network. It proves the code path runs and the loss is finite and falls, nothing more;
   its accuracies mean nothing. Always trains.
-- **cpu**: the committed reference runs' sizes. A fifth of CIFAR-10 and a narrow ResNet-18;
-  notebooks load the references (on a GPU runtime too, where they are evaluated on the GPU)
-  and run in minutes. Honest, low numbers. Training them all again takes hours of CPU.
+- **cpu**: the committed reference runs' sizes. Each method's main run (its reference, the
+  floor and the supervised baseline) on all 50,000 CIFAR-10 training images at width 1/8, for one
+  equal budget of about two hours of a 2-core CPU (issue 30; the epochs per method in
+  ``main_runs``), evaluated on all 10,000 test images; the experiments on a fifth of CIFAR-10 or
+  less. Notebooks load the references (on a GPU runtime too, where they are evaluated on the
+  GPU) and run in minutes. Training them all again takes a day of CPU.
 - **live**: "train it yourself" (``SSLKIT_RETRAIN=1`` or ``setup(..., retrain=True)`` pick it
   when no profile is set): every notebook's runs train here in about 10 minutes or less on a
   2-core laptop CPU (far less on a GPU), in their own ``runs/live/`` folders, never mixed with
@@ -25,8 +28,8 @@ A profile sizes two kinds of runs. Its **main runs** — each method's reference
 the supervised baseline they are read against — take their images, width, batch and epochs from
 :meth:`Profile.main_profile` (the profile itself unless it sets ``main_sizes``) and their epochs
 and method settings from :meth:`Profile.main_run`; its **experiments** (sweeps, size sweeps,
-fine-tunes) keep the profile's own sizes. :data:`CPU_FULL` is the cpu profile with full-scale
-main runs (issue 30), which "cpu" becomes once their references are recorded.
+fine-tunes) keep the profile's own sizes: cpu's main runs grew to full scale (issue 30) while
+its experiments, and so their committed runs, stayed as they were.
 
 Precision and memory layout are not part of a profile's sizes: :func:`fast_settings` picks
 them for the device the profile runs on (``precision="auto"``), the fastest configuration
@@ -155,17 +158,28 @@ PROFILES = {
         # doubled-batch setting (64) still takes a step
         device="cpu", references=False, about="CI's size: seconds, accuracies mean nothing",
     ),
-    # cpu: 10,000 images × 16 epochs per main run (BYOL 32, Jigsaw 8), 2,000 × 8 per sweep run:
-    # the epochs each method needs to clear the random-init floor by 8+ kNN points
-    # (bench/size_references.py). Its reference runs (python -m sslkit.course.references) are committed,
-    # so notebooks load them and run in minutes.
+    # cpu: experiments at the sizes below (10,000 training and 5,000 test images; sweep runs 8
+    # epochs at width 1/8, most on 2,000 images; bench/size_references.py); main runs on every train and
+    # test image at width 1/8, batch 256, with one equal budget of about 7,500 s of 2-core CPU each,
+    # turned into epochs by each method's measured images/s (bench/main_queue.sh shows the
+    # arithmetic). SimCLR's recipe (lr 0.3 at batch 256, τ 0.2) was chosen on a validation split
+    # (bench/RESULTS.md, "A SimCLR recipe per CPU-minute"), CPC's prediction of only 3 rows ahead
+    # (first_step=3, as CPC v2's reference code) on the recipe table's split ("CPC's main run");
+    # SwAV keeps the paper's ε 0.05 (0.02, the cpu-size validation choice, collapsed at this size:
+    # "SwAV's main run"); every other method keeps its own validated settings. Its
+    # reference runs (python -m sslkit.course.references; the main runs
+    # trained in the background by bench/main_runs.py) are committed, so notebooks load them and
+    # run in minutes.
     "cpu": Profile(
         "cpu", train_per_class=1000, test_per_class=500, width=0.25, batch_size=128,
         supervised_epochs=15, pretrain_epochs=16, embed_points=1000,
         sweep_per_class=200, sweep_width=0.125, sweep_epochs=8,
-        # Jigsaw half the epochs (a run twice as long was no better on a validation split), BYOL
-        # twice (its target starts as a random network: at 16 it barely cleared the floor)
-        main_runs={"jigsaw": {"epochs": 8}, "byol": {"epochs": 32}, "simclr": {"temperature": 0.5}},
+        # float32 pinned: precision is part of a run's identity, so every machine asks for the same runs
+        main_sizes={"train_per_class": None, "test_per_class": None, "width": 0.125, "batch_size": 256,
+                    "pretrain_epochs": 50, "precision": "32-true"},
+        main_runs={"supervised": {"epochs": 100}, "rotnet": {"epochs": 20}, "jigsaw": {"epochs": 50},
+                   "cpc": {"epochs": 16, "first_step": 3}, "simclr": {"epochs": 50, "lr": 0.3, "temperature": 0.2},
+                   "byol": {"epochs": 31}, "deepcluster": {"epochs": 70}, "swav": {"epochs": 29}},
         about="the committed references' sizes",
     ),
     # live: what a reader trains in a notebook ("train it yourself"), sized by
@@ -189,33 +203,6 @@ PROFILES = {
         device="cuda", about="full scale, for a fast GPU: hours",
     ),
 }
-
-
-# The cpu profile with full-scale main runs (issue 30), which "cpu" becomes once their references
-# are recorded: main runs on every train and test image at width 1/8, batch 256, with one equal
-# budget of about 7,500 s of 2-core CPU each, turned into epochs by each method's measured
-# images/s (bench/main_queue.sh shows the arithmetic); experiments keep the cpu sizes. SimCLR's
-# recipe (lr 0.3 at batch 256, τ 0.2) was chosen on a validation split (bench/RESULTS.md, "A SimCLR
-# recipe per CPU-minute"); SwAV keeps the paper's ε = 0.05: 0.02, which beat it on the same kind
-# of split at the cpu size (bench/RESULTS.md, "CPC and SwAV learning rates"), collapsed at this
-# size (prototype use and feature rank fell from epoch 5; "SwAV's main run"); CPC predicting only
-# 3 rows ahead (first_step=3, as CPC v2's reference code) beat 1-3 rows by 2.9 points on the
-# recipe table's split (bench/RESULTS.md, "CPC's main run") and is used from its second run on;
-# every other method keeps its own validated settings. bench/main_runs.py
-# trains these runs in the background, in float32 (pinned below), under the names the
-# notebooks will ask for. SSLKIT_PROFILE=cpu-full selects it to try a notebook at that size
-# before the switch: it is named "cpu" (the runs' identity), so it reads the cpu references
-# and writes runs/cpu/.
-CPU_FULL = replace(
-    PROFILES["cpu"],
-    # float32 pinned: precision is part of a run's identity, so every machine asks for the same runs
-    main_sizes={"train_per_class": None, "test_per_class": None, "width": 0.125, "batch_size": 256,
-                "pretrain_epochs": 50, "precision": "32-true"},
-    main_runs={"supervised": {"epochs": 100}, "rotnet": {"epochs": 20}, "jigsaw": {"epochs": 50},
-               "cpc": {"epochs": 16, "first_step": 3},
-               "simclr": {"epochs": 50, "lr": 0.3, "temperature": 0.2}, "byol": {"epochs": 31},
-               "deepcluster": {"epochs": 70}, "swav": {"epochs": 29}},
-)
 
 
 PRECISIONS = ("32-true", "bf16-mixed", "16-mixed")
@@ -292,8 +279,6 @@ def get_profile(name: str | Profile | None = None) -> Profile:
     if name is not None and not isinstance(name, str):
         raise TypeError(f"profile must be a name ({', '.join(PROFILES)}), a Profile or None, got {type(name).__name__}.")
     name = (name or os.environ.get("SSLKIT_PROFILE") or "cpu").strip().lower()
-    if name == "cpu-full":  # staging: the cpu profile with full-scale main runs, until "cpu" becomes it
-        return resolved(CPU_FULL)
     if name not in PROFILES:
         raise ValueError(
             f"Unknown profile {name!r}. Set SSLKIT_PROFILE to one of {', '.join(PROFILES)} "
