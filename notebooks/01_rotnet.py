@@ -215,8 +215,8 @@ print("what RotNet adds over random init, per stage: "
 # means exceeds twice its standard error.
 #
 # - *RotNet learns the pretext task and beats the floor: shown.* The main run (20 epochs on all
-#   50,000 images, each in four rotations, width 1/8: about 2 hours of CPU, the budget every
-#   method gets) reaches 76.7% rotation accuracy in its last epoch (chance 25%) and lifts the
+#   50,000 images, each in four rotations, width 1/8: the CPU budget every method gets)
+#   reaches 76.7% rotation accuracy in its last epoch (chance 25%) and lifts the
 #   frozen backbone from the random-init floor of its size (27.1% kNN, 28.3% linear) to 47.7%
 #   kNN and 52.3% linear, one run: +20.6 and +24.0 points. At the sweep size, with three seeds
 #   on each side, RotNet gives 28.7 ± 1.1% kNN against 21.1 ± 1.1% for random-init networks:

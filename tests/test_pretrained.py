@@ -188,6 +188,21 @@ def test_load_backbone_rebuilds_a_run(tmp_path, capsys):
         assert torch.allclose(net(x), model.backbone(x), atol=2e-2)  # weights stored in float16
 
 
+def test_a_method_name_opens_its_main_run_whatever_its_folder_is_called(monkeypatch):
+    from sslkit.parts import paths
+    from sslkit.parts.profiles import get_profile
+    from sslkit.records.manifest import verified
+    from sslkit.records.policy import main_run_name
+
+    monkeypatch.setenv("SSLKIT_REFERENCES", str(paths.repo_root() / "results"))  # the committed references
+    cpu = get_profile("cpu")
+    main = cpu.main_profile()
+    for stem in ("simclr", "byol", "swav"):
+        run = verified(stem, cpu)
+        assert run.name == main_run_name(stem, stem, main, **main.main_run(stem))  # e.g. simclr-lr=0.3-...
+        assert run.settings["hparams"]["width"] == main.width
+
+
 def test_load_backbone_errors_name_the_fix(tmp_path):
     with pytest.raises(FileNotFoundError, match="no reference run 'nothing'"):
         pretrained.load_backbone("nothing", "cpu")

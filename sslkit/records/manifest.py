@@ -250,8 +250,8 @@ def verify(name: str, entry: dict, profile: Profile, at: Path | None = None, fet
 
 
 def verified(run: str | os.PathLike, profile: Profile | str | None = None, *, allow_unverified: bool = False) -> Verified:
-    """The one way to open a recorded run: by name (a key of the profile's manifest) or by a
-    folder holding its files (``results/<profile>/<name>/``, or a copy of it anywhere). Every file
+    """The one way to open a recorded run: by name (a key of the profile's manifest, or a method's
+    name such as ``"simclr"`` for that method's main run) or by a folder holding its files (``results/<profile>/<name>/``, or a copy of it anywhere). Every file
     is checked against the sha256 that sslkit's own manifest (:func:`sslkit.parts.paths.references_dir`)
     records for that run name — never against a manifest that came with the folder — before
     anything is read from it; outside a checkout the run's files are fetched first (that run's
@@ -284,6 +284,12 @@ def verified(run: str | os.PathLike, profile: Profile | str | None = None, *, al
         raise FileNotFoundError(f"{run!r}: no such run folder. Give a folder results/<profile>/<name>/ or a run name.")
     recorded = load_manifest(p)["runs"]
     entry = recorded.get(name)
+    if entry is None:
+        # a method's name ("simclr") stands for its main run, whatever settings name that run's
+        # folder ("simclr-lr=0.3-temperature=0.2" under cpu): the manifest records which it is
+        by_method = [n for n, e in recorded.items() if e.get("kind") == "main" and e.get("result") == name]
+        if len(by_method) == 1:
+            name, entry = by_method[0], recorded[by_method[0]]
     if entry is None:
         main = sorted(n for n, e in recorded.items() if e.get("kind") == "main")
         raise FileNotFoundError(
