@@ -229,8 +229,8 @@ print("what RotNet adds over random init, per stage: "
 #   weights grows with depth (the last line above), so the last stage's deficit is not yet the
 #   paper's mechanism (the last layers specializing in rotations would make that gain *shrink*
 #   at the end). Telling the two apart needs longer runs, where the last stage has time to specialize:
-#   the main run's size (20 epochs on 50,000 images, about 2 hours of CPU per seed here) is the
-#   next step.
+#   the profile's own size (16 epochs on 10,000 images, about 10 minutes per seed here) is the
+#   next step, as the claims table says.
 #
 # ## References
 # - Gidaris, Singh, Komodakis, *Unsupervised Representation Learning by Predicting Image
