@@ -29,7 +29,6 @@ only the two it will ask for are trained ahead.
 
 import argparse
 import json
-import tarfile
 from pathlib import Path
 
 import main_runs  # bench/ is on the path when this script runs
@@ -60,11 +59,7 @@ def restore(runs_dir: Path) -> list[str]:
         stem = packed.name[: -len(".tar.gz")]
         if (runs_dir / stem).exists():
             continue
-        with tarfile.open(packed) as tar:
-            if any(Path(m.name).parts[0] != stem for m in tar.getmembers()):
-                raise ValueError(f"{packed} holds a folder other than {stem}/: not unpacking it.")
-            runs_dir.mkdir(parents=True, exist_ok=True)
-            tar.extractall(runs_dir, filter="data")
+        main_runs.unpack(packed, runs_dir, (stem,))
         done.append(stem)
     if done:
         print(f"unpacked {len(done)} fine-tunes this machine lacked from {FINETUNES}", flush=True)

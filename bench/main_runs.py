@@ -166,6 +166,16 @@ def finished_checkpoint(run_dir: Path) -> list[Path] | None:
     return [copy, runs.checksum_path(copy)]
 
 
+def unpack(packed: Path, into: Path, folders: tuple[str, ...]) -> None:
+    """Unpack the snapshot ``packed`` into ``into``; refused when it holds anything outside the
+    run folders it may hold (``folders``), so a pack never writes elsewhere."""
+    with tarfile.open(packed) as tar:
+        if any(Path(m.name).parts[0] not in folders for m in tar.getmembers()):
+            raise ValueError(f"{packed} holds a folder other than {'/ or '.join(folders)}/: not unpacking it.")
+        into.mkdir(parents=True, exist_ok=True)
+        tar.extractall(into, filter="data")
+
+
 def restore(run_dir: Path, stem: str, wanted: dict) -> None:
     """Give ``run_dir`` its run when this machine lacks the folder: a run from before the table's
     names (trained in a folder named ``stem``, as the first ones were) is renamed when its
@@ -176,11 +186,7 @@ def restore(run_dir: Path, stem: str, wanted: dict) -> None:
         return
     if not (legacy / "run.json").is_file() and (SNAPSHOTS / f"{stem}.tar.gz").is_file():
         packed = SNAPSHOTS / f"{stem}.tar.gz"
-        with tarfile.open(packed) as tar:
-            if any(Path(m.name).parts[0] not in (stem, run_dir.name) for m in tar.getmembers()):
-                raise ValueError(f"{packed} holds a folder other than {run_dir.name}/ or {stem}/: not unpacking it.")
-            run_dir.parent.mkdir(parents=True, exist_ok=True)
-            tar.extractall(run_dir.parent, filter="data")
+        unpack(packed, run_dir.parent, (run_dir.name, stem))
         print(f"{run_dir.name}: no run folder on this machine; unpacked {packed} to resume from it", flush=True)
     if run_dir.exists() or legacy == run_dir or not (legacy / "run.json").is_file():
         return

@@ -445,8 +445,8 @@ display(Markdown("\n".join(lines) + "\n\n" + SPREAD_LEGEND))
 #   and 52.1% linear. Its
 #   clusterings come to agree more with the true classes (NMI 0.065 from random weights, 0.174
 #   at the last epoch) and with each other (NMI 0.515 between the last two). Clustering costs
-#   29.8 s of each epoch: the extra pass over every image is most of it (k-means on 50,000
-#   features takes 0.6 s), and both grow linearly with the data (the last plot). Over all 70
+#   29.8 s of each epoch: the extra pass over every image is most of it (k-means itself is a
+#   small part, timed above), and both grow linearly with the data (the last plot). Over all 70
 #   clusterings no cluster was ever left empty, and in the last the largest holds 1.5% of the
 #   images (`bench/RESULTS.md`, "DeepCluster's main run", has the whole run): even the long run
 #   never produced the trivial solutions the paper's fixes guard against.

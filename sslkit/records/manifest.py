@@ -251,7 +251,8 @@ def verify(name: str, entry: dict, profile: Profile, at: Path | None = None, fet
 
 def verified(run: str | os.PathLike, profile: Profile | str | None = None, *, allow_unverified: bool = False) -> Verified:
     """The one way to open a recorded run: by name (a key of the profile's manifest, or a method's
-    name such as ``"simclr"`` for that method's main run) or by a folder holding its files (``results/<profile>/<name>/``, or a copy of it anywhere). Every file
+    name such as ``"simclr"`` for that method's main run) or by a folder holding its files
+    (``results/<profile>/<name>/``, or a copy of it anywhere). Every file
     is checked against the sha256 that sslkit's own manifest (:func:`sslkit.parts.paths.references_dir`)
     records for that run name — never against a manifest that came with the folder — before
     anything is read from it; outside a checkout the run's files are fetched first (that run's
