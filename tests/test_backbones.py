@@ -67,3 +67,13 @@ def test_stage_features_pool_each_depth():
     net = resnet18(0.125)
     dims = [StageFeatures(net, s)(torch.rand(2, 3, 32, 32)).shape for s in range(4)]
     assert dims == [(2, 8 * 4), (2, 16 * 4), (2, 32 * 4), (2, 64 * 4)]
+
+
+@pytest.mark.parametrize("bad,named", [(float("nan"), "NaN"), (float("inf"), r"\+Inf"), (-float("inf"), "-Inf")])
+def test_non_finite_pixels_are_refused_with_their_own_message(images, bad, named):
+    net = resnet18(width=0.125).eval()
+    x = images.clone()
+    x[3, 1, 5, 7] = bad
+    with pytest.raises(ValueError, match=f"1 pixel value\\(s\\) that are not finite \\({named}\\)") as err:
+        net(x)
+    assert "divide by 255" not in str(err.value)

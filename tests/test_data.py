@@ -188,3 +188,52 @@ def test_device_loader_rejects_impossible_batches():
         D.DeviceLoader(ds, 10_000)
     with pytest.raises(D.DataError, match="uint8"):
         D.ImageSet(torch.rand(2, 3, 4, 4), torch.zeros(2), ("a",))
+
+
+def test_a_linked_class_folder_is_fingerprinted_as_it_is_decoded(tmp_path):
+    root = make_image_folder(tmp_path / "cifar")
+    real = tmp_path / "elsewhere" / "ship"
+    real.parent.mkdir()
+    (root / "test" / "ship").rename(real)
+    (root / "test" / "ship").symlink_to(real)
+    with pytest.warns(UserWarning):
+        before = D.load_cifar10("test", root)
+    write_png(torch.full((3, 32, 32), 9, dtype=torch.uint8), str(real / "0001.png"))  # edited behind the link
+    with pytest.warns(UserWarning):
+        after = D.load_cifar10("test", root)
+    assert (after.images[7] == 9).all() and not torch.equal(after.images, before.images)
+
+
+def test_hidden_folders_are_skipped_everywhere(tmp_path):
+    root = make_image_folder(tmp_path / "cifar")
+    with pytest.warns(UserWarning):
+        before = D.load_cifar10("test", root)
+    fingerprint = D._fingerprint(str(root), "test")
+    (root / "test" / ".ipynb_checkpoints").mkdir()  # what Jupyter leaves after a look at the folder
+    (root / "test" / "cat" / ".ipynb_checkpoints").mkdir()
+    (root / "test" / "cat" / ".ipynb_checkpoints" / "0000-checkpoint.jpg").write_bytes(b"x")
+    assert D._fingerprint(str(root), "test") == fingerprint
+    for f in (paths.data_dir() / "cache").glob("*.pt"):
+        f.unlink()  # decode again: the class folders are read as before
+    with pytest.warns(UserWarning):
+        after = D.load_cifar10("test", root)
+    assert after.classes == before.classes and torch.equal(after.images, before.images)
+
+
+def test_a_whole_class_missing_from_both_splits_is_named(tmp_path, monkeypatch):
+    monkeypatch.setattr(D, "CIFAR10_SIZES", {"train": 60, "test": 30})  # 6 and 3 images a class
+    root = make_image_folder(tmp_path / "cifar", classes=D.CIFAR10_CLASSES[:9])
+    with pytest.raises(D.DataError, match=f"class\\(es\\) {D.CIFAR10_CLASSES[9]} have no folder"):
+        D.load_cifar10("train", root)
+
+
+def test_a_full_disk_while_caching_names_the_fix_and_leaves_no_temporary_file(tmp_path, monkeypatch):
+    root = make_image_folder(tmp_path / "cifar")
+
+    def full(*args, **kwargs):
+        raise RuntimeError("[enforce fail at inline_container.cc:672] . unexpected pos 64 vs 0")
+
+    monkeypatch.setattr(D.torch, "save", full)
+    with pytest.warns(UserWarning), pytest.raises(D.DataError, match="full disk.*SSLKIT_HOME"):
+        D.load_cifar10("test", root)
+    assert not list((paths.data_dir() / "cache").glob("*.tmp"))

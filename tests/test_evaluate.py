@@ -162,3 +162,12 @@ def test_evaluation_reads_the_methods_features():
     expected = E.knn_accuracy(h_train, train.labels, h_test, test.labels, 10)
     assert E.evaluate(m, train, test, probe=False)["knn"] == expected
     assert E.evaluate(m.backbone, train, test, probe=False)["knn"] != expected  # the whole backbone differs
+
+
+def test_a_model_with_a_nan_weight_is_named_not_scored():
+    train, test = load_digits("train"), load_digits("test")
+    net = nn.Sequential(nn.AvgPool2d(4), nn.Flatten(), nn.Linear(3 * 64, 8))
+    with torch.no_grad():
+        net[2].weight[0, 0] = float("nan")
+    with pytest.raises(ValueError, match=r"NaN or infinite weights \(2.weight\).*diverged"):
+        E.evaluate(net, train, test)

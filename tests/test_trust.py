@@ -405,3 +405,26 @@ def test_6_evaluate_names_the_type_it_takes(images):
 
     with pytest.raises(TypeError, match="ImageSet"):
         evaluate(SimCLR(width=0.125), images, images)
+
+
+def test_10_a_deeply_nested_manifest_or_a_list_entry_is_a_manifest_error(recorded):
+    path = reference.manifest_path(TINY)
+    good = json.loads(path.read_text())
+    path.write_text('{"runs": ' + "[" * 100_000 + "]" * 100_000 + "}")
+    with pytest.raises(ManifestError, match="nests brackets"):
+        pretrained.load_backbone("simclr", TINY)
+    path.write_text(json.dumps({**good, "runs": {**good["runs"], "simclr": ["weights.pt"]}}))
+    with pytest.raises(ManifestError, match="'simclr' are not mappings"):
+        pretrained.load_backbone("simclr", TINY)
+
+
+def test_10_a_folder_in_the_working_directory_does_not_shadow_a_run_name(recorded, tmp_path, monkeypatch, capsys):
+    model, _ = recorded
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "simclr").mkdir()  # an unrelated folder that happens to share the name
+    loaded = pretrained.load_backbone("simclr", TINY)
+    assert "read as the name of a reference run" in capsys.readouterr().out
+    assert all(torch.equal(a.half().float(), b) for a, b in zip(model.backbone.state_dict().values(),
+                                                               loaded.state_dict().values()))
+    with pytest.raises(UnverifiedRun, match="simclr/metrics.csv is missing"):  # a path is still a path, checked
+        pretrained.load_backbone(tmp_path / "simclr", TINY)

@@ -48,6 +48,14 @@ def check_images(x, *, check_range: bool = True, what: str = "the encoder") -> N
     if x.dtype not in (torch.float32, torch.float16, torch.bfloat16):
         raise TypeError(f"{what} takes float32 images (float16/bfloat16 under autocast), got {x.dtype}: use x.float().")
     if check_range and x.numel():
+        finite = torch.isfinite(x.detach())
+        if not bool(finite.all()):
+            bad = x.detach()[~finite]
+            kinds = ", ".join(k for k, m in (("NaN", bad.isnan()), ("+Inf", bad > 0), ("-Inf", bad < 0)) if bool(m.any()))
+            raise ValueError(f"{what} got {int((~finite).sum())} pixel value(s) that are not finite ({kinds}) in a batch "
+                             f"of {x.shape[0]} image(s): the images were damaged upstream (a division by zero in a "
+                             "normalization, a failed decode). Fix the source, or drop those images "
+                             "(torch.isfinite(x).flatten(1).all(1) marks the good ones).")
         lo, hi = (float(v) for v in torch.aminmax(x.detach()))
         if lo < -1e-3 or hi > 1 + 1e-3:
             fix = ("they look like 0-255 pixels: divide by 255" if hi > 2 else

@@ -6,11 +6,13 @@ hashes, per-run fetching) and the pretrained encoders (pinned downloads).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import shutil
 import tempfile
 import urllib.request
+import zipfile
 from pathlib import Path
 from typing import Callable
 
@@ -24,6 +26,73 @@ def file_sha256(path: str | Path) -> str:
         for chunk in iter(lambda: f.read(1 << 20), b""):
             h.update(chunk)
     return h.hexdigest()
+
+
+class UnreadableFile(ValueError):
+    """A weights or checkpoint file that is not what ``torch.save`` writes (damaged, another
+    format, or crafted); the message names the file and the fix."""
+
+
+def _hash_open(f) -> str:
+    h = hashlib.sha256()
+    for chunk in iter(lambda: f.read(1 << 20), b""):
+        h.update(chunk)
+    f.seek(0)
+    return h.hexdigest()
+
+
+def _check_zip(f, path: Path, fix: str) -> None:
+    """``torch.save`` writes an uncompressed zip: refuse compressed members (a small file that would
+    inflate to gigabytes) and members that claim more bytes than the file holds."""
+    size = os.fstat(f.fileno()).st_size
+    try:
+        with zipfile.ZipFile(f) as z:
+            members = z.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as e:
+        raise UnreadableFile(f"{path} is not a file torch.save wrote ({type(e).__name__}: {str(e)[:80]}): damaged or "
+                             f"another format. Fix: {fix}.") from None
+    finally:
+        f.seek(0)
+    packed = [m.filename for m in members if m.compress_type != zipfile.ZIP_STORED]
+    if packed or sum(m.file_size for m in members) > size:
+        raise UnreadableFile(f"{path} holds compressed members ({', '.join(packed[:3]) or 'sizes beyond the file'}), "
+                             "which torch.save never writes: a file built to inflate in memory, not weights. "
+                             f"sslkit will not read it. Fix: {fix}.")
+
+
+def load_torch_file(path: str | Path, what: str, fix: str, check: Callable[[str], object] | None = None,
+                    safe_globals=()) -> tuple[object, str]:
+    """(contents, sha256) of a ``torch.save`` file, read with ``weights_only=True``.
+
+    The file is opened once: its bytes are hashed and, when ``check(digest)`` returns (it raises on a
+    wrong hash), loaded from the same open file, so a file swapped on disk between the check and
+    the load is never read. Zip members must be stored uncompressed, as ``torch.save`` writes them,
+    so memory stays within the file's size plus the tensors it holds. Anything else — a damaged
+    file, bytes of another format — raises :class:`UnreadableFile` naming ``what``, the path and ``fix``."""
+    path = Path(path)
+    with open(path, "rb") as f:
+        if zipfile.is_zipfile(f):
+            _check_zip(f, path, fix)
+        else:  # the legacy (pre-zip) format is a pickle stream, which opens with the PROTO opcode
+            f.seek(0)
+            if f.read(1) != b"\x80":
+                raise UnreadableFile(f"{what} {path}: not a torch.save file (neither its zip format nor its older "
+                                     f"pickle format): damaged, or another kind of file. Fix: {fix}.")
+            f.seek(0)
+        digest = _hash_open(f)
+        if check is not None:
+            check(digest)
+        try:
+            with torch.serialization.safe_globals(list(safe_globals)) if safe_globals else contextlib.nullcontext():
+                return torch.load(f, map_location="cpu", weights_only=True), digest
+        except Exception as e:  # noqa: BLE001 — whatever torch raised, the file is unusable: say so once
+            import pickle
+
+            objects = isinstance(e, pickle.UnpicklingError) and "global" in str(e).lower()
+            kind = ("it holds Python objects that weights_only=True refuses to build (reading them could run code)"
+                    if objects else
+                    f"it is damaged or not a torch.save file ({type(e).__name__}: {str(e).splitlines()[0][:100] if str(e) else ''})")
+            raise UnreadableFile(f"{what} {path}: {kind}. sslkit will not read it. Fix: {fix}.") from None
 
 
 def download(url: str, target: Path, check: Callable[[Path], object] | None = None, progress: bool = False,

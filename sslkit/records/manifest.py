@@ -24,9 +24,9 @@ it. When a run is loaded or trained is decided in one place, :mod:`sslkit.record
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
-import pickle
 import shutil
 import time
 from dataclasses import dataclass, replace
@@ -41,7 +41,7 @@ import torch
 
 from sslkit import REPOSITORY
 from sslkit.parts import paths
-from sslkit.parts.files import download, file_sha256, load_strict
+from sslkit.parts.files import UnreadableFile, download, file_sha256, load_strict, load_torch_file
 from sslkit.parts.profiles import Profile, get_profile, hardware
 from sslkit.training import runs
 from sslkit.training.curve import CURVE_FILE
@@ -104,8 +104,15 @@ def read_manifest(path: Path) -> dict:
         data = json.loads(path.read_text())
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
         raise ManifestError(f"{path} is not valid JSON ({e}): it was cut short or edited. Fix: {fix}.") from None
+    except RecursionError:
+        raise ManifestError(f"{path} nests brackets deeper than any manifest does: it was edited or crafted. "
+                            f"Fix: {fix}.") from None
     if not isinstance(data, dict) or not isinstance(data.get("runs"), dict):
         raise ManifestError(f"{path} has no 'runs' mapping: it is not an sslkit manifest. Fix: {fix}.")
+    bad = sorted(name for name, entry in data["runs"].items() if not isinstance(entry, dict))
+    if bad:
+        raise ManifestError(f"{path}: the entries of {', '.join(map(repr, bad[:3]))} are not mappings (each run's "
+                            f"entry is {{\"files\": …, \"settings\": …}}): the file was edited. Fix: {fix}.")
     return data
 
 
@@ -214,13 +221,19 @@ class Verified:
     entry: dict | None
     settings: dict
     weights: Path | None
+    weights_sha256: str | None = None  # checked again on the very bytes read_weights loads
 
 
-def _read_settings(path: Path) -> dict:
+def _read_settings(path: Path, sha256: str | None = None) -> dict:
+    """A run's ``run.json``, read once; with ``sha256``, those same bytes must hash to it."""
     try:
-        made = json.loads(path.read_text())
-    except (OSError, json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise UnverifiedRun(f"{path}: unreadable run record ({type(e).__name__}: {e}). Restore the run's files.") from None
+        raw = path.read_bytes()
+        if sha256 is not None and hashlib.sha256(raw).hexdigest() != sha256:
+            raise UnverifiedRun(f"{path} changed since it was checked against its sha256 in the manifest. "
+                                "Restore the run's files (git checkout -- results/).")
+        made = json.loads(raw)
+    except (OSError, json.JSONDecodeError, UnicodeDecodeError, RecursionError) as e:
+        raise UnverifiedRun(f"{path}: unreadable run record ({type(e).__name__}: {str(e)[:120]}). Restore the run's files.") from None
     if not isinstance(made, dict) or not isinstance(made.get("method"), str) or not isinstance(made.get("hparams"), dict):
         raise UnverifiedRun(f"{path} records no 'method' name and 'hparams' mapping: it is not an sslkit run.json.")
     return made
@@ -244,9 +257,11 @@ def verify(name: str, entry: dict, profile: Profile, at: Path | None = None, fet
     if problem:
         raise UnverifiedRun(f"reference {name!r}: {problem}. Fix: restore results/ (git checkout -- results/ in a "
                             "checkout; elsewhere delete the file to fetch it again).")
-    weights = next((_where(rel, at) for rel in entry["files"] if rel.endswith("/weights.pt")), None)
+    weights_rel = next((rel for rel in entry["files"] if rel.endswith("/weights.pt")), None)
     settings_file = _where(entry["settings"], at)
-    return Verified(name, settings_file.parent, entry, _read_settings(settings_file), weights)
+    return Verified(name, settings_file.parent, entry, _read_settings(settings_file, entry["files"][entry["settings"]]),
+                    None if weights_rel is None else _where(weights_rel, at),
+                    None if weights_rel is None else entry["files"][weights_rel])
 
 
 def verified(run: str | os.PathLike, profile: Profile | str | None = None, *, allow_unverified: bool = False) -> Verified:
@@ -262,7 +277,10 @@ def verified(run: str | os.PathLike, profile: Profile | str | None = None, *, al
     given = Path(run)
     if given.is_file() and given.name in ("weights.pt", runs.RUN_FILE):
         given = given.parent
-    if given.is_dir():
+    if given.is_dir() and _known_name(run, p):
+        print(f"{run!r}: read as the name of a reference run; the folder {given.resolve()} in the working directory "
+              f"is not used (pass Path({str(run)!r}) or './{run}' to load that folder instead).")
+    elif given.is_dir():
         folder = given.resolve()
         # results/<profile>/<name>/ names its profile; any other folder is looked up under ``profile``
         named = replace(p, name=folder.parent.name)
@@ -297,6 +315,15 @@ def verified(run: str | os.PathLike, profile: Profile | str | None = None, *, al
             f"no reference run {name!r} for profile {p.name!r} in {manifest_path(p)}. Main runs: "
             f"{', '.join(main) or 'none (this profile has no references here)'}. Or give a run folder results/<profile>/<name>/.")
     return verify(name, entry, p, fetch_missing=not paths.in_checkout())
+
+
+def _known_name(run, profile: Profile) -> bool:
+    """True when ``run`` is a bare string (no path separator) that names a run of the profile's
+    manifest, or a method whose main run it records: a name, even where a folder shares it."""
+    if not isinstance(run, str) or "/" in run or "\\" in run or run in (".", ".."):
+        return False
+    recorded = load_manifest(profile)["runs"]
+    return run in recorded or any(e.get("kind") == "main" and e.get("result") == run for e in recorded.values())
 
 
 def comparable(settings: dict) -> dict:
@@ -351,18 +378,27 @@ def load_half_state(module: torch.nn.Module, state: dict, source: str = "Referen
     load_strict(module, state, source)
 
 
-def read_weights(path: Path) -> dict:
-    """A ``weights.pt`` read with ``torch.load(weights_only=True)``. A file holding Python objects
-    (which could run code when unpickled) is refused with what to do instead; sslkit never
+def read_weights(path: Path, sha256: str | None = None) -> dict:
+    """A ``weights.pt`` read with ``torch.load(weights_only=True)`` from the same open file whose
+    bytes were hashed (:func:`sslkit.parts.files.load_torch_file`): with ``sha256`` (a
+    :class:`Verified` run's ``weights_sha256``) a file replaced since the manifest check is refused,
+    never loaded. A file holding Python objects (which could run code when unpickled), a damaged
+    file, or one that would inflate in memory is refused with what to do instead; sslkit never
     offers to read it any other way."""
+    fix = ("delete it and restore the run from its source (git checkout -- results/, or fetch it again); "
+           "do not load it with weights_only=False")
+
+    def same(digest: str) -> None:
+        if sha256 is not None and digest != sha256:
+            raise UnverifiedRun(f"{path} changed since it was checked against its sha256 in the manifest. Fix: {fix}.")
+
     try:
-        return torch.load(path, map_location="cpu", weights_only=True)
-    except (pickle.UnpicklingError, RuntimeError, EOFError, ValueError) as e:
-        raise UnverifiedRun(
-            f"{path} is not a plain sslkit weights file ({type(e).__name__}): it holds Python objects that could run "
-            "code when read, or it is damaged. sslkit will not read it, and neither should you: do not load it with "
-            "weights_only=False. Fix: delete it and restore the run from its source (git checkout -- results/, or "
-            "fetch it again).") from None
+        state, _ = load_torch_file(path, "weights file", fix, check=same)
+    except UnreadableFile as e:
+        raise UnverifiedRun(str(e)) from None
+    if not isinstance(state, dict):
+        raise UnverifiedRun(f"{path} holds a {type(state).__name__}, not a state dict of tensors. Fix: {fix}.")
+    return state
 
 
 # ----------------------------------------------------------------------------- recording
@@ -377,18 +413,19 @@ def record_run(name: str, run_dir: Path, profile: Profile, kind: str, *, command
     out = artefact_dir(profile, name)
     out.mkdir(parents=True, exist_ok=True)
     files = []
-    runs.read_metrics(run_dir).to_csv(out / "metrics.csv")
-    files.append(out / "metrics.csv")
-    (out / "run.json").write_text((Path(run_dir) / runs.RUN_FILE).read_text())
-    files.append(out / "run.json")
-    curve = Path(run_dir) / CURVE_FILE  # a main run's kNN-vs-minutes curve (KnnCurve), for notebook 08
-    if curve.is_file():
-        shutil.copyfile(curve, out / CURVE_FILE)
-        files.append(out / CURVE_FILE)
-    if module is not None:
-        torch.save(half_state(module), out / "weights.pt")
-        files.append(out / "weights.pt")
-    t = runs.wall_time(run_dir)
+    with runs.owned(run_dir, wait=True):  # a run another process is still training is read once it ends
+        runs.read_metrics(run_dir).to_csv(out / "metrics.csv")
+        files.append(out / "metrics.csv")
+        (out / "run.json").write_text((Path(run_dir) / runs.RUN_FILE).read_text())
+        files.append(out / "run.json")
+        curve = Path(run_dir) / CURVE_FILE  # a main run's kNN-vs-minutes curve (KnnCurve), for notebook 08
+        if curve.is_file():
+            shutil.copyfile(curve, out / CURVE_FILE)
+            files.append(out / CURVE_FILE)
+        if module is not None:
+            torch.save(half_state(module), out / "weights.pt")
+            files.append(out / "weights.pt")
+        t = runs.wall_time(run_dir)
     hashes = {_rel(f): file_sha256(f) for f in files}
 
     def change(data):

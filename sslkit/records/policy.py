@@ -124,7 +124,7 @@ def obtain(name: str, settings: dict, profile: Profile, mode: Mode, train: Train
         why = _usable(run, why, name, settings, wants, weights_into, same_init)
         if not why:
             if weights_into is not None:
-                load_half_state(weights_into, read_weights(run.weights))
+                load_half_state(weights_into, read_weights(run.weights, run.weights_sha256))
             return Obtained(name, True, run.folder, dict(run.entry.get("results", {})), run.entry,
                             run.entry.get("wall_time_s", 0.0), settings=run.settings)
         print(f"{name}: {why}; training it here (a finished run in runs/ is reloaded).", flush=True)

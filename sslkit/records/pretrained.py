@@ -149,11 +149,12 @@ def cache_dir() -> Path:
     return paths.home() / "pretrained"
 
 
-def _check(path: Path, w: Weights, pin_file: Path | None, fix: str | None = None) -> str:
-    """The file's sha256 after checking it against the registry's pin (or a pin kept on first
-    use); a mismatch raises :class:`HashMismatch` saying ``fix`` (default: delete the file)."""
+def _check(path: Path, w: Weights, pin_file: Path | None, fix: str | None = None, digest: str | None = None) -> str:
+    """The file's sha256 (``digest`` when the caller hashed the bytes it is about to load) after
+    checking it against the registry's pin (or a pin kept on first use); a mismatch raises
+    :class:`HashMismatch` saying ``fix`` (default: delete the file)."""
     fix = fix or f"delete {path} and load again"
-    digest = file_sha256(path)
+    digest = digest or file_sha256(path)
     expected, how = w.sha256, "sha256"
     if expected is None and w.sha256_prefix:
         expected, how = w.sha256_prefix, "sha256 prefix"
@@ -199,21 +200,19 @@ _CONTAINERS = [(_DictRecord, "pytorch_lightning.utilities.parsing.AttributeDict"
                (_DictRecord, "lightning.fabric.utilities.data.AttributeDict"), (_Namespace, "argparse.Namespace")]
 
 
-def read_checkpoint(path: Path) -> dict:
+def read_checkpoint(path: Path, check: Callable[[str], object] | None = None) -> dict:
     """A state dict from a ``.pth`` / ``.pth.tar`` / Lightning ``.ckpt`` file, read with
-    ``weights_only=True``; a ``{"state_dict": …}`` wrapper is unwrapped. The hyper-parameter
-    containers of (old) Lightning checkpoints are read as plain records, not imported."""
+    ``weights_only=True`` from the same open file whose bytes ``check(sha256)`` saw
+    (:func:`sslkit.parts.files.load_torch_file`: a compressed member is refused, so a small file
+    cannot inflate to gigabytes); a ``{"state_dict": …}`` wrapper is unwrapped. The
+    hyper-parameter containers of (old) Lightning checkpoints are read as plain records, not imported."""
+    fix = "probably a download cut short. Delete it and load again"
     try:
-        with torch.serialization.safe_globals(_CONTAINERS):
-            obj = torch.load(path, map_location="cpu", weights_only=True)
-    except pickle.UnpicklingError as e:
-        raise pickle.UnpicklingError(
-            f"{path} holds Python objects that weights_only=True refuses to build (unpickling them could run "
-            f"code), so sslkit will not read it: it is not the published weights file. Delete it and download "
-            f"it again. ({str(e).splitlines()[0]})") from None
-    except (RuntimeError, EOFError, OSError) as e:  # a download cut short, or not a torch file at all
-        raise ValueError(f"{path} is not a readable checkpoint ({type(e).__name__}: {str(e)[:120]}): probably a "
-                         "download cut short. Delete it and load again.") from None
+        obj, _ = files.load_torch_file(path, "checkpoint", fix, check=check, safe_globals=_CONTAINERS)
+    except files.UnreadableFile as e:
+        if "Python objects" in str(e):
+            raise pickle.UnpicklingError(f"{e} It is not the published weights file.") from None
+        raise
     if isinstance(obj, dict) and isinstance(obj.get("state_dict"), dict):
         obj = obj["state_dict"]
     if not isinstance(obj, dict) or not all(torch.is_tensor(v) for v in obj.values()):
@@ -266,8 +265,9 @@ def load_imagenet(name: str, allow_unpinned: bool = False, progress: bool = True
             "printed and kept beside the file, and every later load is checked against it.")
     if not dest.is_file():
         download(w, dest, progress)
-    digest = _check(dest, w, pin_file)
-    state = KEY_MAPS[w.key_map](read_checkpoint(dest))
+    seen = []  # the sha256 of the very bytes loaded, checked before they are deserialized
+    state = KEY_MAPS[w.key_map](read_checkpoint(dest, check=lambda d: seen.append(_check(dest, w, pin_file, digest=d))))
+    digest = seen[0]
     net = load_state(ARCHS[w.arch](), state, f"{name} ({dest})").eval()
     if w.sha256 is None and w.sha256_prefix is None and not pin_file.is_file():  # pinned only once it loaded
         pin_file.write_text(digest + "\n")
@@ -297,7 +297,7 @@ def load_method(path_or_name: str | os.PathLike, profile=None, *, allow_unverifi
         raise FileNotFoundError(f"{run.name!r}: the run kept no weights.pt (sweep runs keep only curves and numbers); "
                                 "give a main run, e.g. 'simclr' (see results/<profile>-manifest.json).")
     module = cls(**check_hparams(cls, run.settings["hparams"], source))
-    load_half_state(module, read_weights(run.weights), f"{run.weights}")
+    load_half_state(module, read_weights(run.weights, run.weights_sha256), f"{run.weights}")
     return module.eval()
 
 

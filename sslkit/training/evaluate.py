@@ -154,6 +154,16 @@ def _check_sets(*sets) -> None:
                             "sslkit.parts.data.cifar10().")
 
 
+def _check_finite_weights(model: nn.Module) -> None:
+    """Refuse a model with a NaN or infinite weight, naming it: its features would be NaN and every
+    score meaningless (a training run that diverged)."""
+    bad = [n for n, t in model.state_dict().items() if t.is_floating_point() and not bool(torch.isfinite(t).all())]
+    if bad:
+        raise ValueError(f"{type(model).__name__} has NaN or infinite weights ({', '.join(bad[:4])}"
+                         f"{f' and {len(bad) - 4} more' if len(bad) > 4 else ''}), so its features cannot be scored: the "
+                         "training diverged. Fix: load an earlier checkpoint, or train again with a lower learning rate.")
+
+
 def evaluate(
     backbone: nn.Module, train: ImageSet, test: ImageSet, k: int = 200, device=None, probe: bool = True
 ) -> dict[str, float]:
@@ -161,6 +171,7 @@ def evaluate(
 
     ``backbone``: an sslkit method (its ``features`` are evaluated) or a bare backbone."""
     _check_sets(train, test)
+    _check_finite_weights(backbone)
     train_h = extract_features(backbone, train, device=device)
     test_h = extract_features(backbone, test, device=device)
     out = {"knn": knn_accuracy(train_h, train.labels, test_h, test.labels, train.num_classes, k)}

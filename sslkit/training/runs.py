@@ -24,6 +24,7 @@ intact one, saying so.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import json
@@ -33,11 +34,16 @@ import re
 import shutil
 from pathlib import Path
 
+try:
+    import fcntl
+except ImportError:  # Windows: no advisory locks; run one process per folder there
+    fcntl = None
+
 import torch
 
 from sslkit.methods import method_class, method_defaults
 from sslkit.parts import paths
-from sslkit.parts.files import file_sha256
+from sslkit.parts.files import UnreadableFile, file_sha256, load_torch_file
 from sslkit.parts.profiles import get_profile, scaled_lr
 
 RUN_FILE = "run.json"
@@ -45,6 +51,78 @@ RUN_FILE = "run.json"
 
 class RunMismatch(RuntimeError):
     """A run folder was made by other settings than the run asked of it now."""
+
+
+class RunBusy(RuntimeError):
+    """Another process holds the run folder (it is training or recording that run)."""
+
+
+class DamagedRunFile(RuntimeError):
+    """A run folder's own record (``run.json``, ``wall_time.json``) cannot be read; the message
+    names the file and the fix."""
+
+
+def read_run_file(path: str | Path, default=None) -> dict:
+    """A run folder's JSON record as a dict (``default`` when there is no file), or
+    :class:`DamagedRunFile` naming the file and the fix when it is cut short or not a mapping."""
+    path = Path(path)
+    if not path.is_file():
+        return {} if default is None else default
+    fix = (f"delete {path} (for run.json: and the run's checkpoints with it, or train with overwrite=True), "
+           "then train again")
+    try:
+        data = json.loads(path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as e:
+        raise DamagedRunFile(f"{path} is damaged ({type(e).__name__}: {str(e)[:100]}): cut short or edited. "
+                             f"Fix: {fix}.") from None
+    if not isinstance(data, dict):
+        raise DamagedRunFile(f"{path} holds a {type(data).__name__}, not the mapping sslkit writes: it was edited. "
+                             f"Fix: {fix}.")
+    return data
+
+
+LOCK_FILE = ".lock"
+
+
+def lock_path(run_dir: str | Path) -> Path:
+    """The lock file of a run folder, inside it: ``overwrite`` empties the folder around it, never
+    deleting the lock that guards it."""
+    return Path(run_dir) / LOCK_FILE
+
+
+@contextlib.contextmanager
+def owned(run_dir: str | Path, wait: bool = False):
+    """Hold ``run_dir`` for one process while training, overwriting or recording it.
+
+    An advisory lock (``fcntl.flock``) on :func:`lock_path`: the operating system releases it when
+    the process ends, however it ends, so a killed run never leaves its folder locked. A second
+    process gets :class:`RunBusy` naming the holder's pid, or with ``wait=True`` waits for it. The
+    extra ranks of Lightning's "ddp" strategy (``LOCAL_RANK`` > 0) run inside rank 0's hold and
+    take none. Without ``fcntl`` (Windows) nothing is locked."""
+    if fcntl is None or os.environ.get("LOCAL_RANK", "0") != "0":
+        yield
+        return
+    path = lock_path(run_dir)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+") as f:
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            f.seek(0)
+            holder = f.read().strip() or "another process"
+            raise RunBusy(f"{run_dir} is in use by process {holder}, which is training or recording this run. "
+                          "Wait until it ends (or pass wait=True to wait for it), or give this run another folder; "
+                          "two processes never train one folder.") from None
+        f.seek(0)
+        f.truncate()
+        f.write(f"{os.getpid()}\n")
+        f.flush()
+        try:
+            yield
+        finally:
+            f.seek(0)
+            f.truncate()
+            fcntl.flock(f, fcntl.LOCK_UN)
 
 
 # ----------------------------------------------------------------------------- settings
@@ -136,9 +214,11 @@ def claim(run_dir: str | Path, settings: dict, overwrite: bool = False) -> None:
     # rank 0 has claimed the folder: they must check it, never delete what rank 0 started.
     if overwrite and run_dir.exists() and os.environ.get("LOCAL_RANK", "0") == "0":
         print(f"{run_dir.name}: overwrite=True, deleting the previous run in {run_dir}.")
-        shutil.rmtree(run_dir)
+        for child in run_dir.iterdir():  # all but the lock this process holds (:func:`owned`)
+            if child.name != LOCK_FILE:
+                shutil.rmtree(child) if child.is_dir() and not child.is_symlink() else child.unlink()
     if record.is_file():
-        old = json.loads(record.read_text())
+        old = read_run_file(record)
         diff = differences(old, settings)
         if diff:
             width = max(len(k) for k, _, _ in diff)
@@ -213,12 +293,6 @@ def run_dir(stem: str, method_cls=None, profile=None, **settings) -> Path:
 
 # ----------------------------------------------------------------------------- checkpoints
 
-def read_checkpoint(path: str | Path) -> dict:
-    """A checkpoint's contents, read safely: ``weights_only=True`` refuses any pickled object
-    that would run code on load; ``mmap`` keeps the weights on disk until used."""
-    return torch.load(path, map_location="cpu", weights_only=True, mmap=True)
-
-
 def checksum_path(path: str | Path) -> Path:
     """The file beside a checkpoint that holds its sha256: ``last.ckpt`` → ``last.ckpt.sha256``."""
     path = Path(path)
@@ -235,37 +309,77 @@ def write_checksum(path: str | Path) -> None:
     tmp.replace(target)
 
 
-def checkpoint_problem(path: str | Path) -> str | None:
-    """None when a checkpoint matches the checksum saved beside it (or has none: sslkit before
-    checksums); else what is wrong."""
+def read_checkpoint(path: str | Path, require_checksum: bool = True) -> dict:
+    """A checkpoint's contents, read safely: its bytes hashed and compared with the sha256 saved
+    beside it (:func:`write_checksum`), then loaded from that same open file with
+    ``weights_only=True``, which refuses any pickled object that would run code
+    (:func:`sslkit.parts.files.load_torch_file`). A checkpoint without its ``.sha256`` cannot be told
+    from a damaged one and is refused unless ``require_checksum=False``. Raises ``ValueError``
+    saying what is wrong."""
     sums = checksum_path(path)
-    if not sums.is_file():
-        return None
-    if sums.read_text().strip() != file_sha256(path):
-        return f"its bytes do not match {sums.name} (cut short while being written, or damaged)"
+    if require_checksum and not sums.is_file():
+        raise ValueError(f"no {sums.name} beside it, so nothing says whether its bytes are whole")
+    expected = sums.read_text().strip() if sums.is_file() else None
+
+    def same(digest: str) -> None:
+        if expected is not None and digest != expected:
+            raise ValueError(f"its bytes do not match {sums.name} (cut short while being written, or damaged)")
+
+    ckpt, _ = load_torch_file(path, "checkpoint", "delete it; training resumes from the checkpoint before it",
+                              check=same)
+    if not isinstance(ckpt, dict) or "state_dict" not in ckpt or "epoch" not in ckpt:
+        raise ValueError("it is not a Lightning checkpoint (no state_dict and epoch)")
+    return ckpt
+
+
+def checkpoint_problem(path: str | Path) -> str | None:
+    """None when a checkpoint reads back whole (:func:`read_checkpoint`); else what is wrong."""
+    try:
+        read_checkpoint(path)
+    except (ValueError, OSError) as e:
+        return str(e)
     return None
 
 
-def latest_checkpoint(run_dir: str | Path) -> tuple[Path | None, int]:
-    """(the newest intact checkpoint of a run, epochs it completed) — ``(None, 0)`` when none.
+IDENTITY_KEY = "sslkit_run"  # a checkpoint's copy of its run's settings (run.json)
 
-    ``last.ckpt`` and the per-epoch ``epoch=NNN.ckpt`` files are tried newest first; a file
-    whose bytes differ from the checksum saved beside it, that cannot be read (a process killed
-    mid-write) or that holds something other than a Lightning checkpoint is skipped with a message.
+
+def checkpoint_mismatch(ckpt: dict, settings: dict) -> str | None:
+    """None when a checkpoint belongs to the run ``settings`` describe; else which settings differ.
+
+    sslkit writes the run's settings into every checkpoint (:data:`IDENTITY_KEY`); a checkpoint
+    from before that is compared by the hyper-parameters Lightning saved in it."""
+    mine = ckpt.get(IDENTITY_KEY)
+    if isinstance(mine, dict):
+        diff = differences(mine, settings)
+    else:
+        diff = differences({"hparams": jsonable(dict(ckpt.get("hyper_parameters") or {}))},
+                           {"hparams": settings.get("hparams", {})})
+    if not diff:
+        return None
+    return "it was saved by another run (" + "; ".join(f"{k}: {a} → {b}" for k, a, b in diff[:3]) + ")"
+
+
+def latest_checkpoint(run_dir: str | Path, settings: dict | None = None) -> tuple[Path | None, int]:
+    """(the newest usable checkpoint of a run, epochs it completed) — ``(None, 0)`` when none.
+
+    ``last.ckpt`` and the per-epoch ``epoch=NNN.ckpt`` files are tried newest first; each is
+    skipped with a message when its bytes differ from the checksum saved beside it or it has none,
+    when it cannot be read (a process killed mid-write) or is not a Lightning checkpoint, and —
+    given the run's ``settings`` — when it was saved by another run (:func:`checkpoint_mismatch`:
+    a checkpoint copied in from elsewhere never resumes as this run).
     """
     folder = Path(run_dir) / "checkpoints"
     found = []
     for path in folder.glob("*.ckpt"):
         try:
-            problem = checkpoint_problem(path)
-            if problem:
-                raise ValueError(problem)
             ckpt = read_checkpoint(path)
             done = int(ckpt["epoch"]) + 1
-            if "state_dict" not in ckpt:
-                raise KeyError("state_dict")
-        except Exception as e:  # noqa: BLE001 — any unreadable file is skipped, and said
-            print(f"{path}: unreadable, damaged or unsafe checkpoint ({type(e).__name__}: {str(e)[:120]}); skipping it.")
+            wrong = checkpoint_mismatch(ckpt, settings) if settings is not None else None
+            if wrong:
+                raise ValueError(wrong)
+        except (ValueError, UnreadableFile, KeyError, TypeError, OSError) as e:
+            print(f"{path}: unreadable, damaged or unsafe checkpoint ({str(e)[:240]}); skipping it.")
             continue
         found.append((done, path.name == "last.ckpt", path))
     if not found:
@@ -285,8 +399,7 @@ def wall_time(run_dir: str | Path) -> dict:
     starts (all threads; 0 for segments recorded before it was kept), the epochs and optimizer
     steps it completed, each segment (one start of training) with its seconds and epochs, and
     the CPU threads each epoch ran on ({"0": 2, …}; on GPU the count of the host process)."""
-    f = Path(run_dir) / "wall_time.json"
-    t = json.loads(f.read_text()) if f.is_file() else {}
+    t = read_run_file(Path(run_dir) / "wall_time.json")
     return {"seconds": t.get("seconds", 0.0), "cpu_seconds": t.get("cpu_seconds", 0.0), "epochs": t.get("epochs", 0),
             "steps": t.get("steps", 0), "segments": t.get("segments", []), "threads": t.get("threads", {})}
 

@@ -113,6 +113,18 @@ class _Checkpoints(ModelCheckpoint):
             runs.checksum_path(filepath).unlink(missing_ok=True)
 
 
+class _Identity(Callback):
+    """Writes the run's settings (its ``run.json``) into every checkpoint it saves, so a checkpoint
+    copied into another run's folder is recognised and refused there
+    (:func:`sslkit.training.runs.checkpoint_mismatch`)."""
+
+    def __init__(self, settings: dict):
+        self.settings = settings
+
+    def on_save_checkpoint(self, trainer, pl_module, checkpoint):
+        checkpoint[runs.IDENTITY_KEY] = self.settings
+
+
 class _EpochStreams(Callback):
     """At each epoch start: the loader's order and the global RNG (the augmentations' random
     stream) are set from (seed, epoch, rank), so a resumed epoch repeats exactly."""
@@ -262,9 +274,13 @@ class _WallClock(Callback):
 def fit(
     module: L.LightningModule, train_loader: DeviceLoader, run_dir: str | Path, epochs: int,
     profile: Profile | None = None, val_loader=None, overwrite: bool = False, progress: bool = True,
-    callbacks=(), monitor: bool = True, devices: int = 1, strategy: str = "auto",
+    callbacks=(), monitor: bool = True, devices: int = 1, strategy: str = "auto", wait: bool = False,
 ) -> L.Trainer:
     """Train ``module`` for ``epochs`` epochs, logging and checkpointing into ``run_dir``.
+
+    The process holds the folder throughout (:func:`sslkit.training.runs.owned`): a second process
+    asking for it gets :class:`~sslkit.training.runs.RunBusy` naming the holder, or waits with
+    ``wait=True``; ``overwrite`` never deletes a folder another process holds.
 
     The folder must be new or hold a run of exactly these settings (:func:`sslkit.training.runs.claim`:
     method, hyper-parameters, augmentation, epochs, batch, seed, data, profile, processes);
@@ -279,8 +295,16 @@ def fit(
     run_dir = Path(run_dir)
     settings = runs.run_settings(module, train_loader.data, epochs=epochs, batch_size=train_loader.batch_size,
                                  seed=train_loader.seed, profile=p, devices=devices)
+    with runs.owned(run_dir, wait=wait):
+        return _fit_owned(module, train_loader, run_dir, epochs, p, settings, val_loader, overwrite, progress,
+                          callbacks, monitor, devices, strategy)
+
+
+def _fit_owned(module, train_loader, run_dir: Path, epochs: int, p: Profile, settings: dict, val_loader, overwrite: bool,
+               progress: bool, callbacks, monitor: bool, devices: int, strategy: str) -> L.Trainer:
+    """:func:`fit`'s work, done while this process holds the run folder (:func:`sslkit.training.runs.owned`)."""
     runs.claim(run_dir, settings, overwrite)
-    ckpt_path, start_epoch = runs.latest_checkpoint(run_dir)
+    ckpt_path, start_epoch = runs.latest_checkpoint(run_dir, settings)
     if ckpt_path:
         print(f"{run_dir.name}: found {ckpt_path.name} after epoch {start_epoch} of {epochs}; "
               + ("reloading it." if start_epoch >= epochs else "resuming from it."))
@@ -297,6 +321,7 @@ def fit(
             _Checkpoints(
                 dirpath=run_dir / "checkpoints", filename="{epoch:03d}", every_n_epochs=1, save_top_k=1, save_last=True
             ),
+            _Identity(settings),
             _EpochStreams(train_loader.seed),
             _WallClock(run_dir),
             *([_Threads()] if p.device == "cpu" and devices == 1 else []),
@@ -315,7 +340,6 @@ def fit(
         warnings.filterwarnings("ignore", ".*exists and is not empty.*")
         warnings.filterwarnings("ignore", ".*treespec.*")
         warnings.filterwarnings("ignore", ".*no `val_dataloader`.*")
-        warnings.filterwarnings("ignore", ".*dirpath has changed.*")  # a run folder that was moved
         warnings.filterwarnings("ignore", ".*is not a `DataLoader`.*")
         trainer.fit(module, train_loader, val_loader, ckpt_path=str(ckpt_path) if ckpt_path else None)
     return trainer
@@ -358,7 +382,9 @@ def build(method_cls, train: ImageSet, profile: Profile | None = None, epochs: i
           batch_size: int | None = None, seed: int = 0, **kwargs):
     """(profile, epochs, module): ``method_cls`` built as :func:`pretrain` builds it — the
     profile's backbone size, lr = ``base_lr`` × batch / 256, 10% warmup, the seed's init —
-    with the profile resized to ``batch_size`` when given. No training. ``method_cls`` may be a
+    with the profile resized to ``batch_size`` when given, or to the number of training images when
+    that is smaller (the loader can fill no larger batch; the learning rate follows the batch
+    used, and a line says so). No training. ``method_cls`` may be a
     class or a name (:func:`sslkit.methods.method_class`); bad sizes raise, naming the range."""
     method_cls = method_class(method_cls)
     p = get_profile(profile)
@@ -368,6 +394,13 @@ def build(method_cls, train: ImageSet, profile: Profile | None = None, epochs: i
     if epochs is not None:
         _check_count("epochs", epochs, 1, "None takes the profile's")
     epochs = p.pretrain_epochs if epochs is None else epochs
+    used = train_batch_size(p, train) if hasattr(train, "__len__") else p.batch_size  # a stand-in may give no size
+    if used < p.batch_size:  # the loader cannot fill the batch asked for: train at, and scale lr for, the one used
+        p = replace(p, batch_size=used)
+        if "lr" not in kwargs:
+            print(f"batch_size is larger than the {len(train):,} training images: training at batch {used}, "
+                  f"learning rate {p.scaled_lr(method_cls.base_lr):g} (base {method_cls.base_lr:g} × {used} / 256).",
+                  flush=True)
     kwargs.setdefault("arch", p.arch)
     kwargs.setdefault("width", p.width)
     kwargs.setdefault("lr", p.scaled_lr(method_cls.base_lr))
