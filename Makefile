@@ -8,7 +8,7 @@
 #                    (loading the committed reference runs: minutes per notebook)
 #   make references  retrain-or-reuse every reference run of the profile (default cpu), update
 #                    results/<profile>-manifest.json and the README's table (maintainers)
-#   make bench       augmentation throughput vs torchvision / lightly / kornia
+#   make bench       augmentation throughput vs torchvision / lightly / kornia (bench/README.md lists the rest)
 #   make lab         open the notebooks in JupyterLab (installs it into .venv on first use)
 #
 # TORCH pins the torch build installed first; `make TORCH=` lets pip choose.
@@ -27,10 +27,8 @@ STAMP   = $(VENV)/.installed
 NOTEBOOK_SOURCES = $(wildcard notebooks/[0-9]*.py)
 # `make test` runs the unit tests and the notebooks in one pool of JOBS workers, the longest first
 # so that both finish together (--no-loadscope-reorder: xdist otherwise reorders files by their
-# count of tests, ignoring this order). Notebooks under smoke (nbval --durations beside a training,
-# 2026-12-03, seconds: 05 171, 03 157, 04 130, 09 112, 07 103, 08 79, 06 69, 02 41, 00 34, 01 34),
-# then the slowest test files (pytest --durations, same day; the reference command's about 40 s),
-# then the rest of tests/.
+# count of tests, ignoring this order): the notebooks by their smoke time (pytest --durations),
+# then the slowest test files, then the rest of tests/.
 NBVAL_ORDER = 05_byol 03_cpc 04_simclr 09_scaling 07_swav 08_transfer 06_deepcluster 02_jigsaw 00_data_and_baselines 01_rotnet
 SLOW_TESTS  = reference_command reference train trust cpc pretext byol readme runs ddp demo simclr swav
 NOTEBOOK_TESTS = $(addprefix notebooks/,$(addsuffix .ipynb,$(NBVAL_ORDER)))

@@ -1,4 +1,4 @@
-"""SimCLR at equal wall-clock: sslkit's recipe against the lightly-documented one (issue 30).
+"""SimCLR at equal wall-clock: sslkit's recipe against the lightly-documented one.
 
 One sitting, one machine, nothing else running (pause any background training first): each side
 trains on all 50,000 CIFAR-10 train images for about ``--minutes`` (20) of wall-clock, its
@@ -9,8 +9,8 @@ then is scored by the protocol's kNN (k = 200, exp(sim / 0.1)) of all 10,000 tes
 all 50,000 train images as the bank, float32 features. Nothing is chosen here: both recipes are
 fixed before the run, so reading the test set reports, never tunes.
 
-- **sslkit**: the main runs' recipe (``bench/main_queue.sh``, chosen on the validation split in
-  ``bench/RESULTS.md``): :class:`sslkit.methods.SimCLR`, CIFAR ResNet-18 at width 1/8, head
+- **sslkit**: the main runs' recipe (the cpu profile's SimCLR main run, chosen on a validation
+  split: ``docs/decisions.md``): :class:`sslkit.methods.SimCLR`, CIFAR ResNet-18 at width 1/8, head
   D → 2048 → 128, τ 0.2, batch 256, SGD lr 0.3 (base 0.3 × 256 / 256), momentum 0.9, warmup over
   10% then cosine, uint8 images batched through sslkit's augmentation, float32.
   Its epochs are whole: floor(budget × images/s / 50,000), so it gets at most the budget.
@@ -23,9 +23,9 @@ fixed before the run, so reading the test set reports, never tunes.
   steps), ``SimCLRTransform(input_size=32, cj_strength=0.5, gaussian_blur=0)`` on PIL images in a
   DataLoader with one worker per core, a plain PyTorch loop, float32.
 
-    SSLKIT_DATA=... PYTHONPATH=bench python bench/recipe_vs_lightly.py [--minutes 20] [--lightly-widths 1 0.125]
+    SSLKIT_DATA=... python bench/recipe_vs_lightly.py [--minutes 20] [--lightly-widths 1 0.125]
 
-Writes ``bench/main_runs_results/recipe_vs_lightly.json`` (both sides: planned and real minutes,
+Writes ``runs/bench/recipe_vs_lightly.json`` (``--out``) (both sides: planned and real minutes,
 epochs or steps, images seen, kNN; machine, date, command).
 """
 
@@ -47,13 +47,13 @@ import torch
 import torch.nn as nn
 from torch.utils.data import DataLoader
 
-from main_runs import RESULTS, full_profile  # bench/ is on the path when this script runs
 from simclr_vs_lightly import PILImages, _SteadyClock
 
 from sslkit.methods import SimCLR
 from sslkit.parts.backbones import build_backbone
 from sslkit.parts.data import load_cifar10
-from sslkit.parts.profiles import hardware
+from sslkit.parts import paths
+from sslkit.parts.profiles import PROFILES, hardware
 from sslkit.parts.threads import warn_if_busy
 from sslkit.training.evaluate import evaluate
 from sslkit.training.train import pretrain
@@ -136,7 +136,7 @@ def main(argv=None):
     ap.add_argument("--probe-steps", type=int, default=25, help="steps of the throwaway run that measures throughput")
     ap.add_argument("--lightly-widths", type=float, nargs="+", default=[1.0],
                     help="lightly's recipe at these widths (1: as documented; 0.125 isolates the width)")
-    ap.add_argument("--out", type=Path, default=RESULTS / "recipe_vs_lightly.json")
+    ap.add_argument("--out", type=Path, default=paths.runs_dir() / "bench" / "recipe_vs_lightly.json")
     args = ap.parse_args(argv)
     busy = warn_if_busy()
     if busy and busy > 0.3:
@@ -144,7 +144,7 @@ def main(argv=None):
                  "an equal-wall-clock comparison needs an idle machine.")
     budget = args.minutes * 60
     train, test = load_cifar10("train"), load_cifar10("test")
-    p = replace(full_profile(SSLKIT["width"], SSLKIT["batch"]), precision="32-true")
+    p = replace(PROFILES["cpu"].main_profile(), width=SSLKIT["width"], batch_size=SSLKIT["batch"], precision="32-true")
     tmp = Path(tempfile.mkdtemp(prefix="sslkit-vs-lightly-"))
     kw = {"temperature": SSLKIT["temperature"], "lr": SSLKIT["lr"]}
     def save() -> dict:  # after every side, so a crash in the next keeps what ran

@@ -139,33 +139,3 @@ def test_the_notebook_names_the_kernel_jupyter_starts(py):
         f"{py.name}'s header names the kernel {meta}; ipykernel's spec is {spec.display_name!r}: edit the header's "
         "kernelspec and run `make notebooks`")
 
-
-PENDING = sorted((Path(__file__).parents[1] / "bench" / "pending").glob("*.patch"))
-
-
-@pytest.mark.parametrize("patch", PENDING, ids=lambda p: p.stem)
-def test_every_pending_patch_still_applies(patch, tmp_path):
-    """bench/pending/ holds the notebook and package changes that wait for the full-scale
-    re-record (bench/RESULTS.md, "Pending"). A change to a file one of them touches must keep it
-    applicable — update the patch with the change — or the switch breaks when it comes. The switch
-    (bench/switch.sh) applies them in sorted order, so each is checked on top of those before it, in
-    a scratch index of the working tree's tracked files: nothing in the checkout changes."""
-    import os
-    import shutil
-    import subprocess
-
-    root = Path(__file__).parents[1]
-    if shutil.which("git") is None or not (root / ".git").exists():
-        pytest.skip("needs git and a checkout")
-    env = {**os.environ, "GIT_INDEX_FILE": str(tmp_path / "index")}
-
-    def git(*args):
-        return subprocess.run(["git", *args], cwd=root, env=env, capture_output=True, text=True)
-
-    assert git("read-tree", "HEAD").returncode == 0 and git("add", "-u").returncode == 0
-    for before in PENDING[: PENDING.index(patch)]:
-        done = git("apply", "--cached", str(before))
-        assert done.returncode == 0, f"{before.name}, applied before {patch.name}, fails: {done.stderr.strip()}"
-    check = git("apply", "--cached", "--check", str(patch))
-    assert check.returncode == 0, (f"{patch.name} no longer applies after the patches sorted before it: "
-                                   f"{check.stderr.strip()}")
