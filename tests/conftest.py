@@ -7,8 +7,7 @@ def _isolated_home(tmp_path, monkeypatch):
     """Every test writes data caches, runs and results into its own temporary folder."""
     monkeypatch.setenv("SSLKIT_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("SSLKIT_REFERENCES", str(tmp_path / "references" / "results"))
-    for var in ("SSLKIT_RETRAIN", "SSLKIT_RECORD"):
-        monkeypatch.delenv(var, raising=False)
+    monkeypatch.delenv("SSLKIT_RETRAIN", raising=False)
     # `make test` sets the profile for notebooks; "" is unset to sslkit and is restored after each
     # test even when code under test sets it (a notebook's setup() does)
     monkeypatch.setenv("SSLKIT_PROFILE", "")

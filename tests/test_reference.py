@@ -444,21 +444,15 @@ def test_the_reference_command_runs_a_notebook_again_after_a_cell_timeout(monkey
         references._run_with_one_retry("00_data_and_baselines", get_profile("smoke"), False)
 
 
-def test_the_mode_is_read_from_the_environment_only_by_a_notebook_setup(monkeypatch, tmp_path):
-    import json
-
-    from sslkit.course.setup import mode_from_env
+def test_a_notebook_reads_retrain_from_the_environment_and_takes_a_record_mode_explicitly(monkeypatch, tmp_path):
+    from sslkit.course.setup import mode_from_env, setup
 
     assert mode_from_env() == LOAD
     monkeypatch.setenv("SSLKIT_RETRAIN", "yes")
     assert mode_from_env() == TRAIN
-    monkeypatch.setenv("SSLKIT_RECORD", json.dumps({"command": "python -m x", "notebook": "04_simclr",
-                                                    "used": str(tmp_path / "used")}))
-    mode = mode_from_env()
-    assert mode.record and mode.train and mode.command == "python -m x" and mode.used == tmp_path / "used"
-    monkeypatch.setenv("SSLKIT_RECORD", "1")  # the old variable's value: refused, with the fix
-    with pytest.raises(ValueError, match="unset it"):
-        mode_from_env()
+    record = Mode(record=True, command="python -m x", notebook="04_simclr", used=tmp_path / "used")
+    profile, mode = setup("04_simclr", profile="smoke", mode=record)  # what the reference command runs in the kernel
+    assert mode is record and profile.name == "smoke" and get_profile().name == "smoke"
     with pytest.raises(TypeError, match="mode"):  # a library call names its mode
         load_or_pretrain(SimCLR, None, None, "simclr")
 

@@ -9,7 +9,8 @@ it, the size it was tested at, the paper's regime and the next test.
 
 ``python -m sslkit.course.claims --write`` (in a checkout) reads ``notebooks/*.ipynb``, writes
 :data:`TABLE_FILE` (shipped with the package, so notebook 09 shows it on Colab too) and the
-README's summary between its markers; ``tests/test_claims.py`` fails when either is stale.
+summary between its markers in ``docs/claims.md``; ``tests/test_claims.py`` fails when either is
+stale.
 """
 
 from __future__ import annotations
@@ -273,8 +274,9 @@ def readme_block(rows: list[dict]) -> str:
     return f"{README_MARKERS[0]}\n{render(rows)}\n{README_MARKERS[1]}"
 
 
-def write(readme: Path = CHECKOUT / "README.md") -> list[dict]:
-    """Re-read the notebooks; write :data:`TABLE_FILE` and the README's block between its markers."""
+def write(readme: Path = CHECKOUT / "docs" / "claims.md") -> list[dict]:
+    """Re-read the notebooks; write :data:`TABLE_FILE` and the block between the markers of
+    ``docs/claims.md``."""
     rows = collect()
     TABLE_FILE.write_text(json.dumps(rows, indent=1, ensure_ascii=False) + "\n")
     text = readme.read_text()
@@ -285,7 +287,7 @@ def write(readme: Path = CHECKOUT / "README.md") -> list[dict]:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m sslkit.course.claims", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--write", action="store_true", help=f"write {TABLE_FILE.name} and the README's table")
+    parser.add_argument("--write", action="store_true", help=f"write {TABLE_FILE.name} and the table in docs/claims.md")
     args = parser.parse_args(argv)
     rows = write() if args.write else collect()
     print(render(rows))

@@ -17,7 +17,6 @@ finished are reloaded and interrupted ones resume, so re-running costs little.
 from __future__ import annotations
 
 import argparse
-import os
 import time
 
 import matplotlib
@@ -26,6 +25,7 @@ matplotlib.use("Agg")
 
 import torch  # noqa: E402
 
+from sslkit.parts import config
 from sslkit.course.plots import accuracy_bars, augmentation_grid, embedding, training_curves  # noqa: E402
 from sslkit.experiments.baselines import random_floor, supervised_baseline  # noqa: E402
 from sslkit.methods import SimCLR  # noqa: E402
@@ -45,7 +45,7 @@ def main(argv=None) -> dict:
     parser.add_argument("--retrain", action="store_true", help="train SimCLR and the baseline here instead of loading them")
     args = parser.parse_args(argv)
     mode = TRAIN if args.retrain else LOAD
-    p = run_profile(args.retrain, args.profile or os.environ.get("SSLKIT_PROFILE", "").strip())
+    p = run_profile(args.retrain, args.profile or config.profile_name())
     runs = paths.runs_dir() / p.name
     out = runs / "demo"
     out.mkdir(parents=True, exist_ok=True)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
+import re
 import sys
 import tempfile
 import time
@@ -30,6 +30,7 @@ from sslkit.parts import paths
 from sslkit.parts.profiles import Profile, get_profile
 from sslkit.course.calibration import calibration_table
 from sslkit.records.manifest import _abs, check, load_manifest, manifest_path, prune
+from sslkit.records.policy import Mode
 from sslkit.records.results import markdown_table
 
 TABLE_ROWS = (("floor", "random init (floor)"), ("supervised", "supervised"), ("rotnet", "RotNet"),
@@ -116,6 +117,24 @@ def write_table(readme: Path, profile: Profile) -> bool:
     return new != text
 
 
+SETUP_LINE = re.compile(r"^(PROFILE, MODE = setup\(.*)\)([ \t]*#.*)?$", re.M)
+
+
+def pass_mode(nb, notebook: str, profile: Profile, mode: Mode) -> None:
+    """Hand the notebook its profile and record mode explicitly: its setup line
+    (``PROFILE, MODE = setup("…", …)``) gets ``profile=`` and ``mode=`` added, in the notebook
+    object only (the source file is not touched)."""
+    for cell in nb.cells:
+        if cell.cell_type == "code" and SETUP_LINE.search(cell.source):
+            args = f", profile={profile.name!r}, mode={mode!r}"
+            cell.source = ("from pathlib import PosixPath, WindowsPath  # noqa: F401, the repr of mode.used\n"
+                           "from sslkit.records.policy import Mode\n"
+                           + SETUP_LINE.sub(lambda m: m.group(1) + args + ")" + (m.group(2) or ""), cell.source, count=1))
+            return
+    raise ValueError(f"{notebook}: no line `PROFILE, MODE = setup(...)` to pass the record mode to; every "
+                     "notebook's setup cell has one.")
+
+
 def run_notebook(notebook: str, profile: Profile, retrain: bool = False, timeout: int = 4 * 3600,
                  used: Path | None = None) -> float:
     """Execute ``notebooks/<notebook>.py`` in record mode (a Jupyter kernel, as a reader runs it);
@@ -129,10 +148,8 @@ def run_notebook(notebook: str, profile: Profile, retrain: bool = False, timeout
     if not source.is_file():
         raise SystemExit(f"{source} not found: the reference command runs from a checkout of the repository.")
     cmd = f"python -m sslkit.course.references {notebook} --profile {profile.name}" + (" --retrain" if retrain else "")
-    record = {"command": cmd, "notebook": notebook, **({"used": str(used)} if used else {})}
-    os.environ.update(SSLKIT_PROFILE=profile.name, SSLKIT_RECORD=json.dumps(record),
-                      SSLKIT_RETRAIN="1" if retrain else "0")  # read by the notebook's setup (sslkit.course.setup)
     nb = jupytext.read(source)
+    pass_mode(nb, notebook, profile, Mode(train=bool(retrain), record=True, command=cmd, notebook=notebook, used=used))
     cells = [c for c in nb.cells if c.cell_type == "code"]
     t0 = time.perf_counter()
     done = [0]

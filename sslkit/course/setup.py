@@ -1,25 +1,22 @@
 """A notebook's first cell and its result cell: :func:`setup` (the profile, the run mode and the
 first lines of output) and :func:`report` (evaluate, save, show the table).
 
-The one place the run mode is read from the environment (library functions take it as an
-argument, :class:`sslkit.records.policy.Mode`):
-
-- ``SSLKIT_RETRAIN=1`` (or true/yes), or ``setup(..., retrain=True)``: train every run here
-  instead of loading references — at the live profile's size unless ``SSLKIT_PROFILE`` names one;
-- ``SSLKIT_RECORD``: set by the reference command (:mod:`sslkit.course.references`) for the
-  notebook kernel it starts, so that what the notebook trains is recorded — a JSON object with
-  the ``command`` and ``notebook`` a manifest entry names and, under ``--prune``, the ``used``
-  file run names are written to.
+The run mode (:class:`sslkit.records.policy.Mode`, which library functions take as an argument)
+starts here: ``SSLKIT_RETRAIN=1`` (or true/yes), or ``setup(..., retrain=True)``, trains every run
+here instead of loading references — at the live profile's size unless ``SSLKIT_PROFILE`` names
+one. The reference command (:mod:`sslkit.course.references`) passes its record mode and profile
+to the notebook explicitly: it runs ``setup(..., profile=..., mode=...)`` in the kernel right
+after the notebook's own first cell.
 """
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
 from sslkit.course.calibration import calibration_table
 from sslkit.course.estimate import training_minutes
+from sslkit.parts import config
 from sslkit.parts.profiles import Profile, describe, get_profile, run_profile
 from sslkit.records.manifest import load_manifest
 from sslkit.records.policy import Mode
@@ -27,26 +24,10 @@ from sslkit.records.results import METHOD_ROWS, comparison_rows, format_table, s
 from sslkit.training.evaluate import evaluate
 
 
-def _flag(var: str) -> bool:
-    return os.environ.get(var, "").strip().lower() in ("1", "true", "yes")
-
-
 def mode_from_env(retrain: bool = False) -> Mode:
-    """The :class:`~sslkit.records.policy.Mode` the environment asks for (see the module docstring);
-    ``retrain=True`` (a notebook's ``RETRAIN`` switch) asks for training as ``SSLKIT_RETRAIN=1`` does:
-    either one trains."""
-    train = bool(retrain) or _flag("SSLKIT_RETRAIN")
-    raw = os.environ.get("SSLKIT_RECORD", "").strip()
-    if not raw:
-        return Mode(train=train)
-    try:
-        record = json.loads(raw)
-        assert isinstance(record, dict) and isinstance(record.get("command"), str)
-    except (json.JSONDecodeError, AssertionError):
-        raise ValueError(f"SSLKIT_RECORD={raw[:80]!r} is not what the reference command sets (a JSON object with "
-                         "'command'); unset it to load or train without recording.") from None
-    return Mode(train=train, record=True, command=record["command"], notebook=record.get("notebook", ""),
-                used=Path(record["used"]) if record.get("used") else None)
+    """The :class:`~sslkit.records.policy.Mode` a reader's notebook runs in: ``retrain=True`` (a
+    notebook's ``RETRAIN`` switch) asks for training as ``SSLKIT_RETRAIN=1`` does: either one trains."""
+    return Mode(train=bool(retrain) or config.retrain())
 
 
 def summary(notebook: str, mode: Mode, profile: Profile | None = None) -> str:
@@ -101,7 +82,8 @@ def keep_on_drive(folder: str = DRIVE_HOME) -> Path:
     return Path(folder)
 
 
-def setup(notebook: str, retrain: bool = False, drive: bool = False) -> tuple[Profile, Mode]:
+def setup(notebook: str, retrain: bool = False, drive: bool = False, *, profile: str | None = None,
+          mode: Mode | None = None) -> tuple[Profile, Mode]:
     """(profile, mode) of a notebook's runs, after printing what a reader needs first: sslkit's
     version, the profile and hardware (:func:`sslkit.parts.profiles.describe`) and whether this
     notebook's runs load or train (:func:`summary`).
@@ -110,18 +92,20 @@ def setup(notebook: str, retrain: bool = False, drive: bool = False) -> tuple[Pr
     any device, evaluated on a GPU when there is one); ``retrain=True`` or ``SSLKIT_RETRAIN=1``
     (:func:`mode_from_env`) trains every run here instead, at the live
     profile's size unless ``SSLKIT_PROFILE`` names another. ``drive=True`` keeps data and runs
-    on Google Drive in Colab (:func:`keep_on_drive`)."""
+    on Google Drive in Colab (:func:`keep_on_drive`). ``profile`` and ``mode``, when given, are
+    used as they are (the reference command passes its record mode this way)."""
     if drive:
         print(f"data and runs kept on Google Drive: {keep_on_drive()}")
     global _set_here
-    mode = mode_from_env(retrain)
-    chosen = os.environ.get("SSLKIT_PROFILE", "").strip()
+    mode = mode if mode is not None else mode_from_env(retrain)
+    chosen = config.profile_name()
     chosen = "" if chosen == _set_here else chosen  # what an earlier setup() set is not the reader's choice
-    profile = run_profile(mode.train, chosen)
-    if not chosen:  # every later call in this kernel (profile=None) uses the same profile
+    given = profile
+    profile = run_profile(mode.train, given or chosen)
+    if given or not chosen:  # every later call in this kernel (profile=None) uses the same profile
         os.environ["SSLKIT_PROFILE"] = _set_here = profile.name
     print(describe(profile))
-    if mode.train and not chosen:
+    if mode.train and not (given or chosen):
         print("retrain: every run trains here at the live size, in minutes; the references (profile cpu) are "
               "untouched. SSLKIT_PROFILE=cpu retrains at the references' size instead (hours on a CPU).")
     print(summary(notebook, mode, profile))

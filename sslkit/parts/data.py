@@ -28,7 +28,7 @@ from typing import NamedTuple
 import torch
 from torch import Tensor
 
-from sslkit.parts import paths
+from sslkit.parts import config, paths
 from sslkit.parts.profiles import get_profile
 
 CIFAR10_CLASSES = (
@@ -137,7 +137,7 @@ def load_cifar10(split: str = "train", source: str | os.PathLike | None = None) 
     """
     if split not in CIFAR10_SIZES:
         raise ValueError(f"split must be 'train' or 'test', got {split!r}.")
-    source = source if source is not None else os.environ.get("SSLKIT_DATA", "").strip() or None
+    source = source if source is not None else config.data_source()
     if source is None:
         key, builder = "download", lambda: _from_torchvision(paths.data_dir(), split, download=True)
     else:

@@ -16,8 +16,9 @@ The committed reference runs (:mod:`sslkit.records.manifest`) live in the reposi
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
+
+from sslkit.parts import config
 
 
 def repo_root() -> Path:
@@ -31,8 +32,8 @@ def in_checkout() -> bool:
 
 def home() -> Path:
     """The folder that holds ``data/``, ``runs/`` and ``results/``."""
-    if os.environ.get("SSLKIT_HOME"):
-        return Path(os.environ["SSLKIT_HOME"]).expanduser().resolve()
+    if config.home() is not None:
+        return config.home()
     repo = Path(__file__).resolve().parents[2]
     if (repo / "pyproject.toml").is_file():
         return repo
@@ -50,6 +51,6 @@ def runs_dir() -> Path:
 def references_dir() -> Path:
     """Where reference runs live: ``SSLKIT_REFERENCES`` when set; else the repository's
     ``results/`` in a checkout; else ``<home>/results`` (fetched from the repository)."""
-    if os.environ.get("SSLKIT_REFERENCES"):
-        return Path(os.environ["SSLKIT_REFERENCES"]).expanduser().resolve()
+    if config.references() is not None:
+        return config.references()
     return (repo_root() if in_checkout() else home()) / "results"

@@ -56,12 +56,12 @@ Example::
 
 from __future__ import annotations
 
-import os
 import platform
 from dataclasses import dataclass, field, replace
 
 import torch
 
+from sslkit.parts import config
 from sslkit import __version__
 
 
@@ -248,7 +248,7 @@ def in_channels_last(module: torch.nn.Module) -> bool:
 def fast_settings(device: str) -> dict:
     """{"precision", "channels_last"}: the fastest correct configuration for ``device``
     ("cuda" or "cpu") on this machine, or ``SSLKIT_PRECISION`` when set."""
-    forced = os.environ.get("SSLKIT_PRECISION", "").strip()
+    forced = config.precision()
     if forced and forced not in PRECISIONS:
         raise ValueError(f"SSLKIT_PRECISION={forced!r}: use one of {', '.join(PRECISIONS)}, or unset it for "
                          "the fastest setting of this device.")
@@ -278,7 +278,7 @@ def get_profile(name: str | Profile | None = None) -> Profile:
         return resolved(name)
     if name is not None and not isinstance(name, str):
         raise TypeError(f"profile must be a name ({', '.join(PROFILES)}), a Profile or None, got {type(name).__name__}.")
-    name = (name or os.environ.get("SSLKIT_PROFILE") or "cpu").strip().lower()
+    name = (name or config.profile_name() or "cpu").strip().lower()
     if name not in PROFILES:
         raise ValueError(
             f"Unknown profile {name!r}. Set SSLKIT_PROFILE to one of {', '.join(PROFILES)} "

@@ -26,6 +26,8 @@ from pathlib import Path
 
 import torch
 
+from sslkit.parts import config
+
 
 def physical_cores() -> int:
     """Physical cores this process may run on (hyper-threads of one core count once)."""
@@ -89,14 +91,7 @@ def threads_for(other: float, cores: int | None = None) -> int:
 
 def pinned() -> int | None:
     """The thread count the user fixed (``SSLKIT_THREADS``, else ``OMP_NUM_THREADS``), or None."""
-    for var in ("SSLKIT_THREADS", "OMP_NUM_THREADS"):
-        v = os.environ.get(var, "").strip()
-        if v:
-            try:
-                return max(1, int(v))
-            except ValueError:
-                raise ValueError(f"{var}={v!r} is not a whole number of threads; unset it or give e.g. {var}=1.") from None
-    return None
+    return config.pinned_threads()
 
 
 class ThreadGovernor:

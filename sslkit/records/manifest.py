@@ -39,6 +39,7 @@ except ImportError:  # Windows
 
 import torch
 
+from sslkit.parts import config
 from sslkit import REPOSITORY
 from sslkit.parts import paths
 from sslkit.parts.files import UnreadableFile, download, file_sha256, load_strict, load_torch_file
@@ -498,7 +499,7 @@ def fetch(profile: Profile, base_url: str | None = None, names=()) -> bool:
     ``names`` (only those: one encoder costs its own three files, not the whole set) into
     :func:`sslkit.parts.paths.references_dir`, each checked against its sha256 and written atomically.
     False (and a message naming the address) when that is not possible."""
-    base = (base_url or os.environ.get("SSLKIT_REFERENCE_URL")
+    base = (base_url or config.reference_url()
             or REPOSITORY.replace("https://github.com/", "https://raw.githubusercontent.com/") + "/main").rstrip("/")
     path = manifest_path(profile)
     try:

@@ -41,6 +41,7 @@ except ImportError:  # Windows: no advisory locks; run one process per folder th
 
 import torch
 
+from sslkit.parts import config
 from sslkit.methods import method_class, method_defaults
 from sslkit.parts import paths
 from sslkit.parts.files import UnreadableFile, file_sha256, load_torch_file
@@ -99,7 +100,7 @@ def owned(run_dir: str | Path, wait: bool = False):
     process gets :class:`RunBusy` naming the holder's pid, or with ``wait=True`` waits for it. The
     extra ranks of Lightning's "ddp" strategy (``LOCAL_RANK`` > 0) run inside rank 0's hold and
     take none. Without ``fcntl`` (Windows) nothing is locked."""
-    if fcntl is None or os.environ.get("LOCAL_RANK", "0") != "0":
+    if fcntl is None or config.extra_rank():
         yield
         return
     path = lock_path(run_dir)
@@ -212,7 +213,7 @@ def claim(run_dir: str | Path, settings: dict, overwrite: bool = False) -> None:
     record = run_dir / RUN_FILE
     # Lightning's "ddp" strategy re-runs the script in the other ranks (LOCAL_RANK set) after
     # rank 0 has claimed the folder: they must check it, never delete what rank 0 started.
-    if overwrite and run_dir.exists() and os.environ.get("LOCAL_RANK", "0") == "0":
+    if overwrite and run_dir.exists() and not config.extra_rank():
         print(f"{run_dir.name}: overwrite=True, deleting the previous run in {run_dir}.")
         for child in run_dir.iterdir():  # all but the lock this process holds (:func:`owned`)
             if child.name != LOCK_FILE:
