@@ -175,11 +175,10 @@ SMOKE_CELL_TIMEOUT_S = 300
 
 
 def _run_with_one_retry(notebook: str, profile: Profile, retrain: bool, used: Path | None = None) -> float:
-    """:func:`run_notebook`, and once more if a cell times out. On 2026-12-02 a smoke run of the
-    reference command waited forever on notebook 00's widget cell with the kernel idle (once in
-    four runs; the same cell ran in 1 s otherwise): under smoke a cell that passes
-    :data:`SMOKE_CELL_TIMEOUT_S` is taken for such a hang and the notebook runs again (its runs
-    are reloaded, not retrained)."""
+    """:func:`run_notebook`, and once more if a cell times out. A kernel exchange can hang on a
+    widget cell with the kernel idle (seen on notebook 00, about once in four smoke runs; the same
+    cell runs in 1 s otherwise): under smoke a cell that passes :data:`SMOKE_CELL_TIMEOUT_S` is
+    taken for such a hang and the notebook runs again (its runs are reloaded, not retrained)."""
     timeout = SMOKE_CELL_TIMEOUT_S if profile.name == "smoke" else 4 * 3600
     try:
         return run_notebook(notebook, profile, retrain, timeout, used)

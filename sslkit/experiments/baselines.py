@@ -34,8 +34,7 @@ def random_floor(train: ImageSet, test: ImageSet, profile: Profile | None = None
 def supervised_settings(profile: Profile | None = None, epochs: int | None = None) -> dict:
     """The supervised baseline's training settings at ``profile``: its main-run epochs
     (:meth:`~sslkit.parts.profiles.Profile.main_run` of "supervised", or ``epochs``), SGD at the
-    profile's learning rate, weight decay 5e-4, one warmup epoch when it trains more than five.
-    ``bench/main_runs.py`` trains the full-scale baseline with exactly these."""
+    profile's learning rate, weight decay 5e-4, one warmup epoch when it trains more than five."""
     p = get_profile(profile).main_profile()
     settings = {**p.main_run("supervised"), **({"epochs": epochs} if epochs else {})}
     return {"lr": p.scaled_lr(), "weight_decay": 5e-4, "warmup_epochs": 1 if settings["epochs"] > 5 else 0, **settings}

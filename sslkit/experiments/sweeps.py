@@ -79,10 +79,9 @@ def sweep_run(method_cls, train: ImageSet, test: ImageSet, stem: str, *, mode: M
 
 def main_size(profile: Profile) -> Profile:
     """``profile`` whose experiment ("sweep") runs have the profile's own size: all its training
-    images, its width and its pretraining epochs — so a size sweep varies only what it names. It
-    was the main runs' size until the cpu profile's main runs grew to full scale (issue 30, its
-    ``main_sizes``); the name stayed, so these runs kept their names: under cpu, 10,000 images,
-    width 1/4, 16 epochs."""
+    images, its width and its pretraining epochs — so a size sweep varies only what it names.
+    Under cpu: 10,000 images, width 1/4, 16 epochs (the main runs have their own, larger size,
+    :meth:`~sslkit.parts.profiles.Profile.main_profile`)."""
     return replace(profile, sweep_per_class=profile.train_per_class, sweep_width=profile.width,
                    sweep_epochs=profile.pretrain_epochs)
 

@@ -160,7 +160,7 @@ class Method(L.LightningModule):
         out = self.step(batch)
         if not isinstance(out, Step):
             raise TypeError(f"{type(self).__name__}.step must return sslkit.methods.Step(loss, h, z, logs), "
-                            f"got {type(out).__name__} (the (loss, h, z) tuple of sslkit < 0.2?).")
+                            f"got {type(out).__name__}: build it as Step(loss, h, z, logs).")
         loss, h, z, y = out.loss, out.h, out.z, batch.y
         # a NaN check syncs the GPU: every step on CPU (free there), every 50th step on GPU
         if (not loss.is_cuda or batch_idx % 50 == 0) and not torch.isfinite(loss):

@@ -18,16 +18,10 @@ predictor lets the online output differ from the target's. The switches show it:
   ``head_norm`` ("bn" | "gn" | "none") sets the heads' normalization apart from the backbone's.
 
 Optimizer: SGD, momentum 0.9, warmup + cosine, wd 5e-4 (the paper's LARS pays off at batch
-4096), lr = 0.2 × batch / 256. The base lr was chosen on a validation split of CIFAR-10
-*train*, never on test (``bench/choose_lr.py``, 2026-11-29, 2-core CPU; the tables are in
-``bench/RESULTS.md``): at the cpu profile's main size (5,000 images, width 1/4, 8 epochs,
-batch 128; kNN with those images as memory bank and 2,000 other train images as queries;
-random init 26.6%) base lr 0.06 → 27.7 ± 0.8%, **0.2 → 30.6 ± 1.0%** (2 seeds), 0.6 → 27.5%,
-2.0 → 25.4% (1 seed). At the sweep size (2,000 images, width 1/8, 4 epochs) the order differs
-(2.0 best, 24.0 ± 1.8%, the rest at or below random init's 21.8%): there BYOL barely learns,
-so the main size decides. At batch 512 (gpu profile) linear scaling gives lr 0.4, an
-extrapolation from batch 128 to check when a GPU run is made. Heads 4096 wide, output 256,
-as in the paper.
+4096), lr = 0.2 × batch / 256, the base lr chosen on a validation split of CIFAR-10 *train*,
+never on test (the trial and its numbers: ``docs/decisions.md``). At batch 512 (gpu profile)
+linear scaling gives lr 0.4, an extrapolation from batch 128 until a GPU run checks it. Heads
+4096 wide, output 256, as in the paper.
 """
 
 from __future__ import annotations

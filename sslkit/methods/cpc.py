@@ -38,8 +38,8 @@ Choices at CIFAR scale, and why:
   image at most positions); pooling gives one D-dimensional vector, as the other methods' h.
 - Adam (as the papers; decoupled weight decay 5e-4), lr 2e-3 × batch / 256 (1e-3 at batch
   128, Adam's usual default) with warmup and cosine decay; the online probe uses Adam at 1e-3.
-  On a validation split of CIFAR-10 train (``bench/choose_lr.py --size sweep``), 2.5e-4, 1e-3
-  and 4e-3 could not be told apart: at the sweep size all three stay at the random-init level.
+  On a validation split of CIFAR-10 train, 2.5e-4, 1e-3 and 4e-3 cannot be told apart at the
+  sweep size: all three stay at the random-init level there.
 """
 
 from __future__ import annotations
@@ -143,17 +143,23 @@ class CPC(Method):
             out.append(net(grid.permute(0, 3, 1, 2)).mean(dim=(2, 3)))
         return torch.cat(out, dim=1)
 
-    def features(self, x: Tensor) -> Tensor:
+    def features(self, x: Tensor, representation: str | None = None) -> Tensor:
         """The representation evaluations read, x (B, 3, 32, 32) → (B, D): the codes of the
         un-augmented patch grid, mean-pooled (``representation="context"``: the pooled contexts,
-        both directions joined when bidirectional)."""
+        both directions joined when bidirectional; default: the module's ``representation``)."""
         hp = self.hparams
+        representation = representation or self.representation
         codes = self.encode(patch_grid(x, hp.patch, hp.stride))
-        if self.representation == "context":
+        if representation == "context":
             return self.context_features(codes)
-        if self.representation != "codes":
-            raise ValueError(f"representation must be 'codes' or 'context', got {self.representation!r}.")
+        if representation != "codes":
+            raise ValueError(f"representation must be 'codes' or 'context', got {representation!r}.")
         return codes.mean(dim=(1, 2))
+
+    def context_view(self) -> nn.Module:
+        """This module read through its pooled contexts instead of its codes: a module whose
+        ``forward(x)`` is ``features(x, "context")``, for any evaluation that takes an encoder."""
+        return _ContextView(self)
 
     # -- training
     def step(self, batch: Batch) -> Step:
@@ -172,3 +178,14 @@ class CPC(Method):
     def make_optimizer(self, param_groups: list[dict]) -> torch.optim.Optimizer:
         """Adam with decoupled weight decay (AdamW), as the CPC papers use Adam."""
         return torch.optim.AdamW(param_groups, lr=self.hparams.lr)
+
+
+class _ContextView(nn.Module):
+    """A CPC module's pooled contexts as an encoder (:meth:`CPC.context_view`)."""
+
+    def __init__(self, cpc: CPC):
+        super().__init__()
+        self.cpc = cpc
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.cpc.features(x, "context")

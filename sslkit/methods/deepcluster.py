@@ -76,6 +76,14 @@ class DeepCluster(Method):
                         seed=seed)
         return result, t1 - t0, time.perf_counter() - t1
 
+    def set_pseudo_labels(self, labels: torch.Tensor) -> None:
+        """Make ``labels`` (N,) — one cluster id in [0, n_clusters) per training image, indexed as
+        the loader's images — the targets of the next steps (a clustering's, or a synthetic set to
+        time a step without clustering)."""
+        if labels.dim() != 1 or (len(labels) and not (0 <= int(labels.min()) and int(labels.max()) < self.hparams.n_clusters)):
+            raise ValueError(f"pseudo-labels must be one id in [0, {self.hparams.n_clusters}) per image, shape (N,).")
+        self.pseudo_labels = labels.to(self.pseudo_labels.device, torch.long)
+
     def on_train_epoch_start(self) -> None:
         hp = self.hparams
         if not hp.recluster and len(self.pseudo_labels):
@@ -87,14 +95,14 @@ class DeepCluster(Method):
         # k-means seeds from the epoch: every DDP process computes the same clustering
         result, t_feat, t_km = self.cluster(loader.images, seed=self.current_epoch)
         previous = self.pseudo_labels
-        self.pseudo_labels = result.labels.to(self.device)
+        self.set_pseudo_labels(result.labels)
         self.last_clustering = result
         self.head.reset_parameters()  # the ids of this clustering mean nothing to the old head
         opt = self.optimizers(use_pl_optimizer=False)
         for p in self.head.parameters():
             opt.state.pop(p, None)  # nor does its momentum
         sizes = result.sizes
-        loader.weights = (1.0 / sizes[result.labels].double()).cpu() if hp.uniform_sampling else None
+        loader.set_weights(1.0 / sizes[result.labels].double() if hp.uniform_sampling else None)
         logs = {"features_s": t_feat, "kmeans_s": t_km, "kmeans_iters": float(result.iterations),
                 "empty_fixed": float(result.empty_fixed), "empty": float(result.empty),
                 "largest": float(sizes.max()) / len(result.labels), "used": float((sizes > 0).sum()),

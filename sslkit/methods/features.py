@@ -23,11 +23,10 @@ def feature_dtype(device: torch.device) -> torch.dtype | None:
     that :func:`sslkit.parts.profiles.fast_settings` picks there (``SSLKIT_PRECISION`` respected);
     on every CPU None, float32.
 
-    A CPU with native bf16 (the Intel Xeon with AMX that recorded the first references) extracts
-    bf16 features faster, but then a number depends on which CPU computed it: the same frozen
-    encoder scored 0.1-0.2 points apart on that machine and on an AMD EPYC without native bf16
-    (``bench/RESULTS.md``, "Evaluation precision"). Float32 everywhere gives every CPU the same
-    kNN accuracy from the same weights."""
+    A CPU with native bf16 extracts bf16 features faster, but then a number depends on which CPU
+    computed it: the same frozen encoder scores 0.1-0.2 points apart on a CPU with native bf16
+    and one without (``docs/decisions.md``). Float32 everywhere gives every CPU the same kNN
+    accuracy from the same weights."""
     if device.type != "cuda":
         return None
     return _AUTOCAST.get(fast_settings("cuda")["precision"])

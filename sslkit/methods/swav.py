@@ -25,8 +25,8 @@ Defaults for CIFAR-10 at batch 128, and why:
   views cost about one 32-px view (a quarter of the pixels each): 1.5× SimCLR's step.
 - Projector 2048 → 128 with BatchNorm, SGD with momentum, warmup and cosine, weight decay
   5e-4 (the SimCLR recipe of this package), but lr **0.6** × batch / 256, ten times SimCLR's:
-  chosen on a validation split of the training images (``bench/choose_lr.py``, main size,
-  bench/RESULTS.md): val kNN 32.2% at 0.06, 33.4% at 0.2, 39.6% at 0.6 (random init 27.3%).
+  chosen on a validation split of the training images: val kNN 32.2% at 0.06, 33.4% at 0.2,
+  39.6% at 0.6 (random init 27.3%; ``docs/decisions.md``).
   With SimCLR's rate the loss stayed near log K (the authors' "stuck at log K" symptom). The
   paper's LARS rate (4.8 at batch 4,096) is also far above SimCLR's.
 """

@@ -150,11 +150,14 @@ class CIFARResNet(nn.Module):
         norm: "bn" or "gn" (GroupNorm + weight standardization).
     """
 
-    def __init__(self, block=BasicBlock, blocks=(2, 2, 2, 2), width: float = 1.0, depth: float = 1.0, norm: str = "bn"):
+    def __init__(self, block=BasicBlock, blocks=(2, 2, 2, 2), width: float = 1.0, depth: float = 1.0, norm: str = "bn",
+                 arch: str | None = None):
         super().__init__()
         if width <= 0 or depth <= 0:
             raise ValueError(f"width and depth multipliers must be positive, got width={width}, depth={depth}.")
         nl = _Norm(norm)
+        # what rebuilds it (build_backbone's arguments), kept by the network itself
+        self.settings = {"arch": arch, "width": width, "depth": depth, "norm": norm}
         self.blocks_per_stage = tuple(max(1, round(n * depth)) for n in blocks)
         chans = [max(4, round(c * width)) for c in (64, 128, 256, 512)]
         self.register_buffer("mean", torch.tensor(CIFAR10_MEAN).view(1, 3, 1, 1), persistent=False)
@@ -201,9 +204,7 @@ def build_backbone(arch: str = "resnet18", width: float = 1.0, depth: float = 1.
     if arch not in _SPECS:
         raise ValueError(f"Unknown arch {arch!r}; choose one of {', '.join(_SPECS)}.")
     block, blocks = _SPECS[arch]
-    net = CIFARResNet(block, blocks, width, depth, norm)
-    net.settings = {"arch": arch, "width": width, "depth": depth, "norm": norm}  # to rebuild it
-    return net
+    return CIFARResNet(block, blocks, width, depth, norm, arch=arch)
 
 
 def resnet18(width: float = 1.0, depth: float = 1.0, norm: str = "bn") -> CIFARResNet:

@@ -371,7 +371,7 @@ class DeviceLoader:
     Under DDP ``batch_size`` stays the **global** batch: every process takes every world-th
     image of the same permutation and batches of ``batch_size / world`` (which must divide).
 
-    ``weights`` (N,), when set (DeepCluster sets it every epoch): the epoch is N images drawn
+    ``weights`` (N,), when set (:meth:`set_weights`; DeepCluster sets it every epoch): the epoch is N images drawn
     *with replacement*, image i with probability ∝ weights[i], from the same per-epoch seed —
     e.g. 1 / (size of i's cluster) samples every cluster equally often. ``None``: a permutation.
     """
@@ -394,6 +394,18 @@ class DeviceLoader:
         self.batch_size, self.shuffle, self.seed = batch_size, shuffle, seed
         self.epoch = 0
         self.weights: torch.Tensor | None = None
+
+    def set_weights(self, weights: torch.Tensor | None) -> None:
+        """Draw each later epoch with replacement, image i with probability ∝ ``weights[i]`` (N,
+        non-negative, not all 0); None: a permutation again."""
+        self.weights = None if weights is None else self._checked(weights).double().cpu()
+
+    def _checked(self, weights: torch.Tensor) -> torch.Tensor:
+        n = len(self.labels)
+        if weights.shape != (n,) or not bool((weights >= 0).all()) or weights.sum() <= 0:
+            raise ValueError(f"weights must be {n} non-negative numbers, not all 0 (one per image); "
+                             f"got shape {tuple(weights.shape)}.")
+        return weights
 
     def set_epoch(self, epoch: int) -> None:
         """The next pass yields epoch ``epoch``'s order."""
@@ -427,10 +439,7 @@ class DeviceLoader:
         n, b = len(self.labels), self._local_batch(world)
         g = torch.Generator().manual_seed(epoch_seed(self.seed, self.epoch))
         if self.weights is not None:
-            if self.weights.shape != (n,) or not (self.weights >= 0).all() or self.weights.sum() <= 0:
-                raise ValueError(f"weights must be {n} non-negative numbers, not all 0 (one per image); "
-                                 f"got shape {tuple(self.weights.shape)}.")
-            order = torch.multinomial(self.weights.double().cpu(), n, replacement=True, generator=g)
+            order = torch.multinomial(self._checked(self.weights).double().cpu(), n, replacement=True, generator=g)
         elif self.shuffle:
             order = torch.randperm(n, generator=g)
         else:

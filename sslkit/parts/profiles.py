@@ -11,8 +11,7 @@ hardware; the device is this machine's (a GPU when CUDA is available, :func:`def
   its accuracies mean nothing. Always trains.
 - **cpu**: the committed reference runs' sizes. Each method's main run (its reference, the
   floor and the supervised baseline) on all 50,000 CIFAR-10 training images at width 1/8, for one
-  equal budget of about two hours of a 2-core CPU (issue 30; the epochs per method in
-  ``main_runs``), evaluated on all 10,000 test images; the experiments on a fifth of CIFAR-10 or
+  equal budget of about two hours of a 2-core CPU (the epochs per method in ``main_runs``), evaluated on all 10,000 test images; the experiments on a fifth of CIFAR-10 or
   less. Notebooks load the references (on a GPU runtime too, where they are evaluated on the
   GPU) and run in minutes. Training them all again takes a day of CPU.
 - **live**: "train it yourself" (``SSLKIT_RETRAIN=1`` or ``setup(..., retrain=True)`` pick it
@@ -28,12 +27,13 @@ A profile sizes two kinds of runs. Its **main runs** — each method's reference
 the supervised baseline they are read against — take their images, width, batch and epochs from
 :meth:`Profile.main_profile` (the profile itself unless it sets ``main_sizes``) and their epochs
 and method settings from :meth:`Profile.main_run`; its **experiments** (sweeps, size sweeps,
-fine-tunes) keep the profile's own sizes: cpu's main runs grew to full scale (issue 30) while
-its experiments, and so their committed runs, stayed as they were.
+fine-tunes) keep the profile's own sizes, so the main runs can grow without moving every
+experiment.
 
 Precision and memory layout are not part of a profile's sizes: :func:`fast_settings` picks
 them for the device the profile runs on (``precision="auto"``), the fastest configuration
-measured to be correct (``bench/train_step.py``, ``bench/RESULTS.md``):
+measured to be correct (``bench/train_step.py``, ``bench/precision_check.py``; results in
+``bench/README.md``):
 
 - a GPU with bf16 (Ampere and later): bf16 autocast + channels_last;
 - a GPU without it (Colab's free T4, V100): float16 autocast with loss scaling (Lightning's
@@ -105,7 +105,7 @@ class Profile:
 
     def main_run(self, stem: str) -> dict:
         """The settings of this profile's main run ``stem`` — the run a method's notebook loads or
-        trains, notebook 08 transfers and ``bench/main_runs.py`` trains in the background:
+        trains and notebook 08 transfers:
         ``epochs`` (the profile's ``pretrain_epochs``, ``supervised_epochs`` for "supervised",
         unless :attr:`main_runs` says otherwise) and the method settings :attr:`main_runs` gives
         it (e.g. SimCLR's ``temperature``). One table per profile, read by
@@ -159,17 +159,13 @@ PROFILES = {
         device="cpu", references=False, about="CI's size: seconds, accuracies mean nothing",
     ),
     # cpu: experiments at the sizes below (10,000 training and 5,000 test images; sweep runs 8
-    # epochs at width 1/8, most on 2,000 images; bench/size_references.py); main runs on every train and
-    # test image at width 1/8, batch 256, with one equal budget of about 7,500 s of 2-core CPU each,
-    # turned into epochs by each method's measured images/s (bench/main_queue.sh shows the
-    # arithmetic). SimCLR's recipe (lr 0.3 at batch 256, τ 0.2) was chosen on a validation split
-    # (bench/RESULTS.md, "A SimCLR recipe per CPU-minute"), CPC's prediction of only 3 rows ahead
-    # (first_step=3, as CPC v2's reference code) on the recipe table's split ("CPC's main run");
-    # SwAV keeps the paper's ε 0.05 (0.02, the cpu-size validation choice, collapsed at this size:
-    # "SwAV's main run"); every other method keeps its own validated settings. Its
-    # reference runs (python -m sslkit.course.references; the main runs
-    # trained in the background by bench/main_runs.py) are committed, so notebooks load them and
-    # run in minutes.
+    # epochs at width 1/8, most on 2,000 images); main runs on every train and test image at
+    # width 1/8, batch 256, with one equal budget of about 7,500 s of 2-core CPU each, turned into
+    # epochs by each method's measured images/s. Each method's settings were chosen on a
+    # validation split cut from the training images (docs/decisions.md): SimCLR's lr 0.3 at batch
+    # 256 and τ 0.2, CPC's prediction of only 3 rows ahead (first_step=3, as CPC v2's reference
+    # code); SwAV keeps the paper's ε 0.05 (0.02 collapsed at full scale). Its reference runs are
+    # committed, so notebooks load them and run in minutes.
     "cpu": Profile(
         "cpu", train_per_class=1000, test_per_class=500, width=0.25, batch_size=128,
         supervised_epochs=15, pretrain_epochs=16, embed_points=1000,
@@ -184,7 +180,7 @@ PROFILES = {
     ),
     # live: what a reader trains in a notebook ("train it yourself"), sized by
     # sslkit.course.estimate.training_minutes to at most about 10 minutes per notebook on a 2-core
-    # CPU (bench/RESULTS.md, "Live size"); seconds to minutes on a GPU
+    # CPU (docs/decisions.md); seconds to minutes on a GPU
     "live": Profile(
         "live", train_per_class=100, test_per_class=100, width=0.125, batch_size=64,
         supervised_epochs=10, pretrain_epochs=8, embed_points=500,
@@ -193,8 +189,8 @@ PROFILES = {
         references=False, about="train it yourself: minutes, too small to show the claims",
     ),
     # gpu: all of CIFAR-10 at full width, sized so that every reference run of notebooks 00–05
-    # fits about 9 minutes of one H100 (bench/gpu_references.py) and a notebook's live training
-    # a Colab session — an estimate until a lent GPU measures it (200 epochs took hours on a T4)
+    # fits about 9 minutes of one H100 and a notebook's live training a Colab session — an
+    # estimate until a GPU measures it (bench/gpu.py)
     "gpu": Profile(
         "gpu", train_per_class=None, test_per_class=None, width=1.0, batch_size=512,
         supervised_epochs=15, pretrain_epochs=15, embed_points=2000,
@@ -227,10 +223,10 @@ def cuda_has_bf16() -> bool:
 
 def channels_last_safe(module: torch.nn.Module, device: str) -> bool:
     """False for a module whose convolutions have a channel count that is not a multiple of 8,
-    on CPU. oneDNN's channels_last kernels corrupted memory (``double free``, a segfault in
-    backward) on a 2-core AMD EPYC without AVX512 for ResNets of width 1/16 and 0.09 (4 and 6
-    stem channels), while widths 1/8 and up (8, 16, … channels) ran; such narrow networks
-    train in the contiguous layout instead (they are cheap either way)."""
+    on CPU. oneDNN's channels_last kernels can corrupt memory (a ``double free``, a segfault in
+    backward) on CPUs without AVX512 for ResNets of width 1/16 and 0.09 (4 and 6 stem channels),
+    while widths 1/8 and up (8, 16, … channels) run; such narrow networks train in the
+    contiguous layout instead (they are cheap either way)."""
     if device != "cpu":
         return True
     convs = [m for m in module.modules() if isinstance(m, torch.nn.Conv2d)]

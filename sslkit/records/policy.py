@@ -138,8 +138,8 @@ def obtain(name: str, settings: dict, profile: Profile, mode: Mode, train: Train
 
 def main_run_name(stem: str, method_cls, profile: Profile, **settings) -> str:
     """The folder name of a run asked for by ``stem`` and ``settings`` (:func:`sslkit.training.runs.run_name`:
-    the stem plus each setting that differs from its default, the seed's included), the same for
-    :func:`load_or_pretrain` and ``bench/main_runs.py``, which trains the runs it will load."""
+    the stem plus each setting that differs from its default, the seed's included): the name
+    :func:`load_or_pretrain` looks up, so a run trained ahead under it is reloaded, not retrained."""
     return runs.run_name(stem, method_class(method_cls), profile, **settings)
 
 

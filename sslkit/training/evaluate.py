@@ -125,7 +125,8 @@ def linear_probe(
     weight decays are fitted as a **path**, strongest first, each fit starting from the
     previous solution (the optimum moves little between neighbouring strengths), and the
     final refit on all train features starts from the chosen strength's solution: about half
-    the L-BFGS iterations of fitting each from zero, same accuracies (``bench/evaluate_speed.py``).
+    the L-BFGS iterations of fitting each from zero, same accuracies (``bench/evaluate_speed.py``
+    measures both).
     """
     device = train_h.device
     train_y, test_y = train_y.to(device), test_y.to(device)

@@ -27,8 +27,8 @@ def synthetic_batch(module, size: int, device, image_size: int = 32) -> Batch:
     ``module`` (no data needed). DeepCluster also gets pseudo-labels for it (its clustering is
     not part of a step)."""
     g = torch.Generator().manual_seed(0)
-    if hasattr(module, "pseudo_labels"):
-        module.pseudo_labels = torch.randint(0, module.hparams.n_clusters, (size,), generator=g).to(device)
+    if hasattr(module, "set_pseudo_labels"):
+        module.set_pseudo_labels(torch.randint(0, module.hparams.n_clusters, (size,), generator=g))
     return Batch(torch.randint(0, 256, (size, 3, image_size, image_size), dtype=torch.uint8, generator=g).to(device),
                  torch.randint(0, 10, (size,), generator=g).to(device), torch.arange(size, device=device))
 

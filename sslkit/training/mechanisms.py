@@ -162,9 +162,5 @@ def code_excess(queries: ImageSet):
 
 def context_knn(model, train: ImageSet, test: ImageSet) -> float:
     """A sweep measure: kNN top-1 of a CPC module's pooled *context* (both directions joined when
-    bidirectional) instead of its pooled codes, ``train`` the bank; the module reads codes again after."""
-    model.representation = "context"
-    try:
-        return evaluate(model, train, test, probe=False)["knn"]
-    finally:
-        model.representation = "codes"
+    bidirectional) instead of its pooled codes (:meth:`~sslkit.methods.cpc.CPC.context_view`), ``train`` the bank."""
+    return evaluate(model.context_view(), train, test, probe=False)["knn"]

@@ -395,8 +395,8 @@ def latest_checkpoint(run_dir: str | Path, settings: dict | None = None) -> tupl
 
 def wall_time(run_dir: str | Path) -> dict:
     """{"seconds", "cpu_seconds", "epochs", "steps", "segments", "threads"}: training wall time of
-    a run summed over every start (killed ones included; since 2026-12-04 a ``kill -STOP`` pause
-    is left out and shown as the segment's ``paused_seconds``), the process CPU seconds of those
+    a run summed over every start (killed ones included; a ``kill -STOP`` pause is left out and
+    shown as the segment's ``paused_seconds``), the process CPU seconds of those
     starts (all threads; 0 for segments recorded before it was kept), the epochs and optimizer
     steps it completed, each segment (one start of training) with its seconds and epochs, and
     the CPU threads each epoch ran on ({"0": 2, …}; on GPU the count of the host process)."""
