@@ -10,6 +10,7 @@ machine sets once.
 | ``SSLKIT_PROFILE`` | the run sizes: ``smoke`` (CI), ``cpu`` (the references), ``live`` (train it yourself), ``gpu`` | ``cpu``; ``live`` when a notebook retrains |
 | ``SSLKIT_RETRAIN`` | ``1`` / ``true`` / ``yes``: a notebook trains every run instead of loading references | load references |
 | ``SSLKIT_DATA`` | a local CIFAR-10: torchvision's ``cifar-10-batches-py/`` or an ImageFolder ``train/`` + ``test/`` | torchvision downloads it into ``<home>/data`` |
+| ``SSLKIT_FASHION_MNIST`` | a folder holding Fashion-MNIST's four original files (Debian's ``dataset-fashion-mnist``: ``/usr/share/datasets/fashion-mnist``) | torchvision downloads it into ``<home>/data`` |
 | ``SSLKIT_HOME`` | the folder holding ``data/`` (decoded cache), ``runs/`` and downloaded weights | the checkout, else the working directory |
 | ``SSLKIT_REFERENCES`` | the reference store (``<profile>-manifest.json`` and run folders) | the checkout's ``results/``, else ``<home>/results`` |
 | ``SSLKIT_REFERENCE_URL`` | where a pip install fetches references from | the repository's raw files |
@@ -42,6 +43,11 @@ def retrain() -> bool:
 def data_source() -> str | None:
     """``SSLKIT_DATA``, or None (download)."""
     return _get("SSLKIT_DATA") or None
+
+
+def fashion_mnist() -> str | None:
+    """``SSLKIT_FASHION_MNIST``, or None (download)."""
+    return _get("SSLKIT_FASHION_MNIST") or None
 
 
 def home() -> Path | None:
