@@ -16,17 +16,18 @@ from sslkit.methods.byol import BYOL
 from sslkit.methods.cpc import CPC
 from sslkit.methods.deepcluster import DeepCluster
 from sslkit.methods.jigsaw import Jigsaw
+from sslkit.methods.masked import MaskedPrediction
 from sslkit.methods.rotnet import RotNet
 from sslkit.methods.simclr import SimCLR
 from sslkit.methods.supervised import Supervised
 from sslkit.methods.swav import SwAV
 
-__all__ = ["BYOL", "CPC", "DeepCluster", "Jigsaw", "METHODS", "Method", "RotNet", "SimCLR", "Step", "Supervised",
-           "SwAV", "check_hparams", "method_class"]
+__all__ = ["BYOL", "CPC", "DeepCluster", "Jigsaw", "METHODS", "MaskedPrediction", "Method", "RotNet", "SimCLR", "Step",
+           "Supervised", "SwAV", "check_hparams", "method_class"]
 
 # every name a run.json may carry → its class: the short name and the full one runs record
 METHODS: dict[str, type[Method]] = {}
-for _cls in (RotNet, Jigsaw, CPC, SimCLR, BYOL, DeepCluster, SwAV, Supervised):
+for _cls in (RotNet, Jigsaw, CPC, SimCLR, BYOL, DeepCluster, SwAV, MaskedPrediction, Supervised):
     METHODS[_cls.__name__] = METHODS[f"{_cls.__module__}.{_cls.__qualname__}"] = _cls
 
 

@@ -263,3 +263,37 @@ def swav_loss(scores: list[Tensor], n_assign: int = 2, temperature: float = 0.1,
         others = [v for v in range(len(scores)) if v != i]
         total = total + sum(-(q * log_p[v]).sum(1).mean() for v in others) / len(others)
     return total / n_assign
+
+
+def _masked_positions(pred: Tensor, mask: Tensor, name: str) -> None:
+    if mask.dtype != torch.bool or pred.shape[:-1] != mask.shape or not bool(mask.any()):
+        raise ValueError(f"{name}: mask must be a bool (B, G, G) with at least one True, matching the predictions' "
+                         f"(B, G, G, ·); got mask {tuple(mask.shape)} {mask.dtype} for {tuple(pred.shape)}.")
+
+
+@float32
+def masked_regression(pred: Tensor, target: Tensor, mask: Tensor) -> Tensor:
+    """Mean squared error over the masked patches only (MAE, He et al. 2021,
+    https://arxiv.org/abs/2111.06377: "the loss is computed only on masked patches").
+
+    pred, target: (B, G, G, D) — a patch's pixels (MAE) or its target-encoder features
+    (data2vec / I-JEPA); mask: (B, G, G) bool, True = masked. The target is detached. Returns
+    the mean over masked patches of the mean over D of the squared error, a scalar.
+    """
+    _masked_positions(pred, mask, "masked_regression")
+    if pred.shape != target.shape:
+        raise ValueError(f"masked_regression: pred {tuple(pred.shape)} and target {tuple(target.shape)} differ.")
+    return (pred - target.detach()).square().mean(dim=-1)[mask].mean()
+
+
+@float32
+def masked_token_loss(logits: Tensor, tokens: Tensor, mask: Tensor) -> Tensor:
+    """Cross-entropy of each masked patch's token over a finite vocabulary (BEiT, Bao et al.
+    2021, https://arxiv.org/abs/2106.08254; BERT's masked word prediction, for patches).
+
+    logits: (B, G, G, K) scores over the K tokens; tokens: (B, G, G) long, each patch's token;
+    mask: (B, G, G) bool, True = masked. Returns the mean over masked patches, a scalar; log K
+    when the scores say nothing.
+    """
+    _masked_positions(logits, mask, "masked_token_loss")
+    return F.cross_entropy(logits[mask], tokens[mask])
