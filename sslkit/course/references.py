@@ -65,19 +65,19 @@ def results_table(profile: Profile | None = None) -> str:
 
 
 def calibration_rows(profile: Profile | None = None) -> dict[str, dict]:
-    """{README label: {"knn", "images", "epochs", "width"}} of the profile's self-supervised main
-    results, read from the manifest and each run's recorded settings (for
+    """{README label: {"knn", "linear", "classifier" (those recorded), "images", "epochs", "width"}} of
+    the profile's main results but the floor, read from the manifest and each run's recorded settings (for
     :func:`sslkit.course.calibration.calibration_table`)."""
     p = get_profile(profile)
     by_result = {e["result"]: e for e in load_manifest(p)["runs"].values() if e.get("result")}
     rows = {}
     for key, label in TABLE_ROWS:
         e = by_result.get(key)
-        if e is None or key in ("floor", "supervised") or "settings" not in e:
+        if e is None or key == "floor" or "settings" not in e:
             continue
         s = json.loads(_abs(e["settings"]).read_text())
-        rows[label] = {"knn": e["results"]["knn"], "images": s["data"]["images"], "epochs": s["epochs"],
-                       "width": s["hparams"]["width"]}
+        metrics = {k: e["results"][k] for k in ("knn", "linear", "classifier") if k in e["results"]}
+        rows[label] = {**metrics, "images": s["data"]["images"], "epochs": s["epochs"], "width": s["hparams"]["width"]}
     return rows
 
 
@@ -99,8 +99,8 @@ BEGIN, END = "<!-- results table: begin -->", "<!-- results table: end -->"
 def readme_block(profile: Profile) -> str:
     """What the README holds between its markers: the results table, then the calibration table
     (:mod:`sslkit.course.calibration`) — both from the manifest."""
-    return (f"{results_table(profile)}\n\n**Calibration**: each method's kNN beside published CIFAR-10 numbers "
-            "(full ResNet-18, all 50,000 images), and the share of that compute this run had.\n\n"
+    return (f"{results_table(profile)}\n\n**Calibration**: published CIFAR-10 numbers (full ResNet-18, all 50,000 "
+            "images) beside this run's number of the same metric, and the share of that compute this run had.\n\n"
             f"{calibration_table(calibration_rows(profile))}")
 
 

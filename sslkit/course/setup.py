@@ -144,5 +144,6 @@ def calibration_note(name: str, result: dict, images: int, run=None, width: floa
     label = dict(METHOD_ROWS).get(name, "").split(" (")[0]
     if name in ("floor", "supervised") or not label or run is None or not getattr(run, "epochs", 0) or not width:
         return ""
-    table = calibration_table({label: {"knn": result["knn"], "images": images, "epochs": run.epochs, "width": width}})
+    metrics = {k: result[k] for k in ("knn", "linear", "classifier") if k in result}
+    table = calibration_table({label: {**metrics, "images": images, "epochs": run.epochs, "width": width}})
     return "**Calibration**: published CIFAR-10 numbers for this method, and this run's share of their compute\n\n" + table
