@@ -25,6 +25,8 @@ def checkout_data(_isolated_home):
     (paths.home() / "data").symlink_to(paths.repo_root() / "data")
 
 
+# ----------------------------------------------------------------------------- image batches
+
 @pytest.fixture
 def images():
     """A float batch (16, 3, 32, 32) in [0, 1] with structure (gradients + noise)."""
@@ -33,6 +35,53 @@ def images():
     base = torch.stack([ramp.view(1, -1).expand(32, 32), ramp.view(-1, 1).expand(32, 32), 1 - ramp.view(1, -1).expand(32, 32)])
     return (0.6 * base + 0.4 * torch.rand(16, 3, 32, 32, generator=g)).clamp(0, 1)
 
+
+@pytest.fixture(scope="module")
+def uint8_images():
+    """A uint8 batch (8, 3, 32, 32) of uniform random pixels in 0..255: what a method's ``step``
+    takes (``images`` above is the float form an encoder takes)."""
+    return torch.randint(0, 256, (8, 3, 32, 32), generator=torch.Generator().manual_seed(0), dtype=torch.uint8)
+
+
+# ----------------------------------------------------------------------------- scikit-learn's digits
+# Four fixed splits of sslkit.parts.data.load_digits (8×8 digits upsampled to 32×32 RGB uint8,
+# always available offline), each a (train, test) pair of ImageSets, loaded once per module.
+
+@pytest.fixture(scope="module")
+def digits():
+    """Every digit: the full train split (1,438 images) and test split (359)."""
+    from sslkit.parts.data import load_digits
+
+    return load_digits("train"), load_digits("test")
+
+
+@pytest.fixture(scope="module")
+def digits_strided():
+    """Every 8th train image and every 4th test image (180 and 90, all classes): a reference
+    run of the "tiny" profile records in seconds on them."""
+    from sslkit.parts.data import load_digits
+
+    train, test = load_digits("train"), load_digits("test")
+    return train.subset(torch.arange(0, len(train), 8)), test.subset(torch.arange(0, len(test), 4))
+
+
+@pytest.fixture(scope="module")
+def digits_12_per_class():
+    """A class-balanced draw: 12 train and 4 test images per class (120 and 40)."""
+    from sslkit.parts.data import load_digits
+
+    return load_digits("train").balanced(per_class=12), load_digits("test").balanced(per_class=4)
+
+
+@pytest.fixture(scope="module")
+def digits_20_per_class():
+    """A class-balanced draw: 20 train and 10 test images per class (200 and 100)."""
+    from sslkit.parts.data import load_digits
+
+    return load_digits("train").balanced(per_class=20), load_digits("test").balanced(per_class=10)
+
+
+# ----------------------------------------------------------------------------- training helpers
 
 @pytest.fixture
 def take_steps():

@@ -65,7 +65,8 @@ def _train(run, epochs, kill_epoch, kill_batch, out, method, kw, threads, log):
 def train_in_subprocess(tmp_path, run, epochs, kill_epoch=-1, kill_batch=-1, method="Supervised", kw="{}",
                         threads="1"):
     """(finished process: returncode, stdout, stderr; where its weights are saved). ``threads``
-    pins SSLKIT_THREADS: a bitwise resume needs the same thread count in every epoch (README, "Runs")."""
+    pins SSLKIT_THREADS: a bitwise resume needs the same thread count in every epoch
+    (docs/reliability.md, "Kill and resume"; measured in docs/decisions.md, "Precision, threads and storage")."""
     out = tmp_path / f"{run}-{kill_epoch}-{kill_batch}-{threads}.pt"
     log = str(tmp_path / f"{run}-{kill_epoch}-{kill_batch}-{threads}")
     args = (str(tmp_path / run), epochs, kill_epoch, kill_batch, str(out), method, kw, threads, log)

@@ -3,15 +3,13 @@ import os
 import pytest
 
 from sslkit.course import demo
-from sslkit.parts.data import load_digits
 from sslkit.parts.profiles import get_profile
 from sslkit.records.results import load_results
 
 
-def test_demo_runs_to_the_end_and_prints_the_table(monkeypatch, capsys, tmp_path):
+def test_demo_runs_to_the_end_and_prints_the_table(digits_20_per_class, monkeypatch, capsys, tmp_path):
     # digits stand in for CIFAR-10, which needs SSLKIT_DATA or the internet
-    digits = (load_digits("train").balanced(per_class=20), load_digits("test").balanced(per_class=10))
-    monkeypatch.setattr(demo, "cifar10", lambda p: digits)
+    monkeypatch.setattr(demo, "cifar10", lambda p: digits_20_per_class)
     results = demo.main(["--profile", "smoke"])
     out = capsys.readouterr().out
     assert "| floor (random init) |" in out and "| SimCLR |" in out and "| supervised |" in out

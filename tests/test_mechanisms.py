@@ -122,8 +122,8 @@ def test_code_similarity_reads_the_model_codes_and_restores_its_mode():
 
 
 def test_cpc_sweep_measures_read_their_representation_and_restore_codes():
-    """code_excess and context_knn are the sweep measures notebook 03 and bench/cpc_codes.py store
-    under one name each: the excess of the given queries, and kNN of the pooled context."""
+    """code_excess and context_knn are the sweep measures notebook 03 stores under one name each:
+    the excess of the given queries, and kNN of the pooled context."""
     from sslkit.methods import CPC
     from sslkit.training.evaluate import evaluate
     from sslkit.training.mechanisms import code_excess, context_knn

@@ -14,7 +14,6 @@ import pytest
 import torch
 
 from sslkit.methods import SimCLR
-from sslkit.parts.data import load_digits
 from sslkit.parts.files import UnreadableFile, load_torch_file
 from sslkit.parts.profiles import get_profile
 from sslkit.records.manifest import UnverifiedRun, read_weights
@@ -24,11 +23,6 @@ from sslkit.training.train import pretrain
 
 SMOKE = get_profile("smoke")
 SMALL = dict(epochs=1, profile=SMOKE, batch_size=32, progress=False, proj_hidden=32, proj_dim=16)
-
-
-@pytest.fixture(scope="module")
-def digits():
-    return load_digits("train").balanced(per_class=12), load_digits("test").balanced(per_class=4)
 
 
 def hold(run_dir, seconds: float) -> subprocess.Popen:
@@ -42,8 +36,8 @@ def hold(run_dir, seconds: float) -> subprocess.Popen:
 
 # ----------------------------------------------------------------------------- one process per folder
 
-def test_a_second_process_is_refused_with_the_holders_pid_and_overwrite_deletes_nothing(digits, tmp_path):
-    train, _ = digits
+def test_a_second_process_is_refused_with_the_holders_pid_and_overwrite_deletes_nothing(digits_12_per_class, tmp_path):
+    train, _ = digits_12_per_class
     run = tmp_path / "run"
     pretrain(SimCLR, train, None, run, **SMALL)
     before = sorted(p.name for p in run.rglob("*"))
@@ -73,8 +67,8 @@ def test_wait_true_waits_for_the_holder(tmp_path):
 
 # ----------------------------------------------------------------------------- checkpoints bound to their run
 
-def test_a_copied_in_checkpoint_of_another_run_is_refused(digits, tmp_path, capsys):
-    train, _ = digits
+def test_a_copied_in_checkpoint_of_another_run_is_refused(digits_12_per_class, tmp_path, capsys):
+    train, _ = digits_12_per_class
     pretrain(SimCLR, train, None, tmp_path / "theirs", **{**SMALL, "temperature": 0.2})
     mine = tmp_path / "mine"
     pretrain(SimCLR, train, None, mine, **SMALL)
@@ -87,8 +81,8 @@ def test_a_copied_in_checkpoint_of_another_run_is_refused(digits, tmp_path, caps
     assert pretrain(SimCLR, train, None, mine, **SMALL).report.trained_now  # trains anew, never their weights
 
 
-def test_a_checkpoint_without_its_checksum_is_not_resumed(digits, tmp_path, capsys):
-    train, _ = digits
+def test_a_checkpoint_without_its_checksum_is_not_resumed(digits_12_per_class, tmp_path, capsys):
+    train, _ = digits_12_per_class
     run = tmp_path / "run"
     pretrain(SimCLR, train, None, run, **SMALL)
     last = run / "checkpoints" / "last.ckpt"
@@ -154,8 +148,8 @@ def test_bytes_of_another_format_are_named_not_an_index_error(tmp_path):
 # ----------------------------------------------------------------------------- damaged run files
 
 @pytest.mark.parametrize("name,content", [("run.json", '{"method": "sslkit.meth'), ("wall_time.json", "[1, 2]")])
-def test_a_damaged_run_file_names_itself_and_the_fix(digits, tmp_path, name, content):
-    train, _ = digits
+def test_a_damaged_run_file_names_itself_and_the_fix(digits_12_per_class, tmp_path, name, content):
+    train, _ = digits_12_per_class
     run = tmp_path / "run"
     pretrain(SimCLR, train, None, run, **SMALL)
     (run / name).write_text(content)
@@ -163,8 +157,8 @@ def test_a_damaged_run_file_names_itself_and_the_fix(digits, tmp_path, name, con
         pretrain(SimCLR, train, None, run, **SMALL)
 
 
-def test_a_batch_larger_than_the_data_scales_the_learning_rate_for_the_batch_used(digits, tmp_path, capsys):
-    train, _ = digits  # 120 images
+def test_a_batch_larger_than_the_data_scales_the_learning_rate_for_the_batch_used(digits_12_per_class, tmp_path, capsys):
+    train, _ = digits_12_per_class  # 120 images
     model, report = pretrain(SimCLR, train, None, tmp_path / "run", **{**SMALL, "batch_size": 1000})
     assert report.batch_size == len(train)
     assert model.hparams.lr == pytest.approx(SimCLR.base_lr * len(train) / 256)

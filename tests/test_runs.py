@@ -19,11 +19,6 @@ SMOKE = get_profile("smoke")
 SMALL = dict(epochs=1, profile=SMOKE, batch_size=32, progress=False, proj_hidden=32, proj_dim=16)
 
 
-@pytest.fixture(scope="module")
-def digits():
-    return load_digits("train").balanced(per_class=12), load_digits("test").balanced(per_class=4)
-
-
 @pytest.mark.parametrize("change,shown", [
     (dict(temperature=0.2), "hparams.temperature"),
     (dict(batch_size=16), "batch_size"),
@@ -31,8 +26,8 @@ def digits():
     (dict(augment=simclr_augment().replace(jitter_p=0.0)), "augment.jitter_p"),
     ("subset", "data.fingerprint"),
 ])
-def test_a_changed_setting_is_refused_with_both_values(digits, tmp_path, change, shown):
-    train, _ = digits
+def test_a_changed_setting_is_refused_with_both_values(digits_12_per_class, tmp_path, change, shown):
+    train, _ = digits_12_per_class
     run = tmp_path / "run"
     pretrain(SimCLR, train, None, run, **SMALL)
     kw = dict(SMALL)
@@ -45,8 +40,8 @@ def test_a_changed_setting_is_refused_with_both_values(digits, tmp_path, change,
     assert "overwrite=True" in str(err.value) and "→" in str(err.value)
 
 
-def test_same_settings_reload_and_overwrite_retrains(digits, tmp_path):
-    train, _ = digits
+def test_same_settings_reload_and_overwrite_retrains(digits_12_per_class, tmp_path):
+    train, _ = digits_12_per_class
     run = tmp_path / "run"
     first, report = pretrain(SimCLR, train, None, run, **SMALL)
     assert report.trained_now and report.epochs == 1 and report.steps == len(train) // 32
@@ -58,8 +53,8 @@ def test_same_settings_reload_and_overwrite_retrains(digits, tmp_path):
     assert len(wall_time(run)["segments"]) == 1  # the old run's record went with it
 
 
-def test_a_folder_from_before_run_identity_is_not_trusted(digits, tmp_path):
-    train, _ = digits
+def test_a_folder_from_before_run_identity_is_not_trusted(digits_12_per_class, tmp_path):
+    train, _ = digits_12_per_class
     run = tmp_path / "run"
     pretrain(SimCLR, train, None, run, **SMALL)
     (run / "run.json").unlink()
@@ -67,8 +62,8 @@ def test_a_folder_from_before_run_identity_is_not_trusted(digits, tmp_path):
         pretrain(SimCLR, train, None, run, **SMALL)
 
 
-def test_pretrain_takes_backbone_settings_and_reports(digits, tmp_path):
-    train, _ = digits
+def test_pretrain_takes_backbone_settings_and_reports(digits_12_per_class, tmp_path):
+    train, _ = digits_12_per_class
     m, r = pretrain(SimCLR, train, None, tmp_path / "wide", width=0.25, **SMALL)
     assert m.hparams.width == 0.25 and m.backbone.feature_dim == 128
     assert r.images == len(train) and r.batch_size == 32 and r.seconds > 0
@@ -97,8 +92,8 @@ class RunsCode:
         return (os.system, (f"touch {self.marker}",))
 
 
-def test_a_checkpoint_that_runs_code_is_refused(digits, tmp_path, capsys):
-    train, _ = digits
+def test_a_checkpoint_that_runs_code_is_refused(digits_12_per_class, tmp_path, capsys):
+    train, _ = digits_12_per_class
     run = tmp_path / "run"
     pretrain(SimCLR, train, None, run, **SMALL)
     marker = tmp_path / "pwned"
@@ -155,8 +150,8 @@ def test_run_names_count_the_learning_rate_pretrain_would_use():
     assert run_name("s", SimCLR, SMOKE, lr=0.1) == "s-lr=0.1"  # 0.1 is Method's default, not pretrain's
 
 
-def test_overwrite_in_a_relaunched_ddp_rank_deletes_nothing(digits, tmp_path, monkeypatch):
-    train, _ = digits
+def test_overwrite_in_a_relaunched_ddp_rank_deletes_nothing(digits_12_per_class, tmp_path, monkeypatch):
+    train, _ = digits_12_per_class
     run = tmp_path / "run"
     pretrain(SimCLR, train, None, run, **SMALL)
     monkeypatch.setenv("LOCAL_RANK", "1")  # what Lightning's "ddp" launcher sets in the other ranks

@@ -10,19 +10,12 @@ import torch.nn as nn
 from sslkit.experiments import transfer
 from sslkit.methods import Supervised
 from sslkit.parts import paths
-from sslkit.parts.data import load_digits
 from sslkit.parts.profiles import get_profile
 from sslkit.training.evaluate import linear_probe
 from sslkit.records import manifest as reference
 from sslkit.records.policy import LOAD, Mode
 
 TINY = replace(get_profile("smoke"), name="tiny", train_per_class=20, supervised_epochs=2, batch_size=32, references=True)
-
-
-@pytest.fixture(scope="module")
-def digits():
-    train, test = load_digits("train"), load_digits("test")
-    return train.balanced(per_class=20), test.balanced(per_class=10)
 
 
 def test_label_subsets_are_balanced_nested_and_floored():
@@ -44,8 +37,8 @@ def test_fine_tune_takes_at_least_min_steps():
     assert transfer.fine_tune_steps(10_000, TINY, min_steps=1) == (TINY.supervised_epochs, 32)
 
 
-def test_probe_fractions_rise_with_labels(digits):
-    train, test = digits
+def test_probe_fractions_rise_with_labels(digits_20_per_class):
+    train, test = digits_20_per_class
     flat = lambda s: s.images.float().flatten(1) / 255  # noqa: E731 — pixels as features
     res = transfer.probe_fractions(flat(train), train.labels, flat(test), test.labels, 10, fractions=(0.1, 1.0))
     assert len(res[0.1]) == 3 and len(res[1.0]) == 1  # three label draws, one full set
@@ -55,8 +48,8 @@ def test_probe_fractions_rise_with_labels(digits):
     assert (res[1.0][0].accuracy, res[1.0][0].val_accuracy) == (same.accuracy, same.val_accuracy)  # same split too
 
 
-def test_fine_tunes_are_recorded_then_loaded(digits, monkeypatch):
-    train, test = digits
+def test_fine_tunes_are_recorded_then_loaded(digits_20_per_class, monkeypatch):
+    train, test = digits_20_per_class
     torch.manual_seed(0)
     backbone = Supervised(width=0.125).backbone
     trained = transfer.fine_tune_seeds(backbone, "ft-test", train, test, 0.5, mode=Mode(record=True, command="python -m sslkit.course.references test --profile tiny"), draws=(0, 1),
@@ -71,8 +64,8 @@ def test_fine_tunes_are_recorded_then_loaded(digits, monkeypatch):
     assert (paths.runs_dir() / "tiny" / "ft-test-50pct-draw0").is_dir()  # it trained again
 
 
-def test_imagenet_features_resize_and_normalize(digits):
-    train, _ = digits
+def test_imagenet_features_resize_and_normalize(digits_20_per_class):
+    train, _ = digits_20_per_class
     seen = {}
 
     class Probe(nn.Module):
