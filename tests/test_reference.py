@@ -16,7 +16,6 @@ from sslkit.course.setup import summary
 from sslkit.experiments.sweeps import sweep_run
 from sslkit.methods import SimCLR, Supervised
 from sslkit.parts import paths
-from sslkit.parts.data import load_digits
 from sslkit.parts.profiles import get_profile
 from sslkit.records import manifest as reference
 from sslkit.records.policy import LOAD, Mode, TRAIN, load_or_pretrain
@@ -26,12 +25,6 @@ from sslkit.training.runs import read_metrics
 
 # a tiny profile with references (smoke has none: it always trains)
 TINY = replace(get_profile("smoke"), name="tiny", pretrain_epochs=1, sweep_epochs=1, references=True)
-
-
-@pytest.fixture(scope="module")
-def digits():
-    train, test = load_digits("train"), load_digits("test")
-    return train.subset(torch.arange(0, len(train), 8)), test.subset(torch.arange(0, len(test), 4))
 
 
 class Modes:
@@ -47,8 +40,8 @@ def record():
     return Modes()
 
 
-def _train_simclr(digits, mode, **kw):
-    train, test = digits
+def _train_simclr(data, mode, **kw):
+    train, test = data
     return load_or_pretrain(SimCLR, train, test, "simclr", mode=mode, profile=TINY, progress=False, **kw)
 
 
@@ -67,8 +60,8 @@ def test_float16_weights_round_trip_and_keep_what_float16_cannot_hold():
         reference.load_half_state(torch.nn.BatchNorm1d(4), {"weight": torch.zeros(4)})
 
 
-def test_a_recorded_run_is_loaded_with_its_curves_and_the_same_weights(digits, record, monkeypatch, capsys):
-    trained, trained_run = _train_simclr(digits, record.now)
+def test_a_recorded_run_is_loaded_with_its_curves_and_the_same_weights(digits_strided, record, monkeypatch, capsys):
+    trained, trained_run = _train_simclr(digits_strided, record.now)
     entry = reference.load_manifest(TINY)["runs"]["simclr"]
     assert {"files", "command", "hardware", "date", "wall_time_s", "results"} <= set(entry)
     assert 0 < entry["cpu_time_s"] <= 2 * entry["wall_time_s"] + 1  # the process's CPU seconds, two cores at most
@@ -79,7 +72,7 @@ def test_a_recorded_run_is_loaded_with_its_curves_and_the_same_weights(digits, r
     assert "knn_float32" in entry["results"]
     record.now = LOAD
     capsys.readouterr()
-    loaded, run = _train_simclr(digits, record.now)
+    loaded, run = _train_simclr(digits_strided, record.now, verbose=True)  # where it came from, on request
     out = capsys.readouterr().out
     assert "loaded the reference run" in out and "python -m sslkit.course.references test --profile tiny" in out
     assert run.trained_now is False and run.reference["date"] == entry["date"] and trained_run.reference is None
@@ -89,40 +82,40 @@ def test_a_recorded_run_is_loaded_with_its_curves_and_the_same_weights(digits, r
     assert len(read_metrics(run.run_dir)) == len(read_metrics(trained_run.run_dir)) == 1
 
 
-def test_a_tampered_missing_or_other_reference_trains_live(digits, record, monkeypatch, capsys):
+def test_a_tampered_missing_or_other_reference_trains_live(digits_strided, record, monkeypatch, capsys):
     from sslkit.training.train import planned_settings
 
-    _train_simclr(digits, record.now)
+    _train_simclr(digits_strided, record.now)
     record.now = LOAD
     # same name, other settings: refused, and the difference named
-    entry, why = reference.find("simclr", planned_settings(SimCLR, digits[0], TINY, temperature=0.2)[1], TINY)
+    entry, why = reference.find("simclr", planned_settings(SimCLR, digits_strided[0], TINY, temperature=0.2)[1], TINY)
     assert entry is None and "made with other settings (hparams.temperature: 0.5 → 0.2)" in why
     # another setting is another run: no reference
     capsys.readouterr()
-    _train_simclr(digits, record.now, temperature=0.3)
+    _train_simclr(digits_strided, record.now, temperature=0.3)
     assert "no reference run 'simclr-temperature=0.3'" in capsys.readouterr().out
     # a file that does not match its sha256
     weights = paths.references_dir() / "tiny" / "simclr" / "weights.pt"
     data = bytearray(weights.read_bytes())
     data[-20] ^= 0xFF
     weights.write_bytes(bytes(data))
-    m = _train_simclr(digits, record.now)
+    m = _train_simclr(digits_strided, record.now)
     assert "does not match its sha256" in capsys.readouterr().out and m.report.reference is None
 
 
-def test_retrain_and_the_smoke_profile_always_train(digits, record, monkeypatch, capsys):
-    train, test = digits
-    _train_simclr(digits, record.now)
+def test_retrain_and_the_smoke_profile_always_train(digits_strided, record, monkeypatch, capsys):
+    train, test = digits_strided
+    _train_simclr(digits_strided, record.now)
     record.now = LOAD
-    assert _train_simclr(digits, TRAIN).report.reference is None
-    assert _train_simclr(digits, LOAD).report.reference is not None
+    assert _train_simclr(digits_strided, TRAIN).report.reference is None
+    assert _train_simclr(digits_strided, LOAD).report.reference is not None
     smoke = load_or_pretrain(SimCLR, train, test, "simclr", mode=LOAD, profile=replace(TINY, name="smoke"), progress=False)
     assert smoke.report.reference is None
     assert "not used under the smoke profile" in summary("04_simclr", LOAD, get_profile("smoke"))
 
 
-def test_a_main_run_takes_its_sizes_epochs_and_settings_from_the_profile(digits):
-    train, test = digits
+def test_a_main_run_takes_its_sizes_epochs_and_settings_from_the_profile(digits_strided):
+    train, test = digits_strided
     p = replace(TINY, name="smoke", main_runs={"simclr": {"epochs": 2, "temperature": 0.3}},  # smoke: always trains
                 main_sizes={"batch_size": 16})  # the main runs' own batch (the profile's is 32)
     model, run = load_or_pretrain(SimCLR, train, test, "simclr", mode=LOAD, profile=p, progress=False)
@@ -133,11 +126,11 @@ def test_a_main_run_takes_its_sizes_epochs_and_settings_from_the_profile(digits)
     assert run.run_dir.name == "simclr-temperature=0.3" and run.epochs == 1 and model.hparams.temperature == 0.3
 
 
-def test_a_main_runs_knn_curve_is_recorded_with_it(digits, tmp_path):
+def test_a_main_runs_knn_curve_is_recorded_with_it(digits_strided, tmp_path):
     from sslkit.training.curve import KnnCurve, read_curve
     from sslkit.training.train import pretrain
 
-    train, test = digits
+    train, test = digits_strided
     run = tmp_path / "curved"
     model, _ = pretrain(SimCLR, train, test, run, epochs=2, profile=TINY, progress=False,
                         callbacks=[KnnCurve(run, train, test, [1, 2])])
@@ -147,8 +140,8 @@ def test_a_main_runs_knn_curve_is_recorded_with_it(digits, tmp_path):
     assert [r["epoch"] for r in kept] == [1, 2] and kept == read_curve(run)
 
 
-def test_sweep_runs_record_their_knn_and_curves_but_no_weights(digits, record, monkeypatch):
-    train, test = digits
+def test_sweep_runs_record_their_knn_and_curves_but_no_weights(digits_strided, record, monkeypatch):
+    train, test = digits_strided
     first = sweep_run(SimCLR, train, test, "simclr-sweep", mode=record.now, profile=TINY, temperature=0.2)
     entry = reference.load_manifest(TINY)["runs"][first.name]
     assert entry["kind"] == "sweep" and entry["results"]["knn"] == first.knn
@@ -160,9 +153,9 @@ def test_sweep_runs_record_their_knn_and_curves_but_no_weights(digits, record, m
     pd.testing.assert_frame_equal(read_metrics(again.curves), read_metrics(first.curves), rtol=1e-12)
 
 
-def test_sweep_measures_are_recorded_reloaded_and_a_reference_without_them_trains_again(digits, record, monkeypatch,
-                                                                                         capsys):
-    train, test = digits
+def test_sweep_measures_are_recorded_reloaded_and_a_reference_without_them_trains_again(digits_strided, record,
+                                                                                         monkeypatch, capsys):
+    train, test = digits_strided
     calls = []
 
     def n_train(model, tr, te):  # a measure that proves it saw the trained model and the data
@@ -181,8 +174,8 @@ def test_sweep_measures_are_recorded_reloaded_and_a_reference_without_them_train
         sweep_run(SimCLR, train, test, "simclr-sweep", mode=record.now, profile=TINY, measures={"knn": n_train})
 
 
-def test_notebook_results_go_to_the_run_folder_and_the_manifest_only_when_recording(digits, record, monkeypatch):
-    model = _train_simclr(digits, record.now)
+def test_notebook_results_go_to_the_run_folder_and_the_manifest_only_when_recording(digits_strided, record, monkeypatch):
+    model = _train_simclr(digits_strided, record.now)
     save_result("simclr", {"knn": 0.5, "linear": 0.6}, mode=record.now, profile=TINY, run=model)
     entry = reference.load_manifest(TINY)["runs"]["simclr"]
     assert entry["result"] == "simclr" and entry["results"]["knn"] == 0.5
@@ -196,10 +189,10 @@ def test_notebook_results_go_to_the_run_folder_and_the_manifest_only_when_record
     assert load_reference(TINY)["simclr"]["knn"] == 0.5  # else the reference's
 
 
-def test_a_result_is_recorded_with_its_run_whatever_the_run_is_named(digits, record, capsys):
+def test_a_result_is_recorded_with_its_run_whatever_the_run_is_named(digits_strided, record, capsys):
     """BYOL's main run is named byol-epochs=32 and its result "byol": the result goes to that run's
     entry, as the notebooks pass it, never to a second entry claiming the same result."""
-    module, run = _train_simclr(digits, record.now, epochs=2)
+    module, run = _train_simclr(digits_strided, record.now, epochs=2)
     assert run.run_dir.name == "simclr-epochs=2"
     save_result("simclr", {"knn": 0.5, "linear": 0.6}, mode=record.now, profile=TINY, run=run)
     entries = reference.load_manifest(TINY)["runs"]
@@ -218,8 +211,8 @@ def test_every_committed_result_has_one_manifest_entry():
         assert not {r: n for r, n in owners.items() if len(n) > 1}, f"{manifest.name}: a result recorded twice: {owners}"
 
 
-def test_the_readme_table_comes_from_the_manifest(digits, record, tmp_path):
-    model = _train_simclr(digits, record.now)
+def test_the_readme_table_comes_from_the_manifest(digits_strided, record, tmp_path):
+    model = _train_simclr(digits_strided, record.now)
     save_result("floor", {"knn": 0.25, "linear": 0.3}, mode=record.now, profile=TINY)
     save_result("simclr", {"knn": 0.5, "linear": 0.6}, mode=record.now, profile=TINY, run=model)
     table = references.results_table(TINY)
@@ -228,7 +221,7 @@ def test_the_readme_table_comes_from_the_manifest(digits, record, tmp_path):
     readme.write_text(f"intro\n{references.BEGIN}\nold\n{references.END}\noutro\n")
     assert references.write_table(readme, TINY) and not references.write_table(readme, TINY)
     block = references.readme_block(TINY)
-    assert block.startswith(table) and "| SimCLR | 50.0% (" in block  # the calibration table follows
+    assert block.startswith(table) and "| 50.0% kNN (" in block  # the calibration table follows, kNN beside kNN
     assert readme.read_text() == f"intro\n{references.BEGIN}\n{block}\n{references.END}\noutro\n"
     readme.write_text("no markers")
     with pytest.raises(ValueError, match="markers"):
@@ -243,8 +236,8 @@ def test_the_table_shows_a_runs_cpu_minutes_beside_its_wall_minutes_when_recorde
     assert references.training_time({"epochs": 0, "wall_time_s": 0.0}) == "–"  # the floor: nothing trained
 
 
-def test_fetch_checks_every_downloaded_file(digits, record, tmp_path, monkeypatch, capsys):
-    _train_simclr(digits, record.now)
+def test_fetch_checks_every_downloaded_file(digits_strided, record, tmp_path, monkeypatch, capsys):
+    _train_simclr(digits_strided, record.now)
     source = paths.references_dir().parent  # serves as the "repository" (file:// URL)
     monkeypatch.setenv("SSLKIT_REFERENCES", str(tmp_path / "fetched" / "results"))
     assert reference.fetch(TINY, source.as_uri(), names=("simclr",))
@@ -283,8 +276,8 @@ def test_every_committed_main_result_has_a_row_in_the_readme_table(monkeypatch):
 
 
 def test_notebooks_take_the_repository_address_and_version_from_one_place():
-    """Every notebook's install cell is the same, pins the package's version and installs from
-    the repository sslkit names (or a local copy); the badge opens the same repository."""
+    """Every notebook's install cell is the same and installs the package's own version from the
+    repository sslkit names; the badge opens the same repository."""
     pyproject = (paths.repo_root() / "pyproject.toml").read_text()
     assert f'Homepage = "{REPOSITORY}"' in pyproject and f'version = "{__version__}"' in pyproject
     slug = REPOSITORY.removeprefix("https://github.com/")
@@ -292,9 +285,9 @@ def test_notebooks_take_the_repository_address_and_version_from_one_place():
     for py in sorted((paths.repo_root() / "notebooks").glob("[0-9]*.py")):
         text = py.read_text()
         assert f"colab.research.google.com/github/{slug}/blob/main/notebooks/{py.stem}.ipynb" in text, py.name
-        assert f'SSLKIT = "{__version__}"' in text and f'f"git+{REPOSITORY}@v{{SSLKIT}}"' in text, py.name
+        assert f'"git+{REPOSITORY}@v{__version__}"' in text, py.name
         assert f'setup("{py.stem}", retrain=RETRAIN, drive=DRIVE)' in text, py.name
-        cells.add(text[text.index("DRIVE = False  #"):text.index("importlib.invalidate_caches()")])
+        cells.add(_install_cell(py))
         named = set(re.findall(r"github(?:\.com)?/([\w.-]+/[\w.-]+?)(?:/|\"|\.git|$)", text, re.M))
         assert named == {slug}, f"{py.name} names another repository: {named}"
     assert len(cells) == 1, "the notebooks' install cells differ: keep them identical"
@@ -381,18 +374,18 @@ def test_every_committed_main_reference_loads_through_the_notebooks_path(cpu_dat
         assert run.reference is not None, capsys.readouterr().out  # verified and loaded, not trained
 
 
-def test_sweep_seeds_train_one_run_per_seed_and_seed_0_is_the_plain_run(digits):
+def test_sweep_seeds_train_one_run_per_seed_and_seed_0_is_the_plain_run(digits_strided):
     from sslkit.experiments.sweeps import sweep_seeds
 
-    train, test = digits
+    train, test = digits_strided
     accs = sweep_seeds(SimCLR, train, test, "simclr-sweep", mode=LOAD, seeds=(0, 1), profile=TINY)
     assert len(accs) == 2 and all(0 <= a <= 1 for a in accs)
     names = sorted(d.name for d in (paths.runs_dir() / "tiny").iterdir())
     assert names == ["simclr-sweep", "simclr-sweep-seed=1"]
 
 
-def test_prune_removes_the_references_no_notebook_asked_for(digits, record, monkeypatch, tmp_path):
-    train, test = digits
+def test_prune_removes_the_references_no_notebook_asked_for(digits_strided, record, monkeypatch, tmp_path):
+    train, test = digits_strided
     kept = sweep_run(SimCLR, train, test, "simclr-sweep", mode=record.now, profile=TINY, temperature=0.2)
     dropped = sweep_run(SimCLR, train, test, "simclr-sweep", mode=record.now, profile=TINY, temperature=0.7)
     used = tmp_path / "used"
@@ -457,10 +450,10 @@ def test_a_notebook_reads_retrain_from_the_environment_and_takes_a_record_mode_e
         load_or_pretrain(SimCLR, None, None, "simclr")
 
 
-def test_a_sweep_run_at_the_main_size_trains_the_main_epochs(digits):
+def test_a_sweep_run_at_the_main_size_trains_the_main_epochs(digits_strided):
     from sslkit.training.runs import wall_time
 
-    train, test = digits
+    train, test = digits_strided
     p = replace(TINY, pretrain_epochs=2, sweep_epochs=1)
     small = sweep_run(SimCLR, train, test, "s", mode=LOAD, profile=p)
     main = sweep_run(SimCLR, train, test, "s-main", mode=LOAD, profile=p, size="main")  # a stem of its own
@@ -469,37 +462,39 @@ def test_a_sweep_run_at_the_main_size_trains_the_main_epochs(digits):
         sweep_run(SimCLR, train, test, "s", mode=LOAD, profile=p, size="large")
 
 
-def _install_cell() -> str:
-    text = (paths.repo_root() / "notebooks" / "04_simclr.py").read_text()
-    start = text.index("DRIVE = False  #")
+def _install_cell(py=paths.repo_root() / "notebooks" / "04_simclr.py") -> str:
+    """A notebook's first code cell, from its RETRAIN switch to the next cell."""
+    text = py.read_text()
+    start = text.index("RETRAIN = False  #")
     return text[start:text.index("# %%", start)]
 
 
-@pytest.mark.parametrize("where, rc", [("inside", 0), ("outside", 0), ("outside", 1)])
-def test_the_install_cell_installs_from_the_copy_it_sits_in_else_the_pinned_release(where, rc, monkeypatch, tmp_path):
+@pytest.mark.parametrize("installed", [False, True])
+def test_the_install_cell_installs_the_pinned_release_only_where_sslkit_is_missing(installed, monkeypatch):
+    """pip itself is stubbed (no network, and no install into the test's environment): on a fresh
+    runtime the cell hands pip the release these notebooks were written for; where sslkit is
+    importable it runs nothing."""
     import importlib.util
     import subprocess
 
     calls = []
-    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)  # as on a fresh Colab runtime
-    monkeypatch.setattr(subprocess, "run", lambda cmd, **kw: calls.append(cmd) or subprocess.CompletedProcess(cmd, rc))
-    monkeypatch.chdir(paths.repo_root() / "notebooks" if where == "inside" else tmp_path)
-    if rc:
-        with pytest.raises(SystemExit, match="could not install sslkit from git\\+.*Connect to the internet"):
-            exec(_install_cell(), {})
-        return
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: object() if installed else None)
+    monkeypatch.setattr(subprocess, "run", lambda cmd, **kw: calls.append((cmd, kw)) or subprocess.CompletedProcess(cmd, 0))
     exec(_install_cell(), {})
-    source = calls[0][-1]
-    assert source == (str(paths.repo_root()) if where == "inside" else f"git+{REPOSITORY}@v{__version__}")
+    if installed:
+        assert calls == []
+    else:
+        (cmd, kw), = calls
+        assert cmd[-1] == f"git+{REPOSITORY}@v{__version__}" and cmd[1:4] == ["-m", "pip", "install"] and kw["check"]
 
 
 @needs_cpu_references[0]
 @needs_cpu_references[1]
 def test_on_a_gpu_runtime_every_notebook_loads_its_references_and_says_the_device(cpu_data, monkeypatch, capsys):
-    """Colab with a T4, mocked: each notebook's setup picks the references' profile on the GPU and
-    says so, and every main run a notebook asks for loads (verified, never trained) and is moved
-    to the GPU for evaluation."""
-    import torch
+    """Colab with a T4, mocked (no CUDA here): each notebook's setup picks the references' profile
+    on the GPU and says so, and every main run a notebook asks for loads under that profile's
+    settings (verified, never trained). The move to the GPU itself is
+    test_a_loaded_reference_is_moved_to_the_profiles_device's."""
 
     from sslkit.course.references import NOTEBOOKS
     from sslkit.course.setup import setup
@@ -511,26 +506,29 @@ def test_on_a_gpu_runtime_every_notebook_loads_its_references_and_says_the_devic
     monkeypatch.setattr(profiles, "_cuda", lambda: True)
     monkeypatch.setattr(profiles, "cuda_has_bf16", lambda: False)  # a T4
     monkeypatch.setattr(profiles, "hardware", lambda: "GPU Tesla T4 (15 GiB), CUDA (mocked)")
-    moved = []
-
-    def gpu_move(original):
-        def to(self, *args, **kwargs):  # no CUDA here: record the move instead of making it
-            if any(str(a).startswith("cuda") for a in (*args, *kwargs.values())):
-                if isinstance(self, torch.nn.Module):
-                    moved.append(type(self).__name__)
-                return self
-            return original(self, *args, **kwargs)
-        return to
-
-    monkeypatch.setattr(torch.nn.Module, "to", gpu_move(torch.nn.Module.to))
-    # tensors are not mocked: loading a reference must not copy the images to the GPU (only training does)
     _never_train(monkeypatch, capsys)
     for notebook in NOTEBOOKS:
         profile, mode = setup(notebook)
         out = capsys.readouterr().out
         assert (profile.name, profile.device, mode.train) == ("cpu", "cuda", False), notebook
         assert "Tesla T4" in out and "reference runs:" in out and "trains here" not in out, (notebook, out)
+    # the T4 profile's settings (its float16 precision included), on the device this machine has
+    on_this_machine = replace(profile, device="cpu")
     for name, (cls, kw) in _main_calls(profile).items():
-        run = load_or_pretrain(cls, *cpu_data, name.split("-")[0], mode=mode, profile=profile, **kw)
+        run = load_or_pretrain(cls, *cpu_data, name.split("-")[0], mode=mode, profile=on_this_machine, **kw)
         assert run.report.reference is not None, capsys.readouterr().out  # loaded, not trained
-    assert len(moved) >= len(_main_calls(profile))  # each loaded main run was sent to the GPU
+
+
+@pytest.mark.parametrize("device", [
+    "meta",  # a device every machine has: a real move (the weights' values are dropped), so this runs anywhere
+    pytest.param("cuda", marks=pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a GPU")),
+])
+def test_a_loaded_reference_is_moved_to_the_profiles_device(digits_strided, record, device):
+    """A reference loads into a module built on the CPU, then moves, buffers included, to the
+    device of the profile it is loaded under (a GPU on Colab: the references were recorded on a CPU)."""
+    train, test = digits_strided
+    _train_simclr(digits_strided, record.now)
+    model, run = load_or_pretrain(SimCLR, train, test, "simclr", mode=LOAD, profile=replace(TINY, device=device),
+                                  progress=False)
+    assert run.reference is not None  # loaded, not trained
+    assert {t.device.type for t in (*model.parameters(), *model.buffers())} == {device}

@@ -67,11 +67,11 @@ def main(argv=None) -> dict:
         _, floor = random_floor(train, test, main)
         save_result("floor", floor, mode=mode, profile=p)
     print(f"2/3 SimCLR ({p.main_run('simclr')['epochs']} epochs of pretraining) …", flush=True)
-    simclr, run = load_or_pretrain(SimCLR, train, test, "simclr", mode=mode, profile=p)
+    simclr, run = load_or_pretrain(SimCLR, train, test, "simclr", mode=mode, profile=p, verbose=True)
     ssl = {**evaluate(simclr, train, test), "wall_s": run.seconds}
     save_result("simclr", ssl, mode=mode, profile=p, run=run)
     print(f"3/3 supervised baseline ({p.main_run('supervised')['epochs']} epochs) …", flush=True)
-    (_, sup_run), sup = supervised_baseline(train, test, mode=mode, profile=p)
+    (_, sup_run), sup = supervised_baseline(train, test, mode=mode, profile=p, verbose=True)
     save_result("supervised", sup, mode=mode, profile=p, run=sup_run)
     results = {"floor (random init)": floor, "SimCLR": ssl, "supervised": sup}
 

@@ -42,7 +42,7 @@ def supervised_settings(profile: Profile | None = None, epochs: int | None = Non
 
 def supervised_baseline(
     train: ImageSet, test: ImageSet, *, mode: Mode, profile: Profile | None = None, run_dir: str | Path | None = None,
-    epochs: int | None = None, progress: bool = True,
+    epochs: int | None = None, progress: bool = True, verbose: bool = False,
 ):
     """(:class:`~sslkit.training.train.Trained` Supervised module and its report, metrics) — the
     profile's reference run ``supervised`` when ``mode`` allows and there is one (:func:`sslkit.records.policy.load_or_pretrain`), else trained
@@ -54,7 +54,8 @@ def supervised_baseline(
     p = get_profile(profile).main_profile()  # the baseline every main run is read against: the main runs' sizes
     kwargs = dict(profile=p, progress=progress, **supervised_settings(p, epochs))
     if run_dir is None:  # the notebooks' baseline: its reference run when there is one
-        trained = load_or_pretrain(Supervised, train, test, "supervised", mode=mode, name="supervised", **kwargs)
+        trained = load_or_pretrain(Supervised, train, test, "supervised", mode=mode, name="supervised", verbose=verbose,
+                                   **kwargs)
     else:
         trained = pretrain(Supervised, train, test, run_dir, **kwargs)
     metrics = evaluate(trained.module, train, test)

@@ -145,7 +145,7 @@ def main_run_name(stem: str, method_cls, profile: Profile, **settings) -> str:
 
 def load_or_pretrain(method_cls, train: ImageSet, test: ImageSet | None, stem: str, *, mode: Mode,
                      name: str | None = None, profile: Profile | None = None, epochs: int | None = None,
-                     seed: int = 0, progress: bool = True, **kwargs):
+                     seed: int = 0, progress: bool = True, verbose: bool = False, **kwargs):
     """The trained module of this main run: its reference when ``mode`` allows and there is a usable
     one, else trained here (:func:`obtain`).
 
@@ -156,7 +156,8 @@ def load_or_pretrain(method_cls, train: ImageSet, test: ImageSet | None, stem: s
     settings not passed here, so ``load_or_pretrain(BYOL, train, test, "byol", mode=MODE)`` is the
     profile's BYOL main run. ``stem`` plus the settings that differ from the defaults name the run
     (:func:`main_run_name`), unless ``name`` is given. Prints which it did and why. Returns
-    :class:`~sslkit.training.train.Trained` — ``(module, report)``; for a loaded reference the
+    :class:`~sslkit.training.train.Trained` — ``(module, report)``; ``verbose`` prints where a loaded
+    reference came from (its command, hardware, date, epochs and training time). For a loaded reference the
     report's ``run_dir`` is the reference folder (which :func:`sslkit.training.runs.read_metrics`
     reads) and its ``reference`` the manifest entry (None when trained here). In record mode the
     rounded float16 weights a reader will load are what is evaluated afterwards, and the float32
@@ -190,7 +191,8 @@ def load_or_pretrain(method_cls, train: ImageSet, test: ImageSet | None, stem: s
     entry = got.entry
     report = RunReport(got.folder, entry.get("epochs", 0), entry.get("steps", 0), len(train),
                        settings["batch_size"], got.wall_s, trained_now=False, reference=entry)
-    print(describe_entry(name, entry), flush=True)
+    if verbose:  # a notebook's setup already said, in one line, that its references load sha256-checked
+        print(describe_entry(name, entry), flush=True)
     if got.settings.get("data", {}).get("fingerprint") != settings["data"]["fingerprint"]:
         print(f"{name}: note: it was trained on another copy of CIFAR-10 (e.g. the JPEG re-encoding vs the "
               "original download): the evaluation below uses yours, so numbers may differ slightly from the manifest's.")
