@@ -32,40 +32,23 @@
 #    (a network with random weights) and the *supervised baseline* (the same network trained
 #    with all the labels). A self-supervised method is good when it lands close to the
 #    second while never seeing a label.
-
-# %% [markdown]
-# ## Setup
-# The next cell has the course's two switches. `DRIVE = True` (Colab) keeps data and runs in your
-# Google Drive, so a disconnect loses nothing; `RETRAIN = True` trains every run of the notebook
-# yourself, at the small *live* size (minutes), instead of loading the committed references.
-# Where `sslkit` is not installed (a fresh Colab runtime) the cell installs it: from the copy of
-# the repository the notebook sits in (a clone, or a Drive folder `MyDrive/sslkit`), else from
-# GitHub at the version these notebooks were written for. Locally (`make notebooks`, `make test`)
-# it is already installed and the cell installs nothing.
+#
+# **Sizes.** Every number in this notebook comes from one size, **the main-run size**: all
+# 50,000 training images and all 10,000 test images, a ResNet-18 at width 1/8 (an eighth of its
+# channels), batch 256; the supervised baseline trains for about two CPU-hours at it. The
+# method notebooks train their own main runs at the same size and read them against these two
+# numbers. By default the trained network is loaded, not trained: set `RETRAIN = True` below to
+# train it yourself at a small "live" size in minutes (its numbers then show the code learning,
+# not the final baseline).
 
 # %%
-DRIVE = False  # Colab: True keeps data and runs in your Google Drive (MyDrive/sslkit), so a disconnect loses nothing
 RETRAIN = False  # True trains every run here at the small "live" size (minutes) instead of loading the references
+DRIVE = False  # Colab: True keeps data and runs in your Google Drive (MyDrive/sslkit), so a disconnect loses nothing
 
-import importlib.util
-import pathlib
-import subprocess
-import sys
-
-SSLKIT = "0.1.0"  # the sslkit these notebooks were written for
-if DRIVE:  # mounted first, so that a copy of the repository in MyDrive/sslkit can be installed
-    from google.colab import drive
-    drive.mount("/content/drive")
-if importlib.util.find_spec("sslkit") is None:  # from the copy this notebook sits in, else from GitHub
-    here = pathlib.Path.cwd()
-    copy = next((d for d in (here, *here.parents, pathlib.Path("/content/drive/MyDrive/sslkit"))
-                 if (d / "pyproject.toml").is_file() and (d / "sslkit").is_dir()), None)
-    source = str(copy) if copy else f"git+https://github.com/sslkit/sslkit@v{SSLKIT}"
-    print(f"installing sslkit {SSLKIT} from {source}")
-    if subprocess.run([sys.executable, "-m", "pip", "install", "-q", source]).returncode:
-        raise SystemExit(f"pip could not install sslkit from {source}. Connect to the internet, or open this notebook "
-                         "from a copy of the repository (a clone, or a folder MyDrive/sslkit with DRIVE = True).")
-    importlib.invalidate_caches()  # so that the import below finds the package just installed
+import importlib.util, subprocess, sys
+if importlib.util.find_spec("sslkit") is None:  # Colab or a fresh environment: install the sslkit this course was written for
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "git+https://github.com/sslkit/sslkit@v0.1.0"], check=True)
+    importlib.invalidate_caches()
 
 # %%
 import matplotlib.pyplot as plt
@@ -84,23 +67,17 @@ from sslkit.training.evaluate import extract_features, knn_accuracy
 PROFILE, MODE = setup("00_data_and_baselines", retrain=RETRAIN, drive=DRIVE)  # the profile; whether runs load or train
 
 # %% [markdown]
-# The lines above give sslkit's version and the **profile** that sized the runs, on this
-# machine's device. By default it is `cpu`: the committed reference runs' sizes (main runs on
-# all 50,000 training images at width 1/8, about 2 hours of a 2-core CPU each; experiments on a
-# 10,000-image subset with narrower or shorter runs: honest numbers, far from converged), loaded
-# on any machine and evaluated on its GPU when there is one. `RETRAIN = True` picks `live` (a smaller size you train yourself in
-# minutes; its numbers show the code learning, not the papers' claims). `smoke` (CI) proves the
-# code runs; `gpu` (full CIFAR-10, a full ResNet-18: hours on a T4) is there for whoever has the
-# hardware. `SSLKIT_PROFILE`, set before `setup` runs, chooses any of them.
+# The lines above name the **profile** that sizes the runs (`cpu` by default: the sizes
+# described at the top) and the device the notebook runs on.
 #
 # ## 1 · The data
-# `cifar10()` returns the profile's class-balanced subset as uint8 tensors. The first call
-# downloads (or reads your local copy named by `SSLKIT_DATA`) and decodes everything once
-# into a cache; later calls take about a second.
+# `cifar10()` returns the images of a profile's size as uint8 tensors of shape (N, 3, 32, 32),
+# with their labels. The first call downloads CIFAR-10 (or reads a local copy named by
+# `SSLKIT_DATA`) and decodes it once into a cache; later calls take about a second.
 
 # %%
-MAIN = PROFILE.main_profile()  # the main runs' sizes, which the floor and the baseline share
-train, test = cifar10(MAIN)
+MAIN = PROFILE.main_profile()  # the main-run size, which the floor and the baseline share
+train, test = cifar10(MAIN)  # all of CIFAR-10 at the main-run size
 print(f"train: {tuple(train.images.shape)} {train.images.dtype}, test: {tuple(test.images.shape)}")
 print("classes:", ", ".join(train.classes))
 examples = torch.stack([(train.labels == c).nonzero()[:2, 0] for c in range(10)], dim=1).flatten()  # 2 per class
@@ -112,9 +89,10 @@ fig = plots.image_grid(train.images[examples], [train.classes[y] for y in train.
 # different colours — and ask for features that agree. Whatever the augmentations change
 # (position, scale, colour) the features learn to ignore; whatever survives them (shape,
 # parts, texture) they must capture. So every image in a batch needs **its own** random
-# parameters. `sslkit.parts.augment` draws them per sample and runs batched on the GPU: below, each
-# row is one image augmented seven times in one call, with SimCLR's CIFAR-10 settings
-# (crop 8–100% of the area, flip, colour jitter with p = 0.8, grayscale with p = 0.2).
+# parameters. `sslkit.parts.augment` draws them per sample and applies them to the whole batch at
+# once, on the GPU when there is one. Below, each row is one image augmented seven times, with
+# SimCLR's CIFAR-10 settings (Chen et al., 2020: crops of 8–100% of the area, flips, colour jitter
+# with p = 0.8, grayscale with p = 0.2).
 
 # %%
 aug = simclr_augment()
@@ -173,10 +151,9 @@ assert abs(by_hand - package) <= 1 / len(test)  # the same rule; at most one tie
 # %% [markdown]
 # ### The ceiling: supervised training
 # The same backbone trained end to end with every label (cross-entropy, crop and flip
-# augmentation, SGD with cosine decay), then evaluated with the same protocol. By default the
-# cell loads this profile's reference run (trained once by `python -m sslkit.course.references`, its
-# weights checked against their sha256) and says so; with `RETRAIN = True` it trains here, at the
-# live size, in `runs/live/supervised/`, where an interrupted run resumes from its last checkpoint.
+# augmentation, SGD with cosine decay), then evaluated with the same protocol. The cell loads the
+# trained baseline; with `RETRAIN = True` it trains here, at the live size, in
+# `runs/live/supervised/`, where an interrupted run resumes from its last checkpoint.
 
 # %%
 (supervised, supervised_run), sup = supervised_baseline(train, test, mode=MODE)
@@ -186,12 +163,18 @@ print(f"supervised: kNN {sup['knn']:.1%}, linear probe {sup['linear']:.1%}, "
 # %%
 fig = plots.training_curves(supervised_run.run_dir, "supervised baseline",
                             reference={"floor (linear probe)": floor["linear"]})
+took = f"{sup['wall_s'] / 60:.0f} minutes" if sup["wall_s"] >= 60 else f"{sup['wall_s']:.0f} s"
+display(Markdown(
+    f"The baseline trained for {supervised_run.epochs} epochs on {len(train):,} images ({took}). Its frozen "
+    f"features reach {sup['knn']:.1%} kNN and {sup['linear']:.1%} in the linear probe, against {floor['knn']:.1%} "
+    f"and {floor['linear']:.1%} for random weights: the labels move kNN by {100 * (sup['knn'] - floor['knn']):+.1f} "
+    "points."))
 
 # %% [markdown]
 # ## 4 · What the features look like
 # t-SNE squeezes the features of test images into two dimensions, keeping neighbours close.
-# Random features (left) mix the classes; supervised features (right) pull them apart,
-# because the labels told the network exactly which differences matter.
+# Compare how well the classes separate with random features (left) and with supervised
+# features (right), where the labels told the network which differences matter.
 
 # %%
 h_random = extract_features(random_net, test)
@@ -203,8 +186,8 @@ fig.tight_layout()
 
 # %% [markdown]
 # Nearest neighbours, image by image: the first column is a test image, the rest its closest
-# training images in supervised feature space (red: another class). Count the red ones: at
-# this size even supervised features retrieve other classes for some queries.
+# training images in supervised feature space (red: another class). Count the red ones: each is
+# a training image the kNN vote above counts against the right class.
 
 # %%
 h_train = extract_features(supervised, train)
@@ -232,6 +215,14 @@ fig = plots.accuracy_bars(results, title=f"profile {PROFILE.name}")
 # supervised baseline is the room self-supervised learning has to work in; the next
 # notebooks try to close it without labels, starting with pretext tasks (RotNet, Jigsaw)
 # and moving to contrastive learning (SimCLR).
+#
+# ## Going further
+# - **Profiles.** `SSLKIT_PROFILE`, set before `setup` runs, picks the sizes of every run:
+#   `cpu` (the default, the sizes above), `live` (what `RETRAIN = True` trains: minutes, too
+#   small for the papers' claims), `smoke` (seconds: it proves the code runs, its accuracies
+#   mean nothing) and `gpu` (all of CIFAR-10 with a full-width ResNet-18, for a fast GPU).
+# - **Try it:** run `knn_by_hand` on the random network's features with k = 20 instead of 200,
+#   or a temperature of 0.5, and see how far the floor moves: the protocol is a choice too.
 #
 # ## References
 # - Krizhevsky, *Learning Multiple Layers of Features from Tiny Images*, 2009 (CIFAR-10).

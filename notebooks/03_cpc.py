@@ -10,7 +10,6 @@
 #     language: python
 #     name: python3
 # ---
-
 # %% [markdown]
 # # 03 · CPC: predicting the patches below
 #
@@ -42,53 +41,33 @@
 #
 # **Why several steps ahead.** One row down, neighbouring patches overlap (stride 4, patch
 # 8): the next code can be predicted from low-level continuity. Three rows down, the patches
-# no longer touch, and only what the image *is* links them. CPC v2's reference code goes
-# further and predicts *only* from three rows ahead; so does this notebook's main run
-# (`first_step=3`: on a validation split of the training images it scored a higher kNN accuracy
-# than predicting 1, 2 and 3 rows at equal compute, by more than the margin set before the
-# trial; `bench/RESULTS.md`, "CPC's main run"). The
-# experiments below keep 1, 2 and 3, as their runs were trained.
+# no longer touch, and only what the image *is* links them. CPC v2's reference code predicts
+# *only* three rows ahead, and so does this notebook's main run (`first_step=3`, chosen on a
+# validation split cut from the training images); the experiments predict 1, 2 and 3 rows ahead.
 #
 # **Why no BatchNorm.** The patches of one image are encoded in the same batch; BatchNorm's
 # statistics would let each patch's code depend on its neighbours', a channel to solve the
 # task without looking. CPC v2 uses LayerNorm; the encoder here uses GroupNorm with weight
-# standardization, which normalizes each patch on its own.
+# standardization, which normalizes each patch on its own. For the evaluation, the codes of the
+# un-augmented 7×7 grid are mean-pooled: CPC v2 evaluates the encoder's codes, not the context.
 #
-# Representation for the evaluation: the codes of the un-augmented 7×7 grid, mean-pooled —
-# CPC v2 evaluates the encoder's codes, not the context. This notebook writes the method in a
-# few lines, trains it, evaluates it with the protocol of notebook 00, and tests two
-# questions: does the autoregressive context matter, and does predicting in both directions
-# (an idea the source leaves open) help?
-
-# %% [markdown]
-# ## Setup
+# **Sizes.** The numbers here come from two sizes. **The main run**: all 50,000 training images
+# and the 10,000 test images, a ResNet-18 at width 1/8, about two CPU-hours of training, the
+# budget every method's main run gets. **The experiment size**, for section 5: the profile's
+# 10,000 training images and 5,000 test images, width 1/8, 8 epochs, three seeds per setting.
 
 # %%
-DRIVE = False  # Colab: True keeps data and runs in your Google Drive (MyDrive/sslkit), so a disconnect loses nothing
 RETRAIN = False  # True trains every run here at the small "live" size (minutes) instead of loading the references
+DRIVE = False  # Colab: True keeps data and runs in your Google Drive (MyDrive/sslkit), so a disconnect loses nothing
 
-import importlib.util
-import pathlib
-import subprocess
-import sys
-
-SSLKIT = "0.1.0"  # the sslkit these notebooks were written for
-if DRIVE:  # mounted first, so that a copy of the repository in MyDrive/sslkit can be installed
-    from google.colab import drive
-    drive.mount("/content/drive")
-if importlib.util.find_spec("sslkit") is None:  # from the copy this notebook sits in, else from GitHub
-    here = pathlib.Path.cwd()
-    copy = next((d for d in (here, *here.parents, pathlib.Path("/content/drive/MyDrive/sslkit"))
-                 if (d / "pyproject.toml").is_file() and (d / "sslkit").is_dir()), None)
-    source = str(copy) if copy else f"git+https://github.com/sslkit/sslkit@v{SSLKIT}"
-    print(f"installing sslkit {SSLKIT} from {source}")
-    if subprocess.run([sys.executable, "-m", "pip", "install", "-q", source]).returncode:
-        raise SystemExit(f"pip could not install sslkit from {source}. Connect to the internet, or open this notebook "
-                         "from a copy of the repository (a clone, or a folder MyDrive/sslkit with DRIVE = True).")
-    importlib.invalidate_caches()  # so that the import below finds the package just installed
+import importlib.util, subprocess, sys
+if importlib.util.find_spec("sslkit") is None:  # Colab or a fresh environment: install the sslkit this course was written for
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "git+https://github.com/sslkit/sslkit@v0.1.0"], check=True)
+    importlib.invalidate_caches()
 
 # %%
 import math
+import statistics as st
 
 import matplotlib.pyplot as plt
 import torch
@@ -98,6 +77,7 @@ from IPython.display import Markdown, display
 from sslkit.course import plots
 from sslkit.course.estimate import images_per_s
 from sslkit.course.by_hand import check_step
+from sslkit.course.claims import GATE_POINTS
 from sslkit.course.setup import report, setup
 from sslkit.experiments.sweeps import experiment_seeds, random_init_seeds, sweep_seeds
 from sslkit.methods import CPC
@@ -109,7 +89,7 @@ from sslkit.records.policy import load_or_pretrain
 from sslkit.records.results import load_reference, reference_lines
 from sslkit.training.evaluate import extract_features
 from sslkit.training.mechanisms import code_excess, context_knn
-from sslkit.training.stats import SPREAD_LEGEND, mean_sd, verdict
+from sslkit.training.stats import SPREAD_LEGEND, judge, mean_sd, verdict
 
 PROFILE, MODE = setup("03_cpc", retrain=RETRAIN, drive=DRIVE)  # the profile; whether runs load or train
 SEEDS = experiment_seeds(PROFILE)  # every experiment setting is trained once per seed: 3 (2 under smoke)
@@ -125,7 +105,7 @@ print(f"{len(train):,} train / {len(test):,} test images")
 # training below uses. The candidates of each prediction are the codes of its target's row in
 # every image of the batch: the other patches of that row in its own image (its hardest
 # negatives) and the same row of the other images — B·S = 896 candidates at batch 128.
-# (Candidates from every row would cost 7 times more, most of a CPU training step.)
+# (Candidates from every row would cost 7 times more.)
 
 # %%
 def patches_by_hand(x, patch=8, stride=4):
@@ -162,8 +142,9 @@ print(f"patch grid {tuple(patch_grid(x).shape)}; loss by hand {cpc_loss_by_hand(
 # %% [markdown]
 # One training step, written out for a small CPC (width 1/8) with the loss above: every patch
 # encoded alone, the context network over the code grid (row r sees rows ≤ r only), one linear
-# map W_k per step ahead, and the InfoNCE of the predictions. `check_step` runs it and the package's `CPC.step` on the same 16 training images from the same
-# random seed, so both draw the same per-patch shifts, flips and colour drops, and asserts that the losses and the gradients of
+# map W_k per step ahead, and the InfoNCE of the predictions. `check_step` runs it and the
+# package's `CPC.step` on the same 16 training images from the same random seed, so both draw the
+# same per-patch shifts, flips and colour drops, and asserts that the losses and the gradients of
 # every trained weight agree (a misplaced stop-gradient would change the gradients, not the loss):
 
 # %%
@@ -222,15 +203,12 @@ fig.tight_layout()
 
 # %% [markdown]
 # ## 3 · Pretraining
-# `load_or_pretrain` loads this profile's reference run of CPC when there is one (the line it
-# prints says what made it; `RETRAIN = True` trains it here, at the live size), else trains CPC at the
-# profile's size. Settings (docstring of `sslkit.methods.cpc`): predictions up to K = 3 rows
-# ahead (only the third in the main run, above), τ = 0.1, Adam at lr 2e-3 × batch / 256 (1e-3 at
-# batch 128, Adam's usual default: on a validation split of the training images,
-# `bench/choose_lr.py`, three rates 4× apart could not be told apart at the sweep size), the
-# ResNet-18 of every notebook with GroupNorm + weight standardization, run on each patch. A
-# CPC step encodes 49 patches of 8×8 pixels per image, three times the pixels of one 32×32
-# view, and GroupNorm is slower than BatchNorm on a CPU: CPC is the slowest method per epoch.
+# The cell loads the trained main run (`RETRAIN = True` trains it here, at the live size).
+# Settings (docstring of `sslkit.methods.cpc`): predictions up to K = 3 rows ahead (only the
+# third in the main run), τ = 0.1, Adam at lr 2e-3 × batch / 256, the ResNet-18 of every notebook
+# with GroupNorm + weight standardization, run on each patch. A CPC step encodes 49 patches of
+# 8×8 pixels per image, three times the pixels of one 32×32 view, so its steps cost more than
+# those of the methods that see whole images.
 
 # %%
 cpc, cpc_run = load_or_pretrain(CPC, train, test, "cpc", mode=MODE)
@@ -238,13 +216,18 @@ fig = plots.training_curves(cpc_run.run_dir, "CPC pretraining", reference=refere
 loss = plots.read_metrics(cpc_run.run_dir)["train/loss_epoch"].dropna()
 print(f"loss {loss.iloc[0]:.2f} in the first epoch → {loss.iloc[-1]:.2f} in the last "
       f"(a uniform guess over the {MAIN.batch_size * 7} candidates: {math.log(MAIN.batch_size * 7):.2f})")
+main_epochs = cpc_run.epochs  # kept: the name cpc_run is reused for the experiments' helper below
+took = f"{cpc_run.seconds / 60:.0f} minutes" if cpc_run.seconds >= 60 else f"{cpc_run.seconds:.0f} s"
+display(Markdown(
+    f"The main run trained for {cpc_run.epochs} epochs on {len(train):,} images ({took}). Its loss went from "
+    f"{loss.iloc[0]:.2f} in the first epoch to {loss.iloc[-1]:.2f} in the last; a uniform guess over the "
+    f"{MAIN.batch_size * 7:,} candidates of a prediction scores {math.log(MAIN.batch_size * 7):.2f}."))
 
 # %% [markdown]
 # **How often the true patch wins.** The share of predictions whose true code scores highest
 # among the batch's candidates (the target row of every image: the dashed line is chance), per
-# step k the run predicts, during training (augmented patches) and
-# on test images after training (plain patches, batches of the training size). Farther rows
-# are harder to predict.
+# step k the run predicts, during training (augmented patches) and on test images after training
+# (plain patches, batches of the training size). Farther rows are harder to predict.
 
 # %%
 df = plots.read_metrics(cpc_run.run_dir)
@@ -277,6 +260,10 @@ a2.set(ylabel="true code wins (%), axis from 0", title="test images, after train
 a2.legend()
 fig.tight_layout()
 print("test: " + ", ".join(f"k = {k}: {100 * a:.1f}%" for k, a in enumerate(test_acc.tolist(), start=FIRST)))
+display(Markdown(
+    "On test images the true code wins " + ", ".join(f"{a:.1%} of the time {k} row{'s' * (k != 1)} ahead"
+                                                     for k, a in enumerate(test_acc.tolist(), start=FIRST))
+    + f", where chance is 1 in {MAIN.batch_size * 7:,} ({1 / (MAIN.batch_size * 7):.2%})."))
 
 # %% [markdown]
 # ## 4 · Evaluation
@@ -285,6 +272,12 @@ print("test: " + ", ".join(f"k = {k}: {100 * a:.1f}%" for k, a in enumerate(test
 
 # %%
 result = report("cpc", cpc, train, test, profile=PROFILE, mode=MODE, reference=reference, compare="all", run=cpc_run)
+if "floor" in reference:
+    display(Markdown(
+        f"CPC's pooled codes score {result['knn']:.1%} kNN and {result['linear']:.1%} in the linear probe, against "
+        f"{reference['floor']['knn']:.1%} and {reference['floor']['linear']:.1%} for the random-init floor: "
+        f"{100 * (result['knn'] - reference['floor']['knn']):+.1f} and "
+        f"{100 * (result['linear'] - reference['floor']['linear']):+.1f} points, one run."))
 
 # %%
 h_test = extract_features(cpc, test)
@@ -296,27 +289,21 @@ fig = plots.embedding(h_test, test.labels, test.classes, "tsne", PROFILE.embed_p
 # setting**, and compares their kNN accuracy (mean ± sd, each seed a dot). The floor here is
 # CPC's own architecture at random init — pooled codes of a random patch encoder, three seeds —
 # since it differs from the plain backbone of the other notebooks; the main run is drawn too.
-# `verdict` calls a difference *shown* only when it exceeds twice its standard error.
+# `verdict` calls a difference *shown* only when it exceeds twice its standard error (SE).
 #
-# **Run length.** The other notebooks' sweeps train on 2,000 images for 8 epochs (128 steps).
-# There CPC's loss hardly leaves chance (log 896 = 6.80 → 6.62) and its kNN stays within the
-# random-init spread at each of three learning rates (`bench/choose_lr.py --size sweep`, on a
-# validation split of the training images). So these runs take the sweep's width and epochs
-# on the profile's 10,000 experiment images (not the main run's 50,000): 625 steps, five
-# times as many.
+# **Run length.** The other notebooks' sweeps train on 2,000 images for 8 epochs (128 steps),
+# too few for CPC's loss to leave chance. So these runs take the sweep's width and epochs on
+# the profile's 10,000 experiment images (not the main run's 50,000): 625 steps, five times as
+# many.
 #
-# **Is the baseline learning enough to test a claim?** The course asks an experiment's default
-# setting for at least 10 kNN points over random init at the experiment's own size; at this size
-# CPC falls short of that (the verdict against random init below gives the margin), so the
-# verdicts here are about a method that has barely started learning, not tests of the paper's
-# claim. What would clear the bar: on all 50,000 training images at width 1/8 (the full-scale main
-# runs, `bench/RESULTS.md`, "The floor at the main runs' size"), CPC clears random init by 10
-# points after 5 epochs (about 40 minutes of a 2-core CPU a run), so this experiment's 12 runs
-# would take about 8 hours there: more than a CPU session gives one experiment.
+# **Is the method learning enough to test a claim about it?** The course reads a claim about
+# *how* a method learns as a test only where the method learns at all at the experiment's size:
+# its gain over random init there must reach a bar of 10 kNN points. The first experiment
+# measures that gain.
 
 # %%
 sweep_profile = PROFILE.sweep()
-sweep_train, sweep_test = cifar10(PROFILE)  # the profile's own images (at cpu sizes today the main run's; see above)
+sweep_train, sweep_test = cifar10(PROFILE)  # the profile's experiment images (10,000 under cpu), not the main run's
 acc_random = random_init_seeds(sweep_train, sweep_test, method_cls=CPC)
 print(f"experiment runs: {len(sweep_train):,} images, width {sweep_profile.width}, {sweep_profile.pretrain_epochs} epochs, "
       f"seeds {SEEDS}; CPC at random init: kNN {mean_sd(acc_random)}% (mean ± sd)")
@@ -344,6 +331,15 @@ ref_lines = dict(floor=sum(acc_random) / len(acc_random), main=result["knn"])
 acc_floor = {"random init": acc_random, "CPC": acc_full}
 fig = plots.seed_bars(acc_floor, main=result["knn"], title="kNN at the sweep size")
 verdict("CPC better than random init", *acc_floor.values())
+_, gain, gain_se = judge(acc_random, acc_full)
+cleared = 100 * gain >= GATE_POINTS
+display(Markdown(
+    f"At the experiment size CPC's kNN is {mean_sd(acc_full)}% against {mean_sd(acc_random)}% for its encoder at "
+    f"random init (mean ± sd over {len(SEEDS)} seeds): {100 * gain:+.1f} ± {100 * gain_se:.1f} points (± SE), judged "
+    f"by the verdict line above, and {'above' if cleared else 'below'} the bar of {GATE_POINTS:.0f} points. "
+    + ("So the experiments below test the paper's claims at this size." if cleared else
+       "So the experiments below describe a method that has barely started learning; they are not tests of the "
+       "paper's claims.")))
 
 # %% [markdown]
 # ### Does the autoregressive context matter?
@@ -356,14 +352,14 @@ verdict("CPC better than random init", *acc_floor.values())
 # *The source text's form of the claim: without the context network, CPC's codes become unique
 # per patch.* With a context, the code of a patch must be predictable from what the rows above
 # say about the image, so the codes of one image should share what the image is about; without
-# one, each code only has to be predictable from the code above it. That can be measured, not
-# only inferred from accuracy: on the same 1,000 test images' un-augmented 7×7 patch grids, the
-# mean cosine similarity of two patches' codes **within one image** minus that of two patches of
-# **two different images** (`sslkit.training.mechanisms.code_similarity`, the *code excess*).
-# Near 0 — a patch's code says no more about its own image than about any other — is what
-# "unique per patch" means. Stated before these runs were trained: full context's excess exceeds
-# no context's by more than twice its standard error (three seeds each); CPC's own encoder at
-# random init gives the excess that needs no learning (neighbouring patches overlap by half).
+# one, each code only has to be predictable from the code above it. That can be measured: on the
+# same 1,000 test images' un-augmented 7×7 patch grids, the mean cosine similarity of two
+# patches' codes **within one image** minus that of two patches of **two different images**
+# (`sslkit.training.mechanisms.code_similarity`, the *code excess*). Near 0 — a patch's code says
+# no more about its own image than about any other — is what "unique per patch" means. Stated
+# before the runs were trained: full context's excess exceeds no context's by more than twice its
+# standard error; CPC's own encoder at random init gives the excess that needs no learning
+# (neighbouring patches overlap by half).
 
 # %%
 acc_ctx = {"full context": acc_full, "one row": cpc_run(context="row"), "no context": cpc_run(context="none")}
@@ -377,6 +373,25 @@ excess = {"random init": random_init_seeds(sweep_train, sweep_test, method_cls=C
 fig = plots.seed_bars(excess, ylabel="within − across image cosine (×100)", title="how much the codes of one image share")
 verdict("full context: codes of one image more alike than with none", excess["no context"], excess["full context"], points=False)
 verdict("no context: codes of one image more alike than at random init", excess["random init"], excess["no context"], points=False)
+
+# %%
+ctx = {name: judge(acc_ctx[name], acc_ctx["full context"])[1:] for name in ("no context", "one row")}
+_, ex_full, ex_full_se = judge(excess["no context"], excess["full context"])
+_, ex_none, ex_none_se = judge(excess["random init"], excess["no context"])
+ties = ex_none > 2 * ex_none_se
+display(Markdown(
+    "- By kNN, full context is " + " and ".join(f"{100 * dd:+.1f} ± {100 * se:.1f} points (± SE) from {name}"
+                                               for name, (dd, se) in ctx.items())
+    + f"; the seed spread is up to {100 * max(st.stdev(v) for v in acc_ctx.values()):.1f} points (sd).\n"
+    f"- In the codes themselves (mean ± sd): {mean_sd(excess['random init'], points=False)} at random init, "
+    f"{mean_sd(excess['no context'], points=False)} with no context, {mean_sd(excess['full context'], points=False)} "
+    f"with the full context. Full context minus none: {ex_full:+.3f} ± {ex_full_se:.3f} (± SE); no context minus "
+    f"random init: {ex_none:+.3f} ± {ex_none_se:.3f} (± SE). The verdict lines above judge both.\n"
+    + ("- So codes trained without a context are not unique per patch: predicting a patch's code from its own "
+       "neighbourhood already ties the codes of one image together, beyond what random weights give."
+       if ties else
+       "- Codes trained without a context share no more within an image than random weights' do, as the claim's "
+       "mechanism would have it.")))
 
 # %% [markdown]
 # ### Bidirectional CPC
@@ -398,9 +413,16 @@ verdict("both directions better than top-down (context)", ctx_bi["top-down"], ct
 rates = {name: images_per_s(CPC, sweep_profile, **kw) for name, kw in (("top-down", {}), ("both", {"bidirectional": True}))}
 print(f"training speed here: top-down {rates['top-down']:,.0f} images/s, both directions {rates['both']:,.0f} images/s "
       f"({rates['top-down'] / rates['both'] - 1:+.0%} time per step)")
+_, bi_codes, bi_codes_se = judge(acc_bi["top-down"], acc_bi["both directions"])
+_, bi_ctx, bi_ctx_se = judge(ctx_bi["top-down"], ctx_bi["both directions"])
+extra = rates["top-down"] / rates["both"] - 1
+display(Markdown(
+    f"Both directions against top-down: {100 * bi_codes:+.1f} ± {100 * bi_codes_se:.1f} points (± SE) by the pooled "
+    f"codes, {100 * bi_ctx:+.1f} ± {100 * bi_ctx_se:.1f} by the pooled context, judged by the two verdict lines "
+    f"above, for {abs(extra):.0%} {'more' if extra >= 0 else 'less'} time per step here."))
 
 # %% [markdown]
-# ## 6 · What this run shows
+# ## 6 · The numbers in one place
 # The numbers below are this run's (profile and hardware printed at the top).
 
 # %%
@@ -416,41 +438,36 @@ lines = [
     + " %; (context): " + ", ".join(f"{k} {mean_sd(v)}" for k, v in ctx_bi.items()) + " % kNN",
 ]
 display(Markdown("\n".join(lines) + "\n\n" + SPREAD_LEGEND))
+main_ahead = result["knn"] - st.mean(acc_full)
+spread = max(st.stdev(v) for v in (*acc_ctx.values(), *acc_bi.values()))
+tested = max(abs(st.mean(v) - st.mean(acc_full)) for v in (*acc_ctx.values(), *acc_bi.values()))
+display(Markdown(
+    f"The seed spread (up to {100 * spread:.1f} points, sd) is {'as large as' if spread >= tested else 'smaller than'} "
+    f"the largest difference tested ({100 * tested:.1f} points). The main run ({len(train):,} images, {main_epochs} "
+    f"epochs, against {len(sweep_train):,} images and {sweep_profile.pretrain_epochs} "
+    f"epoch{'s' * (sweep_profile.pretrain_epochs != 1)}) is {100 * main_ahead:+.1f} kNN points from the experiments' "
+    "full CPC" + (", so the experiment runs are early in CPC's learning" if main_ahead > 0 else "") + ". What would "
+    "settle the accuracy comparisons: longer runs, or more seeds (four times as many halve the SE)."))
 
 # %% [markdown]
-# **What our reference runs show** (cpu profile, made on a 2-core CPU, 2026-12-04; other
-# profiles print other numbers above). Experiments: three seeds per setting, the sweep's width
-# and epochs on the profile's 10,000 images; *shown* means the difference of the means exceeds
-# twice its standard error.
+# ## Conclusion
+# CPC turns prediction into classification: a code is predicted from the rows above and must
+# win against the codes of other patches and images, and InfoNCE's bound ties that task to the
+# mutual information between context and code. The main run shows how far that goes at the
+# shared budget, next to the other methods, and how hard the task still is (how often the true
+# code wins three rows ahead). The experiments ask what each piece of the design is for: the
+# autoregressive context, judged by kNN and by how much the codes of one image share, and a
+# second context running bottom-up. The verdict lines say what shows at this size; the gain over
+# random init says how much weight this size can bear.
 #
-# - *CPC learns, slowly.* The main run (16 epochs on all 50,000 images at width 1/8, predicting
-#   3 rows ahead; 154 minutes, the most expensive step per image of the course) reaches 41.8% kNN
-#   and 45.7% linear against the random-init floor's 27.1% / 28.3% (one run). Its loss falls
-#   from 7.47 to 6.89 against 7.49 for a uniform guess over 1,792 candidates: on test images the
-#   true code wins 0.8% of the time three rows ahead (chance 1 in 1,792), a hard task that this
-#   run has only begun.
-# - *It beats random weights: shown.* 28.9 ± 1.7% kNN against 23.2 ± 1.8% for CPC's own
-#   encoder at random init (+5.7 ± 1.4 points, SE).
-# - *The autoregressive context, by kNN: not shown at this size.* Full context 28.9 ± 1.7%, one
-#   row 27.2 ± 0.9%, no context 28.5 ± 0.9%: ahead by +1.6 ± 1.1 and +0.4 ± 1.1 points, within
-#   twice the standard error.
-# - *The context, in the codes themselves: the opposite of the claim, shown.* The claim says
-#   that without the context network the codes become unique per patch. Measured directly (how
-#   much more alike two codes of one image are than two codes of different images), codes
-#   trained with no context are *more* alike within an image than at random init (0.066 ± 0.005
-#   against 0.009 ± 0.002, +0.057 ± 0.003, shown), and the full context adds a little more
-#   (0.079 ± 0.008, +0.014 ± 0.005 over none, shown). So at this size the context does make codes
-#   of one image share more, as the claim's mechanism says, but codes without it are far from
-#   unique per patch: predicting a patch's code from its own neighbourhood already ties them.
-# - *Bidirectional CPC: not shown.* Both directions 28.4 ± 0.7% against top-down 28.9 ± 1.7% by
-#   the pooled codes (−0.5 ± 1.0), and 29.5 ± 1.1% against 29.5 ± 1.0% by the pooled context,
-#   both directions joined (−0.1 ± 0.9), at 18% more time per step.
-# - Not run: the prediction horizon (K = 1, 3, 5), for the budget.
-#
-# What would settle the accuracy claims: the seed spread (up to 1.8 points) is as large as the
-# differences tested, and the runs are early in CPC's learning (the main run, five times the
-# images and twice the epochs, is 13 points higher); longer runs, or more seeds (four times as
-# many halve the standard error), would tell.
+# ## Going further
+# - **The prediction horizon:** predict one row ahead only (K = 1) and compare the loss curve and
+#   the kNN with K = 3, to see how much of the task is low-level continuity.
+# - **Candidates from every row:** the loss here draws negatives from the target's row only;
+#   drawing them from every row makes the task harder at about seven times the cost.
+# - **What would settle the claims:** four times the seeds (which halves the SE) or runs several
+#   times longer; a within-image code similarity, as above, measures what the context changes
+#   directly.
 #
 # ## References
 # - van den Oord, Li, Vinyals, *Representation Learning with Contrastive Predictive Coding*,

@@ -38,42 +38,30 @@
 # the loss forbids it. The paper's answer: the online network is only ever asked to predict
 # a *different, slowly moving* network's output; the predictor gives it room to do so
 # without copying the target, and the target is never pushed towards the online network by
-# a gradient. Collapse is a solution, but not one these dynamics drift into. A second worry
-# followed: BatchNorm computes statistics over the batch, so every output depends on the
-# other images; maybe that is a hidden negative. The answer (Richemond et al. 2020): replace
-# BatchNorm with GroupNorm and weight standardization, which look at one image at a time,
-# and BYOL still learns.
+# a gradient. A second worry followed: BatchNorm computes statistics over the batch, so every
+# output depends on the other images; maybe that is a hidden negative. Richemond et al. (2020)
+# replaced BatchNorm with GroupNorm and weight standardization, which look at one image at a
+# time, and BYOL still learned.
 #
-# This notebook trains BYOL, evaluates it with the protocol of notebook 00, watches it for
-# collapse, and then tests the three claims: what removing the predictor or the EMA does,
-# whether a BatchNorm-free BYOL learns, and how much batch size matters compared with SimCLR.
+# This notebook writes the method by hand, trains BYOL, evaluates it with the protocol of
+# notebook 00, watches it for collapse, and tests three claims: what removing the predictor or
+# the EMA does, whether a BatchNorm-free BYOL learns, and how much batch size matters compared
+# with SimCLR. Its numbers come from two sizes of run, those of the `cpu` profile whose
+# reference runs it loads: **the main run** (all 50,000 training images, width 1/8, about two
+# CPU-hours, the same budget as SimCLR's main run) and **the experiment size** (2,000 training
+# images, width 1/8, 32 epochs, every setting once per seed).
 
 # %% [markdown]
 # ## Setup
 
 # %%
-DRIVE = False  # Colab: True keeps data and runs in your Google Drive (MyDrive/sslkit), so a disconnect loses nothing
 RETRAIN = False  # True trains every run here at the small "live" size (minutes) instead of loading the references
+DRIVE = False  # Colab: True keeps data and runs in your Google Drive (MyDrive/sslkit), so a disconnect loses nothing
 
-import importlib.util
-import pathlib
-import subprocess
-import sys
-
-SSLKIT = "0.1.0"  # the sslkit these notebooks were written for
-if DRIVE:  # mounted first, so that a copy of the repository in MyDrive/sslkit can be installed
-    from google.colab import drive
-    drive.mount("/content/drive")
-if importlib.util.find_spec("sslkit") is None:  # from the copy this notebook sits in, else from GitHub
-    here = pathlib.Path.cwd()
-    copy = next((d for d in (here, *here.parents, pathlib.Path("/content/drive/MyDrive/sslkit"))
-                 if (d / "pyproject.toml").is_file() and (d / "sslkit").is_dir()), None)
-    source = str(copy) if copy else f"git+https://github.com/sslkit/sslkit@v{SSLKIT}"
-    print(f"installing sslkit {SSLKIT} from {source}")
-    if subprocess.run([sys.executable, "-m", "pip", "install", "-q", source]).returncode:
-        raise SystemExit(f"pip could not install sslkit from {source}. Connect to the internet, or open this notebook "
-                         "from a copy of the repository (a clone, or a folder MyDrive/sslkit with DRIVE = True).")
-    importlib.invalidate_caches()  # so that the import below finds the package just installed
+import importlib.util, subprocess, sys
+if importlib.util.find_spec("sslkit") is None:  # Colab or a fresh environment: install the sslkit this course was written for
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "git+https://github.com/sslkit/sslkit@v0.1.0"], check=True)
+    importlib.invalidate_caches()
 
 # %%
 import matplotlib.pyplot as plt
@@ -133,12 +121,13 @@ assert all(torch.allclose(a, b) for a, b in zip(target_a.parameters(), target_b.
 print("EMA by hand = sslkit.parts.ema.ema_update")
 
 # %% [markdown]
-# One training step, written out for a small BYOL (width 1/8) with the loss above: two views, the
-# online network (backbone → projector → predictor) on both, the target network (the EMA copy of
-# backbone → projector) on both without gradient, and each view's prediction regressing the
-# other view's target. After the optimizer step, `ema_by_hand` moves the target. `check_step` runs it and the package's `BYOL.step` on the same 16 training images from the same
-# random seed, so both draw the same crops, flips and colours, and asserts that the losses and the gradients of
-# every trained weight agree (a misplaced stop-gradient would change the gradients, not the loss):
+# One training step, written out for a small BYOL (width 1/8) with the loss above: two views,
+# the online network (backbone → projector → predictor) on both, the target network (the EMA
+# copy of backbone → projector) on both without gradient, and each view's prediction
+# regressing the other view's target; after the optimizer step, `ema_by_hand` moves the
+# target. `check_step` runs it and the package's `BYOL.step` on the same 16 training images
+# from the same random seed and asserts that the losses and gradients agree (a misplaced
+# stop-gradient would change the gradients, not the loss):
 
 # %%
 def byol_step_by_hand(model, x):
@@ -155,29 +144,28 @@ check_step(BYOL(width=0.125), byol_step_by_hand, train.images[:16])
 
 # %% [markdown]
 # ## 1 · Pretraining
-# `load_or_pretrain` loads this profile's reference run of BYOL when there is one (the line it
-# prints says what made it; `RETRAIN = True` trains it here, at the live size), else builds BYOL at the
-# profile's backbone size and trains it for the epochs of the profile's main-run table: under
-# cpu, its share of one equal budget of about 2 hours of a 2-core CPU, 31 epochs of all 50,000
-# images where SimCLR gets 50 (the target network and the predictor make each step costlier;
-# `bench/main_queue.sh`). Projector and predictor are MLPs
-# with one hidden layer of 4,096 units and BatchNorm, output 256; τ starts at 0.99. It is
-# trained on the shared path (SGD with momentum, warmup, cosine decay). Labels only reach the
-# online probe. Every run also logs the **collapse monitor**: the standard deviation over
-# the batch of the L2-normalized projection z. Vectors spread over the sphere give about
-# 1/√d; a collapsed network, whose outputs are all the same, gives 0.
+# `load_or_pretrain` loads the main run of BYOL (`RETRAIN = True` trains it here, at the live
+# size). The budget every method's main run gets buys BYOL fewer epochs than SimCLR: the target
+# network and the predictor make each step costlier. Projector and predictor are MLPs with one
+# hidden layer of 4,096 units and BatchNorm, output 256; τ starts at 0.99. Labels only reach
+# the online probe. Every run also logs the **collapse monitor**: the standard
+# deviation over the batch of the L2-normalized projection z. Vectors spread over the sphere
+# give about 1/√d; a collapsed network, whose outputs are all the same, gives 0.
 
 # %%
-# its epochs and settings (its share of one equal CPU budget): the profile's main-run table, PROFILE.main_run("byol")
+# its epochs and settings (its share of one equal budget): the profile's main-run table, PROFILE.main_run("byol")
 byol, byol_run = load_or_pretrain(BYOL, train, test, "byol", mode=MODE)
 fig = plots.training_curves(byol_run.run_dir, "BYOL pretraining", reference=reference_lines(reference, metric="linear"))
+
+# %%
+display(Markdown(f"The run trained {byol_run.epochs} epochs ({byol_run.steps:,} optimizer steps) on {len(train):,} "
+                 f"images in {byol_run.seconds / 60:.1f} minutes."))
 
 # %% [markdown]
 # BYOL's loss is not a classification against negatives: it measures how well the online
 # network predicts a target that itself moves, so it can stall or even rise while the
-# features change (the small runs below show both), and a collapsed network drives it to 0.
-# A falling loss proves little here; the online probe and the collapse monitor are the
-# curves to watch.
+# features change, and a collapsed network drives it to 0. A falling loss proves little here;
+# the online probe and the collapse monitor are the curves to watch.
 #
 # ## 2 · Evaluation
 # The protocol of notebook 00 on the frozen backbone: kNN and a linear probe on h.
@@ -186,35 +174,40 @@ fig = plots.training_curves(byol_run.run_dir, "BYOL pretraining", reference=refe
 result = report("byol", byol, train, test, profile=PROFILE, mode=MODE, reference=reference, compare=("simclr",), run=byol_run)
 
 # %%
+floor, simclr_main = reference.get("floor", {}), reference.get("simclr", {})
+said = f"BYOL's frozen features reach {result['knn']:.1%} kNN and {result['linear']:.1%} with a linear probe"
+if "knn" in floor:
+    said += f", from {floor['knn']:.1%} and {floor.get('linear', float('nan')):.1%} for the same network at random init"
+said += "."
+if "knn" in simclr_main:
+    ahead = simclr_main["knn"] > result["knn"]
+    said += (f" SimCLR's main run, trained on the same budget, reaches {simclr_main['knn']:.1%} kNN and "
+             f"{simclr_main.get('linear', float('nan')):.1%} linear: {'ahead of' if ahead else 'behind'} BYOL at equal "
+             "compute" + (" — BYOL learns more slowly per unit of compute." if ahead else "."))
+display(Markdown(said))
+
+# %%
 h_test = extract_features(byol, test)
 fig = plots.embedding(h_test, test.labels, test.classes, "tsne", PROFILE.embed_points, title="BYOL features h (t-SNE)")
 
 # %% [markdown]
 # ## 3 · The claims, as experiments
-# Each experiment trains smaller BYOL models that differ in one setting (the profile's
-# *sweep* size: fewer images, a narrower network), **three seeds per setting**, and compares
-# their kNN accuracy (mean ± sd, each seed a dot) with a random-init network of the same size
-# and with the main run above. `verdict` calls a difference *shown* only when it exceeds twice
-# its standard error.
+# Each experiment trains BYOL models of the experiment size that differ in one setting, once
+# per seed, and compares their kNN accuracy (mean ± sd over seeds, each seed a dot) with a
+# random-init network of the same size and with the main run. `verdict` calls a difference
+# *shown* only when it exceeds twice its standard error (SE).
 #
-# **Run length.** BYOL's sweep runs train **four times** the sweep epochs (32 under the cpu
-# profile). At the sweep's 8 epochs BYOL had not left the
-# random-init floor (this notebook's outputs at commit f89aea5), so no claim about it could
-# show there: the target network barely moves in 120 steps. The SimCLR runs it is compared
-# with below keep notebook 04's 8 epochs.
+# **Run length.** BYOL's experiment runs train **four times** the epochs of notebook 04's: the
+# target network is an average over past weights, and in a hundred-odd steps it barely moves.
+# The SimCLR runs it is compared with below keep notebook 04's epochs.
 #
 # **Is the baseline learning enough to test a claim?** The course asks an experiment's default
-# setting for at least 10 kNN points over random init at the experiment's own size; at this size
-# BYOL falls short of that (the plots below draw random init at this size as a line), so the
-# verdicts here are about a method that has barely started learning, not tests of the paper's
-# claim. What would clear the bar: on all 50,000 training images at width 1/8 (the full-scale main
-# runs, `bench/RESULTS.md`, "The floor at the main runs' size"), BYOL clears random init by 10
-# points after 4 epochs (about 16 minutes of a 2-core CPU a run), so this experiment's 24 runs
-# would take about 6.5 hours there: more than a CPU session gives one experiment.
+# setting for at least 10 kNN points over random init at the experiment's own size before its
+# verdicts test a paper's claim; the first result cell below says how far BYOL gets.
 
 # %%
 sweep_profile = PROFILE.sweep()
-sweep_train, sweep_test = cifar10(sweep_profile)
+sweep_train, sweep_test = cifar10(sweep_profile)  # the experiment size's images (2,000 under cpu)
 _, sweep_floor = random_floor(sweep_train, sweep_test, sweep_profile)
 ref_lines = dict(floor=sweep_floor["knn"], main=result["knn"])
 BYOL_EPOCHS = 4 * sweep_profile.pretrain_epochs
@@ -263,21 +256,67 @@ for name, kw in variants.items():
 fig = plots.seed_bars(acc_collapse, **ref_lines, title="kNN accuracy of each variant")
 verdict("the predictor helps (BYOL better than no predictor)", acc_collapse["no predictor"], acc_collapse["BYOL"])
 verdict("the EMA target helps (BYOL better than no EMA)", acc_collapse["no EMA"], acc_collapse["BYOL"])
+verdict("BYOL better than random init", random_init_seeds(sweep_train, sweep_test), acc_collapse["BYOL"])  # the base's gain
+
+# %%
+from sslkit.training.stats import judge  # the numbers behind a verdict line: (verdict, difference, SE)
+
+
+def gap(base, other):
+    """The difference of means other − base ± its SE, in points, as a verdict line measures it."""
+    _, d, se = judge(base, other)
+    return f"{100 * d:+.1f} ± {100 * se:.1f} (SE) points"
+
+
+def mean_of(values):
+    return sum(values) / len(values)
+
+
+def monitor_end(**kwargs):
+    """The last epoch's z std, effective rank and loss of the seed-0 run of one setting."""
+    df = plots.read_metrics(byol_dir(**kwargs))
+    return {k: float(df[c].iloc[-1]) for k, c in (("std", "collapse/z_std"), ("rank", "collapse/z_rank"),
+                                                   ("loss", "train/loss_epoch"))}
+
+
+end = {name: monitor_end(**kw) for name, kw in variants.items()}
+lift = mean_of(acc_collapse["BYOL"]) - sweep_floor["knn"]
+steps = (len(sweep_train) // sweep_profile.batch_size) * BYOL_EPOCHS
+said = (f"At this size BYOL reaches {mean_sd(acc_collapse['BYOL'])}% kNN (mean ± sd over seeds), {100 * lift:.1f} points "
+        f"above random init's {sweep_floor['knn']:.1%}: "
+        + ("past the 10-point bar, so the verdicts below test the method. " if lift >= 0.10 else
+           "short of the 10-point bar, so the verdicts below are about a method that has barely started learning, "
+           "not tests of the paper's claims. ")
+        + f"Without the predictor kNN is {mean_sd(acc_collapse['no predictor'])}% "
+        f"({gap(acc_collapse['BYOL'], acc_collapse['no predictor'])} against BYOL) and z ends with an effective rank of "
+        f"{end['no predictor']['rank']:.1f} against BYOL's {end['BYOL']['rank']:.1f}, at a loss of "
+        f"{end['no predictor']['loss']:.3f}")
+if end["no predictor"]["rank"] < end["BYOL"]["rank"] / 2 and end["no predictor"]["loss"] < end["BYOL"]["loss"] / 10:
+    said += ": the trivial solution, a nearly constant output that the loss cannot tell from success"
+said += (f". Without the EMA target kNN is {mean_sd(acc_collapse['no EMA'])}% "
+         f"({gap(acc_collapse['BYOL'], acc_collapse['no EMA'])} against BYOL), and z keeps an effective rank of "
+         f"{end['no EMA']['rank']:.1f}")
+if end["no EMA"]["rank"] > 2 * end["neither"]["rank"]:
+    said += (f": over {steps:,} steps the predictor and the stop-gradient alone keep the outputs apart, as SimSiam "
+             "(Chen & He 2021) later reported. The BYOL paper's collapse at τ = 0 comes from 300-epoch ImageNet runs; a "
+             "run thousands of steps long would be the test here")
+said += f". With neither, kNN is {mean_sd(acc_collapse['neither'])}% and the rank {end['neither']['rank']:.1f}."
+display(Markdown(said))
 
 # %% [markdown]
 # ### Normalization: BYOL without batch statistics
 # *Claim: BYOL does not need BatchNorm's implicit comparison between images.* The same run
 # with GroupNorm + weight-standardized convolutions in the backbone and GroupNorm in the
 # projector and predictor: no layer anywhere looks at another image of the batch.
-
-# %% [markdown]
+#
 # First the start: is the GroupNorm + WS network sound before any training? On one augmented
 # batch of 128 training images, the mean cosine of each vector to the batch's mean vector
 # (1 = every image points the same way) for the backbone features h, projections z and
-# predictions p of a freshly initialized network of the sweep size:
+# predictions p of a freshly initialized network of the experiment size:
 
 # %%
 x0 = sweep_train.images[:128]
+cos_init = {}  # norm → {"h", "z", "p"}: mean cosine to the batch mean at init
 for norm in ("bn", "gn"):
     torch.manual_seed(0)
     m = BYOL(num_classes=10, width=sweep_profile.width, norm=norm).train()
@@ -285,19 +324,17 @@ for norm in ("bn", "gn"):
         h0 = m.backbone(m.prepare(m.augment(x0)))
         z0 = m.projector(h0)
         p0 = m.predictor(z0)
+    cos_init[norm] = {k: float(F.cosine_similarity(t, t.mean(0, keepdim=True)).mean())
+                      for k, t in (("h", h0), ("z", z0), ("p", p0))}
     print(f"{'BatchNorm' if norm == 'bn' else 'GroupNorm + WS':>15} at init: cosine to the batch mean "
-          + ", ".join(f"{k} {F.cosine_similarity(t, t.mean(0, keepdim=True)).mean():.3f}"
-                      for k, t in (("h", h0), ("z", z0), ("p", p0))))
+          + ", ".join(f"{k} {c:.3f}" for k, c in cos_init[norm].items()))
 
 # %% [markdown]
-# The backbone features are bunched in both (pooled ReLU outputs are non-negative and share a
-# large common part). BatchNorm's projector subtracts the batch mean of every unit and so
-# spreads the projections out; GroupNorm normalizes each image on its own and cannot remove
-# what all images share, so its projections start almost on top of each other. That is how
-# the architecture behaves, not a wiring fault (the weight standardization and GroupNorm
-# layers are unit-tested); the run below shows whether training gets it out of that corner
-# in BYOL's 32 epochs.
-
+# Pooled ReLU outputs are non-negative and share a large common part, so the backbone features
+# start bunched under either normalization. BatchNorm's projector subtracts the batch mean of
+# every unit and so spreads the projections out; GroupNorm normalizes each image on its own
+# and cannot remove what all images share. The runs below show whether training gets the
+# network out of that corner.
 #
 # A third variant separates the two places batch statistics sit: a GroupNorm + WS *backbone*
 # with the usual BatchNorm projector and predictor. If it learns like BatchNorm BYOL, the
@@ -323,11 +360,34 @@ monitor_summary("BatchNorm")
 monitor_summary("GroupNorm + WS", norm="gn")
 monitor_summary("GN backbone, BN heads", norm="gn", head_norm="bn")
 
+# %%
+gn, mixed, bn = acc_norm["GroupNorm + WS"], acc_norm["GN + WS backbone, BN heads"], acc_norm["BatchNorm"]
+end_gn, end_mixed = monitor_end(norm="gn"), monitor_end(norm="gn", head_norm="bn")
+said = (f"GroupNorm + WS everywhere scores {mean_sd(gn)}% kNN ({gap(bn, gn)} against BatchNorm), "
+        f"{'above' if mean_of(gn) > mean_of(gn_random) else 'no better than'} its own random init's {mean_sd(gn_random)}% "
+        f"(mean ± sd over seeds), and its z ends with an effective rank of {end_gn['rank']:.1f}. ")
+if cos_init["gn"]["z"] > cos_init["bn"]["z"]:
+    said += (f"The check at initialization shows where it starts: projections bunched at a cosine of "
+             f"{cos_init['gn']['z']:.3f} to the batch mean, against {cos_init['bn']['z']:.3f} with BatchNorm. ")
+_, d_mixed, se_mixed = judge(bn, mixed)
+said += (f"A GroupNorm + WS backbone with BatchNorm heads scores {mean_sd(mixed)}%: {gap(gn_random, mixed)} against that "
+         f"backbone's random init and {gap(bn, mixed)} against BatchNorm BYOL, whose 2·SE interval runs from "
+         f"{100 * (d_mixed - 2 * se_mixed):+.1f} to {100 * (d_mixed + 2 * se_mixed):+.1f} points; its z ends with an "
+         f"effective rank of {end_mixed['rank']:.1f}, against {end['BYOL']['rank']:.1f} for BatchNorm BYOL. The verdict "
+         "lines above judge each comparison.")
+display(Markdown(said))
+
 # %% [markdown]
+# Read together, the last two verdict lines say whether the backbone needs batch statistics: a
+# mixed network that beats its random init while staying close to BatchNorm BYOL puts the need
+# in the heads, in their centring of the projections. The claim as its source states it is
+# the all-GroupNorm run's: Richemond et al. (2020) got BYOL working with no batch statistics at
+# all by also changing the initialization, over 300 ImageNet epochs.
+#
 # ### Batch size: BYOL against SimCLR
 # *Claim: without negatives, BYOL is far less sensitive to the batch size than SimCLR.* The
-# batch sizes of notebook 04's experiment at equal epochs per method (BYOL its 32, SimCLR
-# notebook 04's 8), learning rate scaled with the batch, so a bigger batch also means fewer
+# batch sizes of notebook 04's experiment at equal epochs per method (BYOL its own, SimCLR
+# notebook 04's), learning rate scaled with the batch, so a bigger batch also means fewer
 # steps for both; the SimCLR runs are notebook 04's (reloaded when it ran under this profile).
 
 # %%
@@ -344,9 +404,21 @@ verdict(f"SimCLR: batch {batches[-1]} worse than {batches[0]}", acc_simclr_b[0],
 verdict_of_contrast(f"BYOL less sensitive to the batch than SimCLR (its change from {batches[0]} to {batches[-1]} "
                     "minus SimCLR's)", (acc_byol_b[0], acc_byol_b[-1]), (acc_simclr_b[0], acc_simclr_b[-1]))
 
+# %%
+byol_change, simclr_change = judge(acc_byol_b[0], acc_byol_b[-1])[1], judge(acc_simclr_b[0], acc_simclr_b[-1])[1]
+said = (f"From batch {batches[0]} to {batches[-1]} at equal epochs, BYOL's kNN changes by "
+        f"{gap(acc_byol_b[0], acc_byol_b[-1])} ({mean_sd(acc_byol_b[0])}% → {mean_sd(acc_byol_b[-1])}%, mean ± sd over "
+        f"seeds), SimCLR's by {gap(acc_simclr_b[0], acc_simclr_b[-1])}; the contrast line above judges the difference. ")
+if byol_change < simclr_change < 0 or (byol_change < 0 <= simclr_change):
+    said += (f"A batch of {batches[-1]} takes 1/{batches[-1] // batches[0]} of the steps of a batch of {batches[0]}, and "
+             "BYOL, the slower learner, needs steps more. ")
+said += ("The claim is about negatives, which BYOL has none of; a fixed-steps design, as in notebook 04, would "
+         "isolate it.")
+display(Markdown(said))
+
 # %% [markdown]
-# ## 4 · What this run shows
-# The numbers below are this run's (profile and hardware printed at the top).
+# ## 4 · What the runs show
+# Every setting's result, mean ± sd over seeds:
 
 # %%
 lines = [
@@ -359,55 +431,26 @@ lines = [
 display(Markdown("\n".join(lines) + "\n\n" + SPREAD_LEGEND))
 
 # %% [markdown]
-# **What our reference runs show** (cpu profile, made on a 2-core CPU: the main run on
-# 2026-12-04, the experiments on 2026-11-29; under other
-# profiles the numbers above differ and so may the conclusions). Experiments: three seeds per
-# setting at the sweep size, 32 epochs; *shown* means beyond twice the standard error of the
-# difference.
+# ## Conclusion
+# BYOL learns without a single negative: an online network predicting a slowly moving copy of
+# itself. The collapse monitor is what makes its experiments readable — a loss near zero can
+# mean success or a constant output, and only the spread and rank of z tell them apart. The
+# predictor is the piece to watch: compare the no-predictor and no-EMA runs' monitors above.
+# Normalization turns out to be two questions, the backbone's batch statistics and the heads';
+# the mixed network separates them. And a batch-size comparison at equal epochs mixes the
+# negatives the claim is about with the number of steps, which a slower learner needs more.
 #
-# - *Pretraining*: BYOL learns, more slowly per CPU-minute than SimCLR. Given the same budget
-#   (31 epochs on all 50,000 images at width 1/8, 113 minutes: its target network and predictor
-#   make each step dearer) it reaches 55.4% kNN and 57.4% linear, against the floor's 27.1% /
-#   28.3%; SimCLR's main run (64.7% / 65.8%) is ahead at equal compute. At the sweep size and 32
-#   epochs BYOL gets 24.5 ± 1.6% kNN against 21.3% for random weights (at 8 epochs it had not
-#   moved, section 3).
-# - *The predictor prevents collapse: shown*, in accuracy and in the monitor. Without it kNN
-#   falls to 20.8 ± 1.1% (3.6 ± 1.1 points below BYOL, below random weights) and z collapses:
-#   std 0.0303 → 0.0014, effective rank 2.7 against 13.9 for BYOL, while the loss drops to
-#   0.002 — the trivial solution. With neither predictor nor EMA the same (19.8 ± 1.5%, rank 2.3).
-# - *The moving-average target: not shown at this size.* Without it (τ = 0, the target is the
-#   online network under stop-gradient) kNN is 26.3 ± 1.5%, 1.9 ± 1.3 points *above* BYOL,
-#   and z does not collapse (std 0.0420, rank 8.8): at 480 steps the predictor and the
-#   stop-gradient alone keep the outputs apart, as SimSiam (Chen & He 2021) later reported.
-#   The BYOL paper's collapse at τ = 0 comes from 300-epoch ImageNet runs; a run thousands of
-#   steps long would be the test here.
-# - *BYOL without BatchNorm: not reproduced — GroupNorm + WS everywhere is worse.* It scores
-#   13.4 ± 2.2% kNN, 11.0 ± 1.6 points below BatchNorm, no better than its own random init
-#   (13.0 ± 2.8%: a GroupNorm + WS backbone's random features are poor), and collapses (std
-#   0.0075 → 0.0004, rank 1.4). The check at initialization explains the start: its projections
-#   begin bunched (cosine 0.976 to the batch mean against 0.582 with BatchNorm), because no
-#   layer removes what all images share; four times the run length did not get it out. Two
-#   causes are checked so far: sslkit's weight standardization puts ε inside the square root
-#   where Qiao et al.'s code adds it to the std, but at these widths the two give nearly the
-#   same filters (`bench/ws_formulation.py` measures it; bench/RESULTS.md), so that is not it;
-#   nor is the learning rate: chosen for BatchNorm BYOL (0.2 × batch / 256), it was tried for
-#   GroupNorm + WS on the validation split from a third of it to ten times it, and every run
-#   ended below its own random init (`bench/choose_lr.py`, one seed each; bench/RESULTS.md). At
-#   this size the collapse is a finding, not a mis-set step size.
-# - *Without batch statistics in the backbone: shown.* A GroupNorm + WS backbone with
-#   BatchNorm heads scores 23.7 ± 0.8%, 10.7 ± 1.7 points above that backbone's random init
-#   and −0.7 ± 1.0 from BatchNorm BYOL: no difference is shown, and the 2·SE interval (−2.7 to
-#   +1.3 points) bounds a loss to under 3 points, no closer; it does not collapse (rank 28.9
-#   at the end against 13.9). So at this size the encoder needs no batch statistics, and BYOL
-#   leans on the heads' — on their centring of the projections. Richemond et al. got BYOL
-#   working with none at all by also changing the initialization, over 300 ImageNet epochs;
-#   that, not a longer run of this set-up, would be the next test. The claim as the source
-#   states it ("no BatchNorm") is therefore not shown here.
-# - *Batch size: BYOL is not less sensitive here — opposite at this size.* At equal epochs BYOL
-#   loses 6.8 ± 1.5 points from batch 64 to 256 (28.5 → 21.7%), SimCLR 2.5 ± 0.6; the
-#   contrast of the two changes is printed above. A batch of 256 takes a quarter of the steps,
-#   and BYOL, the slower learner, needs steps more. The claim is about negatives, which BYOL
-#   has none of; a fixed-steps design, as notebook 04's, would isolate it.
+# ## Going further
+# - **The experiments where BYOL has learned more.** On all 50,000 training images at width
+#   1/8, where the main run trains, BYOL leaves random init far behind within a few epochs;
+#   the collapse experiment there would test the claims on a method that has started learning,
+#   at many times this notebook's cost.
+# - **Why does GroupNorm + WS BYOL fail here?** Two checks to try: the learning rate, chosen for
+#   BatchNorm BYOL, swept for GroupNorm + WS on a validation split; and the weight
+#   standardization's ε, inside the square root here where Qiao et al.'s code adds it to the
+#   standard deviation.
+# - **Batch size at equal steps**, as notebook 04 does for SimCLR, would isolate the batch from
+#   the number of steps.
 #
 # ## References
 # - Grill et al., *Bootstrap Your Own Latent: A New Approach to Self-Supervised Learning*,

@@ -41,34 +41,22 @@
 # This notebook writes the method's core in a few lines, draws a clustering, trains
 # DeepCluster, evaluates it with the protocol of notebook 00, and tests the claims:
 # re-clustering matters, the fixes matter, K matters, and what clustering costs as the data
-# grows.
+# grows. Its numbers come from two sizes of run, those of the `cpu` profile whose reference
+# runs it loads: **the main run** (all 50,000 training images, width 1/8, about two CPU-hours)
+# and **the experiment size** (10,000 training images, width 1/8, 8 epochs, every setting once
+# per seed).
 
 # %% [markdown]
 # ## Setup
 
 # %%
-DRIVE = False  # Colab: True keeps data and runs in your Google Drive (MyDrive/sslkit), so a disconnect loses nothing
 RETRAIN = False  # True trains every run here at the small "live" size (minutes) instead of loading the references
+DRIVE = False  # Colab: True keeps data and runs in your Google Drive (MyDrive/sslkit), so a disconnect loses nothing
 
-import importlib.util
-import pathlib
-import subprocess
-import sys
-
-SSLKIT = "0.1.0"  # the sslkit these notebooks were written for
-if DRIVE:  # mounted first, so that a copy of the repository in MyDrive/sslkit can be installed
-    from google.colab import drive
-    drive.mount("/content/drive")
-if importlib.util.find_spec("sslkit") is None:  # from the copy this notebook sits in, else from GitHub
-    here = pathlib.Path.cwd()
-    copy = next((d for d in (here, *here.parents, pathlib.Path("/content/drive/MyDrive/sslkit"))
-                 if (d / "pyproject.toml").is_file() and (d / "sslkit").is_dir()), None)
-    source = str(copy) if copy else f"git+https://github.com/sslkit/sslkit@v{SSLKIT}"
-    print(f"installing sslkit {SSLKIT} from {source}")
-    if subprocess.run([sys.executable, "-m", "pip", "install", "-q", source]).returncode:
-        raise SystemExit(f"pip could not install sslkit from {source}. Connect to the internet, or open this notebook "
-                         "from a copy of the repository (a clone, or a folder MyDrive/sslkit with DRIVE = True).")
-    importlib.invalidate_caches()  # so that the import below finds the package just installed
+import importlib.util, subprocess, sys
+if importlib.util.find_spec("sslkit") is None:  # Colab or a fresh environment: install the sslkit this course was written for
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "git+https://github.com/sslkit/sslkit@v0.1.0"], check=True)
+    importlib.invalidate_caches()
 
 # %%
 import time
@@ -134,9 +122,9 @@ print(f"k-means by hand = sslkit.parts.cluster.kmeans; cluster sizes {torch.binc
 # One training step, written out for a small DeepCluster (width 1/8): each image's pseudo-label
 # is its cluster from the clustering at the start of the epoch (here 10 made-up clusters, since
 # any labels will do for the check); one augmented view, the backbone, a linear head over the
-# clusters, a cross-entropy. `check_step` runs it and the package's `DeepCluster.step` on the same 16 training images from the same
-# random seed, so both draw the same crops, flips and colours, and asserts that the losses and the gradients of
-# every trained weight agree (a misplaced stop-gradient would change the gradients, not the loss):
+# clusters, a cross-entropy. `check_step` runs it and the package's `DeepCluster.step` on the
+# same 16 training images from the same random seed and asserts that the losses and the
+# gradients of every trained weight agree:
 
 # %%
 def deepcluster_step_by_hand(model, x):
@@ -147,12 +135,12 @@ def deepcluster_step_by_hand(model, x):
 
 
 small = DeepCluster(width=0.125, n_clusters=10)
-small.pseudo_labels = torch.arange(16) % 10  # in training: kmeans(pca_whiten(features of all images))
+small.set_pseudo_labels(torch.arange(16) % 10)  # in training: kmeans(pca_whiten(features of all images))
 check_step(small, deepcluster_step_by_hand, train.images[:16])
 
 # %% [markdown]
 # ## 1 · One clustering
-# What epoch 0 starts from: the features of a random-init network of the profile's size for
+# What epoch 0 starts from: the features of a random-init network of the main run's size for
 # every training image, PCA-whitened to 64 dimensions and L2-normalized, clustered into
 # K = 100 groups. The cluster sizes (sorted), their agreement with the true classes (NMI:
 # 1 = the same partition, 0 = independent), and a few images of three clusters.
@@ -188,9 +176,9 @@ for k in first.sizes.argsort(descending=True)[[0, 10, 50]].tolist():
 
 # %% [markdown]
 # ## 2 · Pretraining
-# `load_or_pretrain` loads this profile's reference run of DeepCluster when there is one (the
-# line it prints says what made it; `RETRAIN = True` trains it here, at the live size), else trains it at the
-# profile's size for its main-run epochs. Settings (docstring of `sslkit.methods.deepcluster`):
+# `load_or_pretrain` loads the main run of DeepCluster (`RETRAIN = True` trains it here, at the
+# live size). Its epochs are cheap, so the budget every method's main run gets buys it more of
+# them than the others. Settings (docstring of `sslkit.methods.deepcluster`):
 # K = 100 (10× the classes, as the paper's best ratio on ImageNet), PCA to 64 dimensions, 20
 # k-means iterations from k-means++ seeds, empty clusters re-seeded, uniform sampling over
 # clusters, the head re-initialized after every clustering, SGD as the supervised baseline.
@@ -200,6 +188,10 @@ dc, dc_main = load_or_pretrain(DeepCluster, train, test, "deepcluster", mode=MOD
 fig = plots.training_curves(dc_main.run_dir, "DeepCluster pretraining", reference=reference_lines(reference, metric="linear"))
 df = plots.read_metrics(dc_main.run_dir)
 cl = df[[c for c in df.columns if c.startswith("cluster/")]].dropna(how="all").reset_index(drop=True)
+
+# %%
+display(Markdown(f"The run trained {dc_main.epochs} epochs ({dc_main.steps:,} optimizer steps) on {len(train):,} images "
+                 f"in {dc_main.seconds / 60:.1f} minutes, clustering all of them {len(cl)} times."))
 
 # %% [markdown]
 # Every clustering, epoch by epoch: how much each agrees with the previous one and with the
@@ -230,6 +222,20 @@ print(f"last clustering: NMI with the classes {cl['cluster/nmi_labels'].iloc[-1]
       f"largest cluster {100 * cl['cluster/largest'].iloc[-1]:.1f}% of the images; clustering "
       f"{(cl['cluster/features_s'] + cl['cluster/kmeans_s']).mean():.1f} s per epoch")
 
+# %%
+nmi_first, nmi_last = nmi(first.labels, train.labels), cl["cluster/nmi_labels"].iloc[-1]
+empty_ever, largest_ever = int(cl["cluster/empty"].sum()), cl["cluster/largest"].max()
+feature_share = cl["cluster/features_s"].sum() / (cl["cluster/features_s"] + cl["cluster/kmeans_s"]).sum()
+said = (f"The clusterings come to agree {'more' if nmi_last > nmi_first else 'no more'} with the true classes (NMI "
+        f"{nmi_first:.3f} from random weights, {nmi_last:.3f} at the last epoch) and with each other (NMI "
+        f"{cl['cluster/nmi_previous'].iloc[-1]:.3f} between the last two). Of the clustering time, the extra pass over "
+        f"every image takes {feature_share:.0%} and k-means the rest. Over all {len(cl)} clusterings, "
+        f"{empty_ever} clusters were left empty after k-means, and the largest cluster never held more than "
+        f"{largest_ever:.1%} of the images")
+said += (": the main run never produced the trivial solutions the paper's fixes guard against."
+         if empty_ever == 0 and largest_ever < 10 / dc.hparams.n_clusters else ".")
+display(Markdown(said))
+
 # %% [markdown]
 # ## 3 · Evaluation
 # The protocol of notebook 00 on the frozen backbone's features h, beside the other methods'
@@ -239,6 +245,13 @@ print(f"last clustering: NMI with the classes {cl['cluster/nmi_labels'].iloc[-1]
 result = report("deepcluster", dc, train, test, profile=PROFILE, mode=MODE, reference=reference, compare="all", run=dc_main)
 
 # %%
+floor = reference.get("floor", {})
+said = f"DeepCluster's frozen features reach {result['knn']:.1%} kNN and {result['linear']:.1%} with a linear probe"
+if "knn" in floor:
+    said += f", from {floor['knn']:.1%} and {floor.get('linear', float('nan')):.1%} for the same network at random init"
+display(Markdown(said + "; the table sets them beside the other methods' main runs on the same images."))
+
+# %%
 h_test = extract_features(dc, test)
 fig = plots.embedding(h_test, test.labels, test.classes, "tsne", PROFILE.embed_points, title="DeepCluster features h (t-SNE)")
 last, _, _ = dc.cluster(train.images)  # the method's own clustering step, on the trained network
@@ -246,22 +259,20 @@ fig = cluster_sizes(last, f"cluster sizes after training (NMI with the classes {
 
 # %% [markdown]
 # ## 4 · The claims, as experiments
-# Each experiment trains smaller DeepCluster models that differ in one setting (the profile's
-# *sweep* width and epochs), **three seeds per setting**, and compares their kNN accuracy
-# (mean ± sd, each seed a dot) with random-init networks of the same size and with the main
-# run. `verdict` calls a difference *shown* only when it exceeds twice its standard error.
+# Each experiment trains DeepCluster models of the experiment size that differ in one setting,
+# once per seed, and compares their kNN accuracy (mean ± sd over seeds, each seed a dot) with
+# random-init networks of the same size and with the main run. `verdict` calls a difference
+# *shown* only when it exceeds twice its standard error (SE).
 #
-# **Epoch length.** Unlike the other notebooks' sweeps, these train on the profile's 10,000
-# experiment images, not the sweep's 2,000 (nor the main run's 50,000). DeepCluster re-initializes its head at every clustering, once
-# per epoch, and must learn it again within the epoch: the sweep's 2,000 images make an epoch
-# of 15 steps, and there our first runs never left the random-init floor, and re-clustering
-# lost to clustering once, because a head reset every 15 steps never learns (this notebook's
-# outputs at commit e17fb3f). The 10,000 images give an epoch of 78 steps, where the method
-# learned.
+# **Epoch length.** Unlike the other notebooks' experiments, these train on the profile's
+# 10,000 experiment images, not the 2,000 of the sweeps (nor the main run's 50,000).
+# DeepCluster re-initializes its head at every clustering, once per epoch, and must learn it
+# again within the epoch: at batch 128, 2,000 images make an epoch of 15 steps, too few for a
+# fresh head to learn anything; 10,000 images make one of 78.
 
 # %%
 sweep_profile = PROFILE.sweep()
-sweep_train, sweep_test = cifar10(PROFILE)  # the profile's own images (at cpu sizes today the main run's: an epoch as long as its; see above)
+sweep_train, sweep_test = cifar10(PROFILE)  # the profile's own images (10,000 under cpu), not the sweep's 2,000: see above
 _, sweep_floor = random_floor(sweep_train, sweep_test, sweep_profile)
 ref_lines = dict(floor=sweep_floor["knn"], main=result["knn"])
 print(f"sweep runs: {len(sweep_train):,} images, width {sweep_profile.width}, {sweep_profile.pretrain_epochs} epochs, "
@@ -286,7 +297,7 @@ def dc_curves(**kwargs):
 # %% [markdown]
 # ### Does it beat random weights?
 # *Claim: DeepCluster learns features better than a random network's.* The sweep runs of the
-# default setting against random-init networks of the same size and the same three seeds.
+# default setting against random-init networks of the same size and the same seeds.
 
 # %%
 acc_floor = {"random init": random_init_seeds(sweep_train, sweep_test), "DeepCluster": dc_run()}
@@ -302,6 +313,26 @@ verdict("DeepCluster better than random init", *acc_floor.values())
 acc_re = {"re-cluster every epoch": dc_run(), "cluster once": dc_run(recluster=False)}
 fig = plots.seed_bars(acc_re, **ref_lines, title="kNN: re-clustering")
 verdict("re-clustering every epoch better than clustering once", acc_re["cluster once"], acc_re["re-cluster every epoch"])
+
+# %%
+from sslkit.training.stats import judge  # the numbers behind a verdict line: (verdict, difference, SE)
+
+
+def gap(base, other):
+    """The difference of means other − base ± its SE, in points, as a verdict line measures it."""
+    _, d, se = judge(base, other)
+    return f"{100 * d:+.1f} ± {100 * se:.1f} (SE) points"
+
+
+once, every = acc_re["cluster once"], acc_re["re-cluster every epoch"]
+said = (f"Clustering once, from the random-init network, gives {mean_sd(once)}% kNN, re-clustering every epoch "
+        f"{mean_sd(every)}% (mean ± sd over seeds): {gap(once, every)} for re-clustering over "
+        f"{sweep_profile.pretrain_epochs} epoch{'s' if sweep_profile.pretrain_epochs != 1 else ''}. ")
+if judge(once, every)[1] <= 0:
+    said += "Over so few epochs a fixed labelling is learned at least as well as a renewed one. "
+said += ("The paper's case is hundreds of epochs, where the features drift far from their random start; a run several "
+         "times longer would test it here.")
+display(Markdown(said))
 
 # %% [markdown]
 # ### The trivial-solution fixes
@@ -337,14 +368,30 @@ for name, kw in fixes.items():
 for name in ("no re-seeding", "no uniform sampling", "neither"):
     verdict(f"both fixes better than {name}", acc_fix[name], acc_fix["both fixes"])
 
+# %%
+curves_fix = {name: dc_curves(**kw) for name, kw in fixes.items()}
+empty_left = {name: int(sum(c["cluster/empty"].sum() for c in cs)) for name, cs in curves_fix.items()}
+reseeded_k100 = int(sum(c["cluster/empty_fixed"].sum() for c in curves_fix["both fixes"]))
+largest_max = {name: max(c["cluster/largest"].max() for c in cs) for name, cs in curves_fix.items()}
+said = (f"With both fixes k-means re-seeded {reseeded_k100} empty clusters over all epochs and seeds; without re-seeding "
+        f"{empty_left['no re-seeding']} were left empty. Without uniform sampling the largest cluster held at most "
+        f"{largest_max['no uniform sampling']:.1%} of the images (with it {largest_max['both fixes']:.1%}), and kNN moves by "
+        f"{gap(acc_fix['both fixes'], acc_fix['no uniform sampling'])} without it. ")
+if reseeded_k100 == 0 and empty_left["no re-seeding"] == 0 and largest_max["neither"] < 10 / dc.hparams.n_clusters:
+    said += ("Re-seeding never fired, so \"no re-seeding\" is the same run as \"both fixes\": the trivial solutions the "
+             "fixes guard against did not appear. Empty and giant clusters are the failure of long runs on large data "
+             "(the paper's ImageNet, with 10,000 clusters); in these short runs the network has not had time to collapse "
+             "its features onto a few clusters.")
+display(Markdown(said))
+
 # %% [markdown]
 # ### A setting where the fixes have something to fix
-# At K = 100 no clustering ever left an empty cluster, so the fixes had nothing to remove. The
-# failures they guard against grow with K: at **K = 1,000** (ten images per cluster on average;
+# At K = 100 the fixes may have had nothing to remove (the counters above say). The failures
+# they guard against grow with K: at **K = 1,000** (ten images per cluster on average;
 # a smaller run keeps the ten, K = its images / 10)
 # k-means can leave clusters empty, and a head trained on unbalanced pseudo-labels can favour
-# the big clusters until they swallow the data. **The tests, stated before the runs** (three
-# seeds, both fixes against neither, everything else as above): *(a)* without the fixes,
+# the big clusters until they swallow the data. **The tests, stated before the runs** (once per
+# seed, both fixes against neither, everything else as above): *(a)* without the fixes,
 # clusters are left empty after k-means (mean per clustering over all epochs; re-seeding leaves
 # none by construction, so this shows whether the failure occurs at all; the re-seedings it
 # took are printed too); *(b)* without the fixes the largest cluster holds more of the images (its share in the last
@@ -380,6 +427,21 @@ verdict(f"(a) at K = {k_big:,}, without the fixes clusters are left empty (per c
 verdict(f"(b) at K = {k_big:,}, without the fixes the largest cluster is bigger (share of images)", largest["both fixes"],
         largest["neither"])
 verdict(f"(c) at K = {k_big:,}, both fixes better than neither (kNN)", acc_big["neither"], acc_big["both fixes"])
+
+# %%
+said = (f"At K = {k_big:,}: (a) {mean_sd(left['neither'], points=False)} empty clusters were left per clustering without "
+        f"the fixes, and {mean_sd(reseeded, points=False)} were re-seeded per clustering with them; (b) the largest "
+        f"cluster held {mean_sd(largest['neither'])}% of the images without the fixes and {mean_sd(largest['both fixes'])}% "
+        f"with them; (c) kNN is {mean_sd(acc_big['both fixes'])}% with the fixes and {mean_sd(acc_big['neither'])}% without "
+        f"(mean ± sd over seeds; {gap(acc_big['neither'], acc_big['both fixes'])} for the fixes). ")
+if max(left["neither"]) == 0:
+    said += ("k-means++ seeding on whitened, normalized features leaves no cluster empty even at ten images per "
+             "cluster. ")
+if judge(acc_big["neither"], acc_big["both fixes"])[1] < 0:
+    said += ("A likely reason the fixes cost accuracy, not tested here: uniform sampling draws as many images from a "
+             "cluster of three as from one of thirty, so each epoch repeats the small clusters' few images and sees fewer "
+             "distinct ones.")
+display(Markdown(said))
 
 # %% [markdown]
 # ### Number of clusters
@@ -419,9 +481,21 @@ ax.legend(fontsize=8)
 for n, (a, b) in zip(sizes_n, cost):
     print(f"{n:>6,} images: features {a:5.1f} s + k-means {b:5.2f} s per epoch")
 
+# %%
+said = ""
+if len(sizes_n) > 1:
+    said = (f"From {sizes_n[0]:,} to {sizes_n[-1]:,} images ({sizes_n[-1] / sizes_n[0]:.0f} times the data) the "
+            f"clustering time grows {sum(cost[-1]) / sum(cost[0]):.0f}-fold. ")
+said += (f"At {sizes_n[-1]:,} images the pass over every image is {cost[-1][0] / sum(cost[-1]):.0%} of the clustering "
+         "time: DeepCluster's extra cost is " + ("mostly a second epoch of inference, not k-means"
+                                                 if cost[-1][0] > cost[-1][1] else "mostly k-means"))
+if rate:
+    said += f", beside a training pass of {sizes_n[-1] / rate:.0f} s at the main run's speed"
+display(Markdown(said + ". SwAV (notebook 07) removes it by clustering within each batch."))
+
 # %% [markdown]
-# ## 5 · What this run shows
-# The numbers below are this run's (profile and hardware printed at the top).
+# ## 5 · What the runs show
+# Every setting's result, mean ± sd over seeds:
 
 # %%
 lines = [
@@ -434,52 +508,40 @@ lines = [
 display(Markdown("\n".join(lines) + "\n\n" + SPREAD_LEGEND))
 
 # %% [markdown]
-# **What our reference runs show** (cpu profile, made on a 2-core CPU: the main run on
-# 2026-12-04, the experiments on 2026-11-29 and 2026-12-03; other profiles print other numbers
-# above). Experiments: three seeds per setting, the sweep's width and epochs on the profile's
-# 10,000 images; *shown* means the difference of the means exceeds twice its standard error.
+# The tally of the verdict lines above, claim by claim:
+
+# %%
+claims = {  # (baseline, other) of every verdict line above, in order; each claims "higher"
+    "beats random init": (acc_floor["random init"], acc_floor["DeepCluster"]),
+    "re-clustering every epoch beats clustering once": (acc_re["cluster once"], acc_re["re-cluster every epoch"]),
+    **{f"both fixes beat {name}": (acc_fix[name], acc_fix["both fixes"])
+       for name in ("no re-seeding", "no uniform sampling", "neither")},
+    f"(a) at K = {k_big:,}, without the fixes clusters are left empty": (left["both fixes"], left["neither"]),
+    f"(b) at K = {k_big:,}, without the fixes the largest cluster is bigger": (largest["both fixes"], largest["neither"]),
+    f"(c) at K = {k_big:,}, both fixes beat neither": (acc_big["neither"], acc_big["both fixes"]),
+    "K = 100 beats K = 10": (acc_k["K = 10"], acc_k["K = 100"]),
+}
+tally = {}
+for claim, (base, other) in claims.items():
+    tally.setdefault(judge(base, other)[0], []).append(claim)
+display(Markdown("\n".join(f"- *{v}*: " + "; ".join(c) for v, c in tally.items())))
+
+# %% [markdown]
+# ## Conclusion
+# DeepCluster turns the weak structure of random features into labels and bootstraps from
+# them: cluster, classify the clusters, repeat. Its cost is plain to see — a second pass over
+# every image each epoch, growing with the data — and it is what SwAV removes. Its famous
+# failure modes, empty and giant clusters, need their regime to appear: the counters above
+# say whether they did here, and a fix can only help where there is something to fix.
 #
-# - *DeepCluster learns at full scale* (one run): 70 epochs on all 50,000 images at width 1/8
-#   (158 minutes; its epochs are cheap, so it gets more of them than any other SSL method in the
-#   same budget) lift the frozen backbone from the floor (27.1% kNN, 28.3% linear) to 49.3% kNN
-#   and 52.1% linear. Its
-#   clusterings come to agree more with the true classes (NMI 0.065 from random weights, 0.174
-#   at the last epoch) and with each other (NMI 0.515 between the last two). Clustering costs
-#   29.8 s of each epoch: the extra pass over every image is most of it (k-means itself is a
-#   small part, timed above), and both grow linearly with the data (the last plot). Over all 70
-#   clusterings no cluster was ever left empty, and in the last the largest holds 1.5% of the
-#   images (`bench/RESULTS.md`, "DeepCluster's main run", has the whole run): even the long run
-#   never produced the trivial solutions the paper's fixes guard against.
-# - *It beats random weights: shown.* In the experiments' runs, 34.3 ± 1.2% kNN against
-#   24.1 ± 1.2% for random-init networks of the same seeds: +10.2 ± 1.0 points (SE).
-# - *More clusters than classes: shown.* K = 100 gives 34.3 ± 1.2%, K = 10 (the number of
-#   classes) 31.8 ± 0.8%: +2.5 ± 0.8 points, the paper's direction.
-# - *Re-clustering every epoch: not shown at this size.* Clustering once, from the random-init
-#   network, gives 35.5 ± 1.9%, 1.2 ± 1.3 points *above* re-clustering: over 8 epochs a fixed
-#   labelling is learned as well as a renewed one. (With the sweep's 2,000 images, epochs of 15
-#   steps, clustering once won clearly: the start of section 4.) The paper's case is hundreds of
-#   epochs, where features drift far from their random start; a run several times longer
-#   would test it here.
-# - *The trivial-solution fixes at K = 100: not shown, because the trivial solutions never
-#   appeared.* No k-means left an empty cluster in any epoch or seed (re-seeding never fired,
-#   so "no re-seeding" is the same run), and without uniform sampling the largest cluster
-#   still held at most 2.3% of the images; kNN is 1.3 ± 0.8 points lower without it, inside
-#   the screen.
-#   Empty and giant clusters are the failure of long runs on large data (the paper's
-#   ImageNet, 10,000 clusters); at 8 epochs the network has not yet had time to collapse its
-#   features onto a few clusters.
-# - *Where the fixes should have work to do (K = 1,000): the failure still does not occur, and
-#   the fixes cost accuracy.* The three tests were stated before the runs. (a) No k-means left
-#   an empty cluster, with or without the fixes, in any epoch or seed: k-means++ seeding on
-#   whitened, normalized features leaves none even at ten images per cluster. (b) The largest
-#   cluster held 0.4 ± 0.1% of the images without the fixes and 1.0 ± 0.5% with them (not
-#   shown). (c) Without the fixes kNN is *higher*: 27.7 ± 2.5% against 23.9 ± 1.7%, 3.8 ± 1.7
-#   points, opposite at this size. A likely reason, not tested here: uniform sampling draws as
-#   many images from a cluster of three as from one of thirty, so each epoch repeats the small
-#   clusters' few images and sees fewer distinct ones. The paper's fixes answer a failure that
-#   needs its regime to appear — a network trained long enough on its own pseudo-labels to
-#   collapse them; a setting that produces it at CPU scale (far fewer k-means iterations, or
-#   centroids carried over between epochs) is the next test.
+# ## Going further
+# - **Make the failure appear.** A setting that produces empty or giant clusters at CPU scale
+#   (far fewer k-means iterations, or centroids carried over between epochs) would let the
+#   fixes show what they are for.
+# - **Longer runs for re-clustering.** The paper's case is hundreds of epochs; a run several
+#   times longer than the experiment's is the next point.
+# - **Uniform sampling at large K.** Whether it costs accuracy by repeating the small
+#   clusters' images could be tested by capping how often one image is drawn per epoch.
 #
 # ## References
 # - Caron, Bojanowski, Joulin, Douze, *Deep Clustering for Unsupervised Learning of Visual

@@ -88,6 +88,8 @@ def test_the_shipped_table_docs_claims_md_and_notebook_09_are_current():
     ``python -m sslkit.course.claims --write``, then execute notebook 09 again."""
     rows = claims.collect()
     assert claims.load() == rows, "sslkit/course/claims.json is stale: python -m sslkit.course.claims --write"
+    assert claims.summary_block(rows) in (ROOT / "README.md").read_text(), (
+        "the README's count of the source text's claims is stale: python -m sslkit.course.claims --write")
     assert claims.readme_block(rows) in (ROOT / "docs" / "claims.md").read_text(), (
         "the claims table in docs/claims.md is stale: python -m sslkit.course.claims --write")
     shown = ["".join(o["data"]["text/markdown"]) for c in json.loads((ROOT / "notebooks" / "09_scaling.ipynb")

@@ -80,11 +80,11 @@ CLAIMS = (
           (Line("(a) at one tile size, without the defences the network keeps less of its puzzle accuracy on the other "
                 "tiles"),
            Line("without the defences the network keeps less of its puzzle accuracy on the other tiles (a shortcut)")),
-          "ImageNet, 64-px tiles, 350k steps", "—"),
+          "ImageNet, 64-px tiles, 350k steps", "—", gate="Jigsaw with the defences (12-px tiles) better than random init"),
     Claim("02_jigsaw", "so the defences improve the features", "kNN of the frozen features", SWEEP,
           (Line("(b) at one tile size, the defences improve transfer (kNN)"), Line("the defences improve transfer (kNN)")),
           "ImageNet, 350k steps", "runs long enough for both variants to solve their puzzles: neither transfers "
-          "above random weights at this size, and Jigsaw's main run is below the floor"),
+          "above random weights at this size, and Jigsaw's main run is below the floor", gate="Jigsaw with the defences (12-px tiles) better than random init"),
     Claim("03_cpc", "CPC learns features", "kNN vs CPC's own encoder at random init", ON_MAIN_IMAGES,
           (Line("CPC better than random init"),), "ImageNet, ResNet-101, 100s of epochs", "—", gate="CPC better than random init"),
     Claim("03_cpc", "predictions need the autoregressive context",
@@ -106,40 +106,40 @@ CLAIMS = (
            Line("at equal batch and compute, 16 negatives better than 2"),
            Line("batch 256 better than 64"), Line("at equal steps, batch 256 better than 64")),
           "ImageNet, batch 256–8192 (up to 16,382 negatives), 100+ epochs",
-          "runs long enough for the hard negatives among many to matter; a MoCo queue for thousands of negatives"),
+          "runs long enough for the hard negatives among many to matter; a MoCo queue for thousands of negatives", gate="SimCLR better than random init"),
     Claim("04_simclr", "a low temperature helps", "kNN at τ 0.1 / 0.5 / 1; alignment and uniformity of z",
           SWEEP, (Line("τ = 0.1 better than τ = 0.5"), Line("τ = 0.1 better than τ = 1.0"),
                   Line("τ = 0.5 spreads the images more evenly than τ = 1 (uniformity loss)")),
           "ImageNet, batch 4096 (the paper's own CIFAR-10 choice at small batches is τ = 0.5)",
-          "batches of thousands, where the paper's low τ was chosen"),
+          "batches of thousands, where the paper's low τ was chosen", gate="SimCLR better than random init"),
     Claim("04_simclr", "random crops and colour distortion are both needed",
           "kNN without each; neighbours shared with colour histograms", SWEEP,
           (Line("cropping helps (full better than no crop)"), Line("colour distortion helps (full better than no colour)"),
            Line("without colour distortion the neighbours follow colour histograms more (agreement)")),
-          "ImageNet, 100 epochs", "—"),
+          "ImageNet, 100 epochs", "—", gate="SimCLR better than random init"),
     Claim("04_simclr", "the representation before the projection head is better", "linear probe on h vs z",
           "16 epochs on 10,000 images, width 1/4, 3 seeds",
           (Line("at the main size, h better than z (linear probe)"), Line("h better than z (linear probe)")),
-          "ImageNet, 100+ epochs (10+ points)", "—"),
+          "ImageNet, 100+ epochs (10+ points)", "—", gate="SimCLR at the main size better than random init"),
     Claim("05_byol", "the predictor prevents collapse", "kNN and the collapse monitor without it",
           "32 epochs on 2,000 images, width 1/8, 3 seeds",
-          (Line("the predictor helps (BYOL better than no predictor)"),), "ImageNet, 300 epochs", "—"),
+          (Line("the predictor helps (BYOL better than no predictor)"),), "ImageNet, 300 epochs", "—", gate="BYOL better than random init"),
     Claim("05_byol", "the moving-average target prevents collapse", "kNN and the collapse monitor with τ = 0",
           "32 epochs on 2,000 images, width 1/8, 3 seeds", (Line("the EMA target helps (BYOL better than no EMA)"),),
           "ImageNet, 300 epochs", "runs thousands of steps long (these are 480); SimSiam later showed "
-          "the stop-gradient alone can suffice"),
+          "the stop-gradient alone can suffice", gate="BYOL better than random init"),
     Claim("05_byol", "BYOL needs no BatchNorm (GroupNorm + weight standardization)", "kNN with GN + WS",
           "32 epochs on 2,000 images, width 1/8, 3 seeds",
           (Line("GroupNorm + WS worse than BatchNorm", supports=False),
            Line("GN + WS backbone with BN heads worse than BatchNorm", supports=False)),
           "ImageNet, 300 epochs, a changed initialization",
           "Richemond et al.'s initialization over a long run (no learning rate from 0.06 to 2.0 lifted GN + WS "
-          "above its random init on validation)"),
+          "above its random init on validation)", gate="BYOL better than random init"),
     Claim("05_byol", "without negatives BYOL is less sensitive to the batch size",
           "kNN change from batch 64 to 256, BYOL minus SimCLR", "32 (BYOL) and 8 (SimCLR) epochs on 2,000 images, 3 seeds",
           (Line("BYOL less sensitive to the batch than SimCLR (its change from 64 to 256 minus SimCLR's)"),),
           "ImageNet, batch 256–4096 at fixed epochs", "a fixed-steps design, so that the batch changes only the "
-          "number of images compared"),
+          "number of images compared", gate="BYOL better than random init"),
     Claim("06_deepcluster", "DeepCluster learns features", "kNN vs random init", ON_MAIN_IMAGES,
           (Line("DeepCluster better than random init"),), "ImageNet, AlexNet / VGG, 500 epochs", "—", gate="DeepCluster better than random init"),
     Claim("06_deepcluster", "the pseudo-labels must be renewed each epoch", "kNN, re-clustering vs clustering once",
@@ -333,14 +333,29 @@ def readme_block(rows: list[dict]) -> str:
     return f"{README_MARKERS[0]}\n{render(rows)}\n{README_MARKERS[1]}"
 
 
-def write(readme: Path = CHECKOUT / "docs" / "claims.md") -> list[dict]:
-    """Re-read the notebooks; write :data:`TABLE_FILE` and the block between the markers of
-    ``docs/claims.md``."""
+SUMMARY_MARKERS = ("<!-- claims summary: start -->", "<!-- claims summary: end -->")
+
+
+def summary_block(rows: list[dict]) -> str:
+    """The README's one line: the source text's claims alone, counted by the rule."""
+    source = [r for r in rows if r["source"]]
+    counts = ", ".join(f"{n} {v}" for v in VERDICTS if (n := sum(r["verdict"] == v for r in source)))
+    return f"{SUMMARY_MARKERS[0]}\nThe source text's claims tested here: {len(source)}: {counts}.\n{SUMMARY_MARKERS[1]}"
+
+
+def _between(path: Path, markers: tuple[str, str], block: str) -> None:
+    text = path.read_text()
+    start, end = (text.index(m) for m in markers)
+    path.write_text(text[:start] + block + text[end + len(markers[1]):])
+
+
+def write(readme: Path = CHECKOUT / "docs" / "claims.md", front: Path = CHECKOUT / "README.md") -> list[dict]:
+    """Re-read the notebooks; write :data:`TABLE_FILE`, the table between the markers of
+    ``docs/claims.md`` and the source text's count between the README's."""
     rows = collect()
     TABLE_FILE.write_text(json.dumps(rows, indent=1, ensure_ascii=False) + "\n")
-    text = readme.read_text()
-    start, end = (text.index(m) for m in README_MARKERS)
-    readme.write_text(text[:start] + readme_block(rows) + text[end + len(README_MARKERS[1]):])
+    _between(readme, README_MARKERS, readme_block(rows))
+    _between(front, SUMMARY_MARKERS, summary_block(rows))
     return rows
 
 
