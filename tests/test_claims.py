@@ -71,6 +71,7 @@ def test_a_claim_that_is_its_base_methods_gain_is_its_own_gate(tmp_path, monkeyp
                                                         gate="CPC better than random init"),))
     (row,) = claims.collect(tmp_path)
     assert row["verdict"] == claims.SHOWN and row["gate"]["gain"] == 5.7
+    assert "+5.7 ± 1.4 (the claim's own measure)" in claims.render([row]) and "clears" not in claims.render([row])
 
 
 def test_a_line_no_notebook_prints_or_prints_twice_is_an_error(tmp_path, monkeypatch):

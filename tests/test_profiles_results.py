@@ -219,7 +219,7 @@ def test_a_method_result_is_shown_beside_the_published_numbers_and_its_compute_s
     from sslkit.course.setup import calibration_note
 
     note = calibration_note("simclr", {"knn": 0.412}, 10_000, SimpleNamespace(epochs=16), 0.25)
-    assert "41.2%" in note and "78%" in note  # ours beside lightly's 200-epoch number
+    assert "41.2% kNN" in note and "82.2% kNN" in note  # ours beside lightly's 200-epoch kNN number
     # 10,000 images x 16 epochs at width 1/4 against 50,000 x 200 at width 1: 1/1,000 of its compute
     assert "1/1,000" in note
     assert "no CIFAR-10" in calibration_note("rotnet", {"knn": 0.4}, 10_000, SimpleNamespace(epochs=16), 0.25)

@@ -306,7 +306,9 @@ def render(rows: list[dict]) -> str:
         lines = "; ".join(f"{x['line']}: {x['result']} → {x['verdict']}"
                           + (" (against the claim)" if x["for_claim"] != x["verdict"] else "") for x in r["lines"])
         g = r["gate"]
-        gate = g["result"] + (f" ({'clears' if g['clears'] else 'below'} +{GATE_POINTS:g})" if g["gain"] is not None else "")
+        own = g["line"] == r["lines"][0]["line"]
+        gate = g["result"] + (" (the claim's own measure)" if own else
+                              f" ({'clears' if g['clears'] else 'below'} +{GATE_POINTS:g})" if g["gain"] is not None else "")
         claim = r["claim"] + ("" if r["source"] else " *(the course's question)*")
         out.append(f"| {claim} | {r['notebook'][:2]} | {r['measure']}; {r['size']} | {gate} | **{r['verdict']}** — "
                    f"{lines} | {r['regime']} | {r['settle']} |")
