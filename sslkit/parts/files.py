@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import pickle
 import shutil
 import tempfile
 import urllib.request
@@ -86,8 +87,6 @@ def load_torch_file(path: str | Path, what: str, fix: str, check: Callable[[str]
             with torch.serialization.safe_globals(list(safe_globals)) if safe_globals else contextlib.nullcontext():
                 return torch.load(f, map_location="cpu", weights_only=True), digest
         except Exception as e:  # noqa: BLE001 — whatever torch raised, the file is unusable: say so once
-            import pickle
-
             objects = isinstance(e, pickle.UnpicklingError) and "global" in str(e).lower()
             kind = ("it holds Python objects that weights_only=True refuses to build (reading them could run code)"
                     if objects else

@@ -333,15 +333,6 @@ def read_checkpoint(path: str | Path, require_checksum: bool = True) -> dict:
     return ckpt
 
 
-def checkpoint_problem(path: str | Path) -> str | None:
-    """None when a checkpoint reads back whole (:func:`read_checkpoint`); else what is wrong."""
-    try:
-        read_checkpoint(path)
-    except (ValueError, OSError) as e:
-        return str(e)
-    return None
-
-
 IDENTITY_KEY = "sslkit_run"  # a checkpoint's copy of its run's settings (run.json)
 
 
