@@ -22,11 +22,8 @@ import torch
 
 def file_sha256(path: str | Path) -> str:
     """Hex sha256 of a file's bytes, read in 1 MiB blocks."""
-    h = hashlib.sha256()
     with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+        return _hash_open(f)
 
 
 class UnreadableFile(ValueError):
@@ -35,6 +32,7 @@ class UnreadableFile(ValueError):
 
 
 def _hash_open(f) -> str:
+    """Hex sha256 of an open binary file's bytes from where it stands, in 1 MiB blocks; rewound after."""
     h = hashlib.sha256()
     for chunk in iter(lambda: f.read(1 << 20), b""):
         h.update(chunk)
